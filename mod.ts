@@ -1,0 +1,35 @@
+/**
+ * smoldeno: agents whose actions are code, run in a Deno sandbox that can do
+ * nothing you did not grant.
+ *
+ * @module
+ */
+
+export {
+  AgentError,
+  AgentExecutionError,
+  type AgentExecutionErrorOptions,
+  AgentGenerationError,
+  AgentMaxStepsError,
+  AgentParsingError,
+  AgentToolCallError,
+  AgentToolExecutionError,
+  type ExecutionErrorKind,
+} from "./src/errors.ts";
+export type { CodeOutput, ExecuteOptions, Executor } from "./src/executor.ts";
+export type { Tool, ToolCallOptions, ToolInput, ToolInputs, ToolValueType } from "./src/tool.ts";
+export type {
+  ChatMessage,
+  ChatMessageStreamDelta,
+  ContentPart,
+  GenerateOptions,
+  ImagePart,
+  MessageRole,
+  Model,
+  ResponseFormat,
+  TextPart,
+  TokenUsage,
+  ToolCall,
+  ToolCallDelta,
+  ToolChoice,
+} from "./src/models/model.ts";
