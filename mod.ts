@@ -55,3 +55,17 @@ export type {
   ToolCallEvent,
   ToolResultEvent,
 } from "./src/events.ts";
+export {
+  type ActionStep,
+  addTokenUsage,
+  AgentMemory,
+  type AgentMemoryJson,
+  errorToData,
+  type FinalAnswerStep,
+  type MemoryStep,
+  type PlanningStep,
+  type SystemPromptStep,
+  type TaskStep,
+  toMessages,
+  type ToMessagesOptions,
+} from "./src/memory.ts";
