@@ -17,7 +17,41 @@ export {
   type ExecutionErrorKind,
 } from "./src/errors.ts";
 export type { CodeOutput, ExecuteOptions, Executor } from "./src/executor.ts";
-export type { Tool, ToolCallOptions, ToolInput, ToolInputs, ToolValueType } from "./src/tool.ts";
+export {
+  BaseTool,
+  type BaseToolOptions,
+  type FunctionTool,
+  type JsonSchemaTool,
+  type NullableInputKeys,
+  type Tool,
+  tool,
+  type ToolArgs,
+  type ToolCallOptions,
+  type ToolDefinition,
+  type ToolDefinitionLike,
+  type ToolInput,
+  type ToolInputs,
+  type ToolInputValue,
+  type ToolOutputValue,
+  toolToJsonSchema,
+  toolToTypeScript,
+  type ToolValue,
+  type ToolValueType,
+  validateTool,
+  validateToolArgs,
+} from "./src/tool.ts";
+export {
+  type AudioValue,
+  audioValue,
+  type ImageValue,
+  imageValue,
+  isAudioValue,
+  isImageValue,
+  mediaFromDataUrl,
+  mediaToDataUrl,
+  type MediaValue,
+  type MediaValueOptions,
+} from "./src/media.ts";
 export type {
   ChatMessage,
   ChatMessageStreamDelta,
@@ -69,3 +103,14 @@ export {
   toMessages,
   type ToMessagesOptions,
 } from "./src/memory.ts";
+export {
+  codeAgentPromptTemplates,
+  type FinalAnswerPromptTemplates,
+  type ManagedAgentPromptTemplates,
+  parsePromptTemplates,
+  type PlanningPromptTemplates,
+  type PromptTemplates,
+  renderPrompt,
+  toolCallingAgentPromptTemplates,
+  validatePromptTemplates,
+} from "./src/prompts.ts";

@@ -1,10 +1,37 @@
 /**
  * Tools: what an agent can call. A tool is any object satisfying
  * {@linkcode Tool}; {@linkcode tool} builds one from a schema and a function
- * and infers the function's argument type from the schema.
+ * and infers the function's argument type from the schema;
+ * {@linkcode BaseTool} is the base class of stateful tools.
+ * {@linkcode toolToTypeScript} and {@linkcode toolToJsonSchema} render a tool
+ * for the CodeAgent prompt and for native tool calling.
+ *
+ * @example Defining a tool and calling it
+ * ```ts
+ * import { tool } from "@smoldeno/agents";
+ *
+ * const add = tool({
+ *   name: "add",
+ *   description: "Adds two numbers.",
+ *   inputs: {
+ *     a: { type: "number", description: "First term" },
+ *     b: { type: "number", description: "Second term" },
+ *   },
+ *   outputType: "number",
+ *   forward: ({ a, b }) => a + b,
+ * });
+ * console.log(await add.call({ a: 2, b: 3 })); // 5
+ * ```
  *
  * @module
  */
+
+import { AgentToolCallError, AgentToolExecutionError } from "./errors.ts";
+import type { AudioValue, ImageValue } from "./media.ts";
+import { validateTool, validateToolArgs } from "./_tool_validation.ts";
+
+export { type ToolDefinitionLike, validateTool, validateToolArgs } from "./_tool_validation.ts";
+export { type JsonSchemaTool, toolToJsonSchema, toolToTypeScript } from "./_tool_render.ts";
 
 /** The value types a tool input or output can have. */
 export type ToolValueType =
@@ -61,4 +88,279 @@ export interface Tool {
   readonly outputSchema?: Record<string, unknown>;
   /** Validates `args` against `inputs` (throwing `AgentToolCallError`), then runs the tool. */
   call(args: Record<string, unknown>, options?: ToolCallOptions): Promise<unknown>;
+}
+
+/** The TypeScript type of the values of one {@linkcode ToolValueType} given to a tool. */
+export type ToolValue<T extends ToolValueType> = T extends "string" ? string
+  : T extends "boolean" ? boolean
+  : T extends "integer" | "number" ? number
+  : T extends "array" ? unknown[]
+  : T extends "object" ? Record<string, unknown>
+  : T extends "null" ? null
+  : T extends "image" ? ImageValue
+  : T extends "audio" ? AudioValue
+  : unknown;
+
+/**
+ * The TypeScript type of what a tool with this output type returns. Looser
+ * than {@linkcode ToolValue} for objects and arrays so interfaces and readonly
+ * arrays can be returned.
+ */
+export type ToolOutputValue<T extends ToolValueType> = T extends "array" ? readonly unknown[]
+  : T extends "object" ? object
+  : ToolValue<T>;
+
+/** The TypeScript type of the values of one input: its enum members, or its type(s). */
+export type ToolInputValue<I extends ToolInput> = I extends { enum: readonly (infer E)[] } ? E
+  : I["type"] extends readonly (infer T extends ToolValueType)[] ? ToolValue<T>
+  : I["type"] extends ToolValueType ? ToolValue<I["type"]>
+  : never;
+
+// `nullable: boolean` (a widened literal) counts as optional: claiming an
+// input is always present when it may not be would be the unsafe mistake.
+/** The names of the inputs that may be omitted: those with `nullable: true` (or a widened `boolean`). */
+export type NullableInputKeys<I extends ToolInputs> = {
+  [K in keyof I]: I[K] extends { nullable: false } ? never
+    : I[K] extends { nullable: boolean } ? K
+    : never;
+}[keyof I];
+
+/**
+ * The argument object a tool's `forward` receives, inferred from its inputs:
+ * nullable inputs become optional properties.
+ */
+export type ToolArgs<I extends ToolInputs> =
+  & { -readonly [K in Exclude<keyof I, NullableInputKeys<I>>]: ToolInputValue<I[K]> }
+  & { -readonly [K in NullableInputKeys<I>]?: ToolInputValue<I[K]> | null };
+
+/** The definition {@linkcode tool} turns into a {@linkcode Tool}. */
+export interface ToolDefinition<I extends ToolInputs, O extends ToolValueType> {
+  /** Name seen by the model: a JavaScript identifier, snake_case by convention. */
+  name: string;
+  /** What the tool does, shown to the model. */
+  description: string;
+  /** The inputs, keyed by argument name. */
+  inputs: I;
+  /** The type of what `forward` returns. */
+  outputType: O;
+  /** JSON schema of the output, for structured outputs. */
+  outputSchema?: Record<string, unknown>;
+  /** Runs the tool with validated arguments. */
+  forward(
+    args: ToolArgs<I>,
+    options: ToolCallOptions,
+  ): ToolOutputValue<O> | PromiseLike<ToolOutputValue<O>>;
+}
+
+/** What {@linkcode tool} returns: a {@linkcode Tool} that keeps its input and output types. */
+export interface FunctionTool<
+  I extends ToolInputs = ToolInputs,
+  O extends ToolValueType = ToolValueType,
+> extends Tool {
+  /** The tool's inputs, as declared. */
+  readonly inputs: I;
+  /** The type of what the tool returns. */
+  readonly outputType: O;
+  /** Validates `args` against `inputs` (throwing `AgentToolCallError`), then runs the tool. */
+  call(args: Record<string, unknown>, options?: ToolCallOptions): Promise<ToolOutputValue<O>>;
+}
+
+/**
+ * Builds a tool from a definition. `forward`'s argument type is inferred from
+ * `inputs`: required inputs are properties, nullable ones optional
+ * properties, enums literal unions.
+ *
+ * The definition is checked now, so mistakes surface when the program starts
+ * rather than when a model first calls the tool; see {@linkcode validateTool}
+ * for the rules.
+ *
+ * @example A tool with an optional enum input
+ * ```ts
+ * import { tool } from "@smoldeno/agents";
+ *
+ * const getWeather = tool({
+ *   name: "get_weather",
+ *   description: "Weather report for a city.",
+ *   inputs: {
+ *     city: { type: "string", description: "City name, e.g. 'Paris'" },
+ *     units: { type: "string", enum: ["metric", "imperial"], description: "Unit system", nullable: true },
+ *   },
+ *   outputType: "string",
+ *   // city: string; units?: "metric" | "imperial" | null
+ *   forward: ({ city, units }) => `Sunny in ${city}, 21° ${units === "imperial" ? "F" : "C"}`,
+ * });
+ * console.log(await getWeather.call({ city: "Paris" })); // "Sunny in Paris, 21° C"
+ * ```
+ *
+ * @throws {TypeError} when the definition is invalid.
+ */
+export function tool<const I extends ToolInputs, const O extends ToolValueType>(
+  definition: ToolDefinition<I, O>,
+): FunctionTool<I, O> {
+  if (typeof definition?.forward !== "function") {
+    throw new TypeError(
+      `Cannot create tool "${definition?.name}": forward must be a function, got ${typeof definition
+        ?.forward}`,
+    );
+  }
+  return new FunctionToolImpl(definition);
+}
+
+/** Options of the {@linkcode BaseTool} constructor. */
+export interface BaseToolOptions<
+  I extends ToolInputs = ToolInputs,
+  O extends ToolValueType = ToolValueType,
+> {
+  /** Name seen by the model: a JavaScript identifier, snake_case by convention. */
+  name: string;
+  /** What the tool does, shown to the model. */
+  description: string;
+  /** The inputs, keyed by argument name. */
+  inputs: I;
+  /** The type of what `forward` returns. */
+  outputType: O;
+  /** JSON schema of the output, for structured outputs. */
+  outputSchema?: Record<string, unknown>;
+}
+
+/**
+ * Base class of stateful tools (a browser, a database connection, a loaded
+ * model). The definition is validated by the constructor; `setup()` runs once,
+ * lazily, before the first call — concurrent first calls share the same setup,
+ * and a failed setup is retried by the next call.
+ *
+ * @example A tool that opens a resource on first use
+ * ```ts
+ * import { BaseTool, type ToolArgs } from "@smoldeno/agents";
+ *
+ * const inputs = { key: { type: "string", description: "Key to look up" } } as const;
+ *
+ * class LookupTool extends BaseTool<typeof inputs, "string"> {
+ *   #table?: Map<string, string>;
+ *   constructor() {
+ *     super({ name: "lookup", description: "Looks a key up in the table.", inputs, outputType: "string" });
+ *   }
+ *   protected override setup(): void {
+ *     this.#table = new Map([["answer", "42"]]);
+ *   }
+ *   protected forward({ key }: ToolArgs<typeof inputs>): string {
+ *     return this.#table!.get(key) ?? "not found";
+ *   }
+ * }
+ *
+ * console.log(await new LookupTool().call({ key: "answer" })); // "42"
+ * ```
+ */
+export abstract class BaseTool<
+  I extends ToolInputs = ToolInputs,
+  O extends ToolValueType = ToolValueType,
+> implements Tool {
+  /** Name seen by the model. */
+  readonly name: string;
+  /** What the tool does, shown to the model. */
+  readonly description: string;
+  /** The tool's inputs. */
+  readonly inputs: I;
+  /** The type of what the tool returns. */
+  readonly outputType: O;
+  /** JSON schema of the output, for structured outputs. */
+  readonly outputSchema?: Record<string, unknown>;
+  #setup?: Promise<void>;
+
+  /**
+   * Validates and stores the definition.
+   *
+   * @throws {TypeError} when the definition is invalid (see {@linkcode validateTool}).
+   */
+  constructor(options: BaseToolOptions<I, O>) {
+    validateTool(options);
+    this.name = options.name;
+    this.description = options.description;
+    this.inputs = options.inputs;
+    this.outputType = options.outputType;
+    if (options.outputSchema !== undefined) this.outputSchema = options.outputSchema;
+  }
+
+  /** Prepares the tool; runs once before the first call. Does nothing by default. */
+  protected setup(): void | Promise<void> {}
+
+  /** Runs the tool with validated arguments. */
+  protected abstract forward(
+    args: ToolArgs<I>,
+    options: ToolCallOptions,
+  ): ToolOutputValue<O> | PromiseLike<ToolOutputValue<O>>;
+
+  /**
+   * Validates `args` against `inputs`, runs `setup()` if it has not run yet,
+   * then `forward`.
+   *
+   * @throws {AgentToolCallError} when the arguments do not match the inputs.
+   * @throws {AgentToolExecutionError} when setup or forward throws (the original error is its `cause`).
+   */
+  async call(
+    args: Record<string, unknown>,
+    options: ToolCallOptions = {},
+  ): Promise<ToolOutputValue<O>> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    validateToolArgs(this, args);
+    try {
+      await this.#ensureSetup();
+      signal?.throwIfAborted();
+      return await this.forward(args as ToolArgs<I>, options);
+    } catch (error) {
+      // A cancelled call reports the cancellation, not whatever the tool threw on the way out.
+      if (signal?.aborted) throw signal.reason;
+      if (
+        (error instanceof AgentToolCallError || error instanceof AgentToolExecutionError) &&
+        error.toolName === this.name
+      ) {
+        throw error;
+      }
+      throw new AgentToolExecutionError(`Tool "${this.name}" failed: ${describeError(error)}`, {
+        toolName: this.name,
+        cause: error,
+      });
+    }
+  }
+
+  #ensureSetup(): Promise<void> {
+    if (this.#setup === undefined) {
+      // Deferred a tick so `setup` always runs after `#setup` is assigned, and a
+      // failure can clear it for the next call to retry.
+      const pending: Promise<void> = Promise.resolve()
+        .then(() => this.setup())
+        .catch((error) => {
+          if (this.#setup === pending) this.#setup = undefined;
+          throw new AgentToolExecutionError(
+            `Tool "${this.name}" failed to set up: ${describeError(error)}`,
+            { toolName: this.name, cause: error },
+          );
+        });
+      this.#setup = pending;
+    }
+    return this.#setup;
+  }
+}
+
+class FunctionToolImpl<I extends ToolInputs, O extends ToolValueType> extends BaseTool<I, O>
+  implements FunctionTool<I, O> {
+  #forward: ToolDefinition<I, O>["forward"];
+  constructor(definition: ToolDefinition<I, O>) {
+    super(definition);
+    this.#forward = definition.forward;
+  }
+  protected forward(
+    args: ToolArgs<I>,
+    options: ToolCallOptions,
+  ): ToolOutputValue<O> | PromiseLike<ToolOutputValue<O>> {
+    return this.#forward(args, options);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+  }
+  return String(error);
 }
