@@ -114,3 +114,15 @@ export {
   toolCallingAgentPromptTemplates,
   validatePromptTemplates,
 } from "./src/prompts.ts";
+export {
+  type FinalAnswerCheck,
+  MultiStepAgent,
+  type MultiStepAgentOptions,
+  type RunOptions,
+  type RunResult,
+  type StepCallback,
+  type StepCallbacks,
+  type StepContext,
+  type StepOutcome,
+} from "./src/agents/multi_step_agent.ts";
+export { ToolCallingAgent, type ToolCallingAgentOptions } from "./src/agents/tool_calling_agent.ts";

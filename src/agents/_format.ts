@@ -1,0 +1,24 @@
+// How values and long texts appear in observations the model reads.
+
+/** A value as the model should read it: strings as is, the rest as Deno prints them. */
+export function formatValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  return Deno.inspect(value, {
+    depth: 6,
+    colors: false,
+    strAbbreviateSize: 10_000,
+    iterableLimit: 200,
+  });
+}
+
+/**
+ * Cuts `text` to at most about `max` characters, keeping its start and end
+ * (errors and results are often at the end) and saying how much was cut.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.ceil(max / 2);
+  const tail = Math.floor(max / 2);
+  const cut = text.length - head - tail;
+  return `${text.slice(0, head)}\n… [${cut} characters cut] …\n${text.slice(text.length - tail)}`;
+}

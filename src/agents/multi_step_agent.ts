@@ -1,0 +1,663 @@
+/**
+ * The ReAct loop shared by every agent: memory → messages → model → action →
+ * observation, with planning, final-answer checks, step callbacks, managed
+ * agents, token and time accounting. Streaming first: {@linkcode
+ * MultiStepAgent.stream} yields events and {@linkcode MultiStepAgent.run}
+ * drains it.
+ *
+ * @module
+ */
+
+import { AgentError, AgentGenerationError, AgentMaxStepsError } from "../errors.ts";
+import type { AgentEvent, RunState, Timing } from "../events.ts";
+import {
+  type ActionStep,
+  addTokenUsage,
+  AgentMemory,
+  errorToData,
+  type FinalAnswerStep,
+  type MemoryStep,
+  type PlanningStep,
+  type TaskStep,
+  toMessages,
+} from "../memory.ts";
+import type { ImageValue } from "../media.ts";
+import type { ChatMessage, ImagePart, Model, TokenUsage } from "../models/model.ts";
+import { type PromptTemplates, renderPrompt, validatePromptTemplates } from "../prompts.ts";
+import { type Tool, validateTool } from "../tool.ts";
+import { managedAgentTool } from "./_managed_agent.ts";
+import { callModel, textOf } from "./_model_call.ts";
+import {
+  cleanPlan,
+  END_PLAN,
+  initialPlanMessages,
+  isPlanningStep,
+  updatePlanMessages,
+} from "./_planning.ts";
+
+/** A callback run after a step of type `S`, with the agent that ran it. */
+export type StepCallback<S> = (step: S, agent: MultiStepAgent) => void | Promise<void>;
+
+/** Step callbacks keyed by the step type they follow. */
+export interface StepCallbacks {
+  /** After each action step (also the max-steps fallback step). */
+  action?: StepCallback<ActionStep> | StepCallback<ActionStep>[];
+  /** After each planning step. */
+  planning?: StepCallback<PlanningStep> | StepCallback<PlanningStep>[];
+  /** After the final answer is accepted. */
+  final_answer?: StepCallback<FinalAnswerStep> | StepCallback<FinalAnswerStep>[];
+}
+
+/**
+ * Checks a final answer before the run accepts it. Return `false` or throw to
+ * reject it: the model then sees why (the thrown message) and tries again.
+ */
+export type FinalAnswerCheck = (
+  answer: unknown,
+  memory: AgentMemory,
+  agent: MultiStepAgent,
+) => boolean | Promise<boolean>;
+
+/** Options shared by every agent. */
+export interface MultiStepAgentOptions {
+  /** The model that chooses the actions. */
+  model: Model;
+  /** Tools the agent can call. */
+  tools?: Tool[];
+  /** Most action steps per run (default 20). */
+  maxSteps?: number;
+  /** Write a plan before step 1, then update it every `planningInterval` steps. */
+  planningInterval?: number;
+  /** Agents this agent can delegate to; each needs a `name` and a `description`. */
+  managedAgents?: MultiStepAgent[];
+  /** The name by which a manager calls this agent (a valid identifier). */
+  name?: string;
+  /** What this agent does, shown to a manager. */
+  description?: string;
+  /** When managed: append a summary of the work to the report. */
+  provideRunSummary?: boolean;
+  /** Callbacks run after steps, by step type; an array means action-step callbacks. */
+  stepCallbacks?: StepCallbacks | StepCallback<ActionStep>[];
+  /** Checks the final answer must pass. */
+  finalAnswerChecks?: FinalAnswerCheck[];
+  /** Replaces the default prompt templates (every key is required). */
+  promptTemplates?: PromptTemplates;
+  /** Extra instructions appended to the system prompt. */
+  instructions?: string;
+  /** Use the model's stream when it has one, yielding `model_stream_delta` events (default true). */
+  streamOutputs?: boolean;
+}
+
+/** Options of {@linkcode MultiStepAgent.run} and {@linkcode MultiStepAgent.stream}. */
+export interface RunOptions {
+  /** Forget earlier runs first (default true); `false` continues the conversation. */
+  reset?: boolean;
+  /** Images given with the task. */
+  images?: (ImagePart | ImageValue)[];
+  /** Values the agent can use by name (sandbox variables for the CodeAgent). */
+  additionalArgs?: Record<string, unknown>;
+  /** Overrides the agent's `maxSteps` for this run. */
+  maxSteps?: number;
+  /** Cancels the run: the current model call or execution is aborted. */
+  signal?: AbortSignal;
+  /** Make `run()` resolve to a {@linkcode RunResult} instead of the bare answer. */
+  returnFullResult?: boolean;
+}
+
+/** Everything about a finished run. */
+export interface RunResult {
+  /** The answer (the fallback answer for `max_steps_error`, null when interrupted). */
+  output: unknown;
+  /** How the run ended. */
+  state: RunState;
+  /** The memory steps of this run (task, plans, actions, final answer). */
+  steps: MemoryStep[];
+  /** Tokens used by every model call of the run. */
+  tokenUsage: TokenUsage;
+  /** Start, end and duration of the run. */
+  timing: Timing;
+}
+
+/** What a subclass's step produced. */
+export interface StepOutcome {
+  /** True when the action gave a final answer (still subject to the checks). */
+  isFinalAnswer: boolean;
+  /** The action's output, or the final answer. */
+  output?: unknown;
+}
+
+/** What a subclass's step may use. */
+export interface StepContext {
+  /** The run's abort signal. */
+  signal?: AbortSignal;
+  /** Whether to stream the model's reply. */
+  stream: boolean;
+}
+
+const DEFAULT_MAX_STEPS = 20;
+
+/**
+ * The base of {@linkcode CodeAgent} and {@linkcode ToolCallingAgent}: runs
+ * think-act-observe steps until a final answer passes its checks or the step
+ * limit is reached. Subclasses define what an action is.
+ */
+export abstract class MultiStepAgent implements AsyncDisposable {
+  /** The model. */
+  readonly model: Model;
+  /** Tools by name, without managed agents. */
+  readonly tools: Record<string, Tool>;
+  /** Managed agents by name. */
+  readonly managedAgents: Record<string, MultiStepAgent>;
+  /** Default step limit of a run. */
+  readonly maxSteps: number;
+  /** Planning cadence, if planning is on. */
+  readonly planningInterval?: number;
+  /** Name, for a managed agent. */
+  readonly name?: string;
+  /** Description, for a managed agent. */
+  readonly description?: string;
+  /** Whether a managed run's report includes a summary of the work. */
+  readonly provideRunSummary: boolean;
+  /** The prompt templates in use. */
+  readonly promptTemplates: PromptTemplates;
+  /** Extra system-prompt instructions. */
+  readonly instructions: string;
+  /** The memory of the runs so far. */
+  readonly memory: AgentMemory;
+  /** Values usable by name in this run (additional args, stored tool outputs). */
+  state: Record<string, unknown> = {};
+  readonly #callbacks: Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }>;
+  readonly #checks: FinalAnswerCheck[];
+  readonly #streamOutputs: boolean;
+  #interrupted = false;
+  #running = false;
+
+  /**
+   * Validates the options shared by every agent.
+   *
+   * @throws {TypeError} for a missing model, invalid or duplicate tools, a managed agent without name or description, or a non-function callback.
+   * @throws {RangeError} for a `maxSteps` or `planningInterval` that is not a positive integer.
+   */
+  constructor(options: MultiStepAgentOptions, defaultTemplates: () => PromptTemplates) {
+    const kind = new.target.name;
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Cannot create ${kind}: expected an options object`);
+    }
+    const { model } = options;
+    if (model === null || typeof model !== "object" || typeof model.generate !== "function") {
+      throw new TypeError(
+        `Cannot create ${kind}: "model" must be a Model with a generate() method`,
+      );
+    }
+    this.model = model;
+    this.maxSteps = positiveInteger(
+      options.maxSteps ?? DEFAULT_MAX_STEPS,
+      "maxSteps",
+      `Cannot create ${kind}`,
+    );
+    if (options.planningInterval !== undefined) {
+      this.planningInterval = positiveInteger(
+        options.planningInterval,
+        "planningInterval",
+        `Cannot create ${kind}`,
+      );
+    }
+    if (options.name !== undefined) {
+      if (typeof options.name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.name)) {
+        throw new TypeError(
+          `Cannot create ${kind}: name ${
+            JSON.stringify(options.name)
+          } must be a valid identifier, e.g. "web_researcher"`,
+        );
+      }
+      this.name = options.name;
+    }
+    if (options.description !== undefined && typeof options.description !== "string") {
+      throw new TypeError(`Cannot create ${kind}: description must be a string`);
+    }
+    this.description = options.description;
+    this.provideRunSummary = options.provideRunSummary ?? false;
+    this.instructions = options.instructions ?? "";
+    this.#streamOutputs = options.streamOutputs ?? true;
+    this.promptTemplates = validatePromptTemplates(options.promptTemplates ?? defaultTemplates());
+
+    this.tools = {};
+    if (options.tools !== undefined && !Array.isArray(options.tools)) {
+      throw new TypeError(`Cannot create ${kind}: "tools" must be an array of tools`);
+    }
+    for (const tool of options.tools ?? []) {
+      validateTool(tool);
+      if (typeof tool.call !== "function") {
+        throw new TypeError(`Cannot create ${kind}: tool "${tool.name}" has no call() method`);
+      }
+      if (tool.name in this.tools) {
+        throw new TypeError(`Cannot create ${kind}: two tools are named "${tool.name}"`);
+      }
+      this.tools[tool.name] = tool;
+    }
+    this.managedAgents = {};
+    for (const [i, agent] of (options.managedAgents ?? []).entries()) {
+      if (!(agent instanceof MultiStepAgent)) {
+        throw new TypeError(`Cannot create ${kind}: managed agent ${i} is not an agent`);
+      }
+      if (!agent.name || !agent.description?.trim()) {
+        throw new TypeError(
+          `Cannot create ${kind}: managed agent ${i} needs a name and a description, so the manager knows how and when to call it`,
+        );
+      }
+      if (agent.name in this.tools || agent.name in this.managedAgents) {
+        throw new TypeError(
+          `Cannot create ${kind}: managed agent "${agent.name}" has the name of another tool or agent`,
+        );
+      }
+      if (agent === this) {
+        throw new TypeError(`Cannot create ${kind}: an agent cannot manage itself`);
+      }
+      this.managedAgents[agent.name] = agent;
+    }
+    this.#callbacks = normalizeCallbacks(options.stepCallbacks, kind);
+    if (options.finalAnswerChecks !== undefined) {
+      if (
+        !Array.isArray(options.finalAnswerChecks) ||
+        options.finalAnswerChecks.some((c) => typeof c !== "function")
+      ) {
+        throw new TypeError(
+          `Cannot create ${kind}: "finalAnswerChecks" must be an array of functions`,
+        );
+      }
+    }
+    this.#checks = [...(options.finalAnswerChecks ?? [])];
+    this.memory = new AgentMemory("");
+  }
+
+  /** Renders the system prompt from the templates, tools and managed agents. */
+  protected abstract initializeSystemPrompt(): string;
+
+  /** Runs one action step, filling `step` and yielding its events. */
+  protected abstract executeStep(
+    step: ActionStep,
+    context: StepContext,
+  ): AsyncGenerator<AgentEvent, StepOutcome>;
+
+  /** Prepares what the actions need before the first step of a run (e.g. the sandbox). */
+  protected prepareRun(_additionalArgs: Record<string, unknown>): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Tools the model can call, managed agents included, by name. */
+  protected toolsAndManagedAgents(): Record<string, Tool> {
+    const all: Record<string, Tool> = { ...this.tools };
+    for (const agent of Object.values(this.managedAgents)) {
+      all[agent.name!] = managedAgentTool(
+        agent as MultiStepAgent & { name: string; description: string },
+      );
+    }
+    return all;
+  }
+
+  /** Asks the agent to stop after the current step. */
+  interrupt(): void {
+    this.#interrupted = true;
+  }
+
+  /**
+   * Runs the agent on `task` and resolves to its answer, or to a
+   * {@linkcode RunResult} with `returnFullResult: true`.
+   *
+   * @throws {AgentGenerationError} when the model cannot reply.
+   * @throws {AgentError} when the run was interrupted (unless `returnFullResult`).
+   */
+  run(task: string, options: RunOptions & { returnFullResult: true }): Promise<RunResult>;
+  run(task: string, options?: RunOptions): Promise<unknown>;
+  async run(task: string, options: RunOptions = {}): Promise<unknown> {
+    const events = this.stream(task, options);
+    let next = await events.next();
+    while (!next.done) next = await events.next();
+    const result = next.value;
+    if (options.returnFullResult) return result;
+    if (result.state === "interrupted") {
+      throw new AgentError(`Agent run was interrupted after ${countActions(result.steps)} steps`);
+    }
+    return result.output;
+  }
+
+  /**
+   * Runs the agent on `task`, yielding every event as it happens. The
+   * generator's return value is the {@linkcode RunResult}.
+   *
+   * @throws {AgentGenerationError} when the model cannot reply.
+   */
+  async *stream(task: string, options: RunOptions = {}): AsyncGenerator<AgentEvent, RunResult> {
+    if (typeof task !== "string" || task.trim() === "") {
+      throw new TypeError(
+        `Cannot run ${this.constructor.name}: the task must be a non-empty string`,
+      );
+    }
+    const maxSteps = positiveInteger(
+      options.maxSteps ?? this.maxSteps,
+      "maxSteps",
+      `Cannot run ${this.constructor.name}`,
+    );
+    if (this.#running) {
+      throw new AgentError(
+        `Cannot run ${this.constructor.name}: it is already running; wait for the run to end`,
+      );
+    }
+    this.#running = true;
+    this.#interrupted = false;
+    try {
+      return yield* this.#loop(task, options, maxSteps);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async *#loop(
+    task: string,
+    options: RunOptions,
+    maxSteps: number,
+  ): AsyncGenerator<AgentEvent, RunResult> {
+    const timing: Timing = { startTime: Date.now() };
+    const reset = options.reset ?? true;
+    if (reset) {
+      this.memory.reset();
+      this.state = {};
+    }
+    const additionalArgs = { ...options.additionalArgs };
+    Object.assign(this.state, additionalArgs);
+    this.memory.systemPrompt = {
+      type: "system_prompt",
+      systemPrompt: this.initializeSystemPrompt(),
+    };
+    const firstIndex = this.memory.steps.length;
+    const taskStep: TaskStep = { type: "task", task: taskWithArgs(task, additionalArgs) };
+    const images = options.images?.map(toImagePart);
+    if (images?.length) taskStep.images = images;
+    this.memory.steps.push(taskStep);
+    yield {
+      type: "run_start",
+      task,
+      ...(this.name ? { agentName: this.name } : {}),
+      modelId: this.model.modelId,
+      maxSteps,
+      reset,
+      imageCount: images?.length ?? 0,
+      additionalArgs: Object.keys(additionalArgs),
+    };
+    await this.prepareRun(additionalArgs);
+
+    const context: StepContext = { signal: options.signal, stream: this.#streamOutputs };
+    let state: RunState = "success";
+    let answer: unknown = null;
+    let done = false;
+    let stepNumber = 1;
+    for (; stepNumber <= maxSteps; stepNumber++) {
+      if (this.#interrupted) {
+        state = "interrupted";
+        break;
+      }
+      options.signal?.throwIfAborted();
+      if (isPlanningStep(stepNumber, this.planningInterval)) {
+        yield* this.#plan(task, stepNumber, maxSteps, context);
+      }
+      const step: ActionStep = {
+        type: "action",
+        stepNumber,
+        timing: { startTime: Date.now() },
+        isFinalAnswer: false,
+      };
+      yield { type: "step_start", stepNumber, maxSteps };
+      try {
+        const outcome = yield* this.executeStep(step, context);
+        step.actionOutput = outcome.output;
+        if (outcome.isFinalAnswer) {
+          await this.#checkFinalAnswer(outcome.output);
+          step.isFinalAnswer = true;
+          answer = outcome.output;
+          done = true;
+        }
+      } catch (error) {
+        if (error instanceof AgentGenerationError || !(error instanceof AgentError)) {
+          this.#finishStep(step);
+          throw error;
+        }
+        step.error = errorToData(error);
+        yield { type: "error", stepNumber, error: step.error };
+      }
+      this.#finishStep(step);
+      yield {
+        type: "step_end",
+        stepNumber,
+        timing: step.timing,
+        ...(step.tokenUsage ? { tokenUsage: step.tokenUsage } : {}),
+        isFinalAnswer: step.isFinalAnswer,
+      };
+      await this.#runCallbacks("action", step);
+      if (done) break;
+    }
+    if (!done && state !== "interrupted") {
+      if (this.#interrupted) state = "interrupted";
+      else {
+        state = "max_steps_error";
+        answer = yield* this.#fallbackAnswer(task, maxSteps, context);
+      }
+    }
+    if (state !== "interrupted") {
+      const finalStep: FinalAnswerStep = { type: "final_answer", output: answer };
+      this.memory.steps.push(finalStep);
+      yield { type: "final_answer", output: answer };
+      await this.#runCallbacks("final_answer", finalStep);
+    }
+    timing.endTime = Date.now();
+    timing.duration = timing.endTime - timing.startTime;
+    const steps = this.memory.steps.slice(firstIndex);
+    const tokenUsage = addTokenUsage(
+      ...steps.map((
+        s,
+      ) => (s.type === "action" || s.type === "planning" ? s.tokenUsage : undefined)),
+    );
+    const output = state === "interrupted" ? null : answer;
+    yield { type: "run_end", state, output, stepCount: countActions(steps), tokenUsage, timing };
+    return { output, state, steps, tokenUsage, timing };
+  }
+
+  #finishStep(step: ActionStep): void {
+    step.timing.endTime = Date.now();
+    step.timing.duration = step.timing.endTime - step.timing.startTime;
+    this.memory.steps.push(step);
+  }
+
+  async *#plan(
+    task: string,
+    stepNumber: number,
+    maxSteps: number,
+    context: StepContext,
+  ): AsyncGenerator<AgentEvent> {
+    const timing: Timing = { startTime: Date.now() };
+    const variables = { task, ...this.promptToolVariables() };
+    const kind = stepNumber === 1 ? "initial" : "update";
+    const messages = kind === "initial"
+      ? initialPlanMessages(this.promptTemplates, variables)
+      : updatePlanMessages(this.promptTemplates, this.memory, {
+        ...variables,
+        remainingSteps: maxSteps - stepNumber + 1,
+      });
+    const reply = yield* callModel(this.model, messages, {
+      stopSequences: [END_PLAN],
+      signal: context.signal,
+    }, {
+      stepNumber,
+      phase: "planning",
+      stream: context.stream,
+    });
+    timing.endTime = Date.now();
+    timing.duration = timing.endTime - timing.startTime;
+    const step: PlanningStep = {
+      type: "planning",
+      kind,
+      plan: cleanPlan(textOf(reply)),
+      modelInputMessages: messages,
+      modelOutputMessage: reply,
+      timing,
+      ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}),
+    };
+    this.memory.steps.push(step);
+    yield {
+      type: "planning",
+      stepNumber,
+      kind,
+      plan: step.plan,
+      timing,
+      ...(step.tokenUsage ? { tokenUsage: step.tokenUsage } : {}),
+    };
+    await this.#runCallbacks("planning", step);
+  }
+
+  /** Variables describing tools and managed agents for the prompt templates. */
+  protected abstract promptToolVariables(): { tools: unknown[]; managedAgents: unknown[] };
+
+  async #checkFinalAnswer(answer: unknown): Promise<void> {
+    for (const check of this.#checks) {
+      const label = check.name ? `"${check.name}"` : `${this.#checks.indexOf(check) + 1}`;
+      let accepted: boolean;
+      try {
+        accepted = await check(answer, this.memory, this);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new AgentError(`Final answer check ${label} rejected the answer: ${reason}`, {
+          cause: error,
+        });
+      }
+      if (accepted === false) {
+        throw new AgentError(`Final answer check ${label} rejected the answer`);
+      }
+    }
+  }
+
+  async *#fallbackAnswer(
+    task: string,
+    maxSteps: number,
+    context: StepContext,
+  ): AsyncGenerator<AgentEvent, unknown> {
+    const stepNumber = maxSteps + 1;
+    const step: ActionStep = {
+      type: "action",
+      stepNumber,
+      timing: { startTime: Date.now() },
+      isFinalAnswer: true,
+    };
+    const templates = this.promptTemplates.finalAnswer;
+    const messages: ChatMessage[] = [
+      {
+        role: "system",
+        content: renderPrompt(templates.preMessages, {}, "finalAnswer.preMessages"),
+      },
+      ...this.memory.steps.flatMap((s) => toMessages(s)),
+      {
+        role: "user",
+        content: renderPrompt(templates.postMessages, { task }, "finalAnswer.postMessages"),
+      },
+    ];
+    step.modelInputMessages = messages;
+    step.error = errorToData(
+      new AgentMaxStepsError(`Reached the step limit (${maxSteps}) without a final answer`, {
+        maxSteps,
+      }),
+    );
+    const reply = yield* callModel(this.model, messages, { signal: context.signal }, {
+      stepNumber,
+      phase: "final_answer",
+      stream: context.stream,
+    });
+    const answer = textOf(reply);
+    step.modelOutputMessage = reply;
+    step.modelOutput = answer;
+    step.actionOutput = answer;
+    if (reply.tokenUsage) step.tokenUsage = reply.tokenUsage;
+    yield {
+      type: "model_output",
+      stepNumber,
+      phase: "final_answer",
+      content: answer,
+      ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}),
+    };
+    yield { type: "error", stepNumber, error: step.error };
+    this.#finishStep(step);
+    await this.#runCallbacks("action", step);
+    return answer;
+  }
+
+  async #runCallbacks<K extends keyof StepCallbacks>(type: K, step: MemoryStep): Promise<void> {
+    for (const callback of this.#callbacks[type]) {
+      await (callback as StepCallback<MemoryStep>)(step, this);
+    }
+  }
+
+  /** The events of the runs in memory, for a logger or UI to render a past run. */
+  replay(): AgentEvent[] {
+    return this.memory.replay();
+  }
+
+  /** Frees what the agent created (e.g. the sandbox it spawned). Idempotent. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Same as {@linkcode close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function positiveInteger(value: unknown, name: string, prefix: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${prefix}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function normalizeCallbacks(
+  value: MultiStepAgentOptions["stepCallbacks"],
+  kind: string,
+): Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }> {
+  const byType: Record<string, unknown> = Array.isArray(value) ? { action: value } : { ...value };
+  const result = { action: [], planning: [], final_answer: [] } as Required<
+    { [K in keyof StepCallbacks]: StepCallback<never>[] }
+  >;
+  for (const [type, entry] of Object.entries(byType)) {
+    if (!(type in result)) {
+      throw new TypeError(
+        `Cannot create ${kind}: unknown step type "${type}" in stepCallbacks: use "action", "planning" or "final_answer"`,
+      );
+    }
+    const list = Array.isArray(entry) ? entry : entry === undefined ? [] : [entry];
+    if (list.some((cb) => typeof cb !== "function")) {
+      throw new TypeError(`Cannot create ${kind}: stepCallbacks.${type} must be functions`);
+    }
+    result[type as keyof StepCallbacks].push(...list);
+  }
+  return result;
+}
+
+function taskWithArgs(task: string, args: Record<string, unknown>): string {
+  const names = Object.keys(args);
+  if (names.length === 0) return task;
+  const lines = names.map((name) => `- ${name}: ${describeValue(args[name])}`);
+  return `${task}\n\nYou have been given these values, usable by name:\n${lines.join("\n")}`;
+}
+
+function describeValue(value: unknown): string {
+  const text = typeof value === "string"
+    ? JSON.stringify(value)
+    : Deno.inspect(value, { depth: 2, colors: false, compact: true });
+  return text.length > 200 ? `${text.slice(0, 200)}… (${typeof value})` : text;
+}
+
+function toImagePart(image: ImagePart | ImageValue): ImagePart {
+  if ("data" in image) return { type: "image", image: image.data, mimeType: image.mimeType };
+  return image;
+}
+
+function countActions(steps: MemoryStep[]): number {
+  return steps.filter((s) => s.type === "action" && s.error?.name !== "AgentMaxStepsError").length;
+}
