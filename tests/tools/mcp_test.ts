@@ -1,0 +1,449 @@
+// MCPClient and ToolCollection against real third-party servers from npm
+// (server-everything over stdio, Streamable HTTP and SSE; server-filesystem
+// over stdio). .ci/mcp-servers.sh installs them; without them these tests
+// are ignored and the reason is printed.
+
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "../_assert.ts";
+import { AgentToolCallError, AgentToolExecutionError } from "../../src/errors.ts";
+import type { Tool } from "../../src/tool.ts";
+import { isAudioValue, isImageValue } from "../../src/media.ts";
+import {
+  MCPClient,
+  type McpProgress,
+  type McpResourceValue,
+  ToolCollection,
+} from "../../tools/mcp.ts";
+import { EVERYTHING, FILESYSTEM, skipReason, startEverythingHttp } from "./_mcp_servers.ts";
+
+const ignore = skipReason !== undefined;
+const everything = { command: "node", args: [EVERYTHING], name: "everything" };
+
+function byName(tools: Tool[]): Record<string, Tool> {
+  return Object.fromEntries(tools.map((t) => [t.name, t]));
+}
+
+Deno.test({
+  name: "MCPClient turns server-everything's stdio tools into identifier-named tools",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything);
+    await client.connect();
+    const tools = byName(client.getTools());
+    for (const name of ["echo", "get_sum", "get_structured_content", "get_tiny_image"]) {
+      assert(tools[name], `missing ${name}; got ${Object.keys(tools)}`);
+    }
+    assert(Object.keys(tools).every((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)));
+    assertEquals((tools.get_sum as Tool & { originalName: string }).originalName, "get-sum");
+    assertEquals(tools.get_sum.inputs.a, { type: "number", description: "First number" });
+    const [status] = client.status();
+    assertEquals(status.connected, true);
+    assertEquals(typeof status.pid, "number");
+  },
+});
+
+Deno.test({
+  name: "MCP tools over stdio echo, add, and return structured content, images and resources",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything);
+    await client.connect();
+    const tools = byName(client.getTools());
+    assertEquals(await tools.echo.call({ message: "héllo ✓" }), "Echo: héllo ✓");
+    assertEquals(await tools.get_sum.call({ a: 2, b: 3 }), "The sum of 2 and 3 is 5.");
+
+    const weather = tools.get_structured_content;
+    assertEquals(weather.inputs.location.enum, ["New York", "Chicago", "Los Angeles"]);
+    assertEquals(weather.outputType, "object");
+    assertEquals((weather.outputSchema?.properties as Record<string, unknown>)?.humidity, {
+      type: "number",
+      description: "Humidity percentage",
+    });
+    assertEquals(await weather.call({ location: "Chicago" }), {
+      temperature: 36,
+      conditions: "Light rain / drizzle",
+      humidity: 82,
+    });
+
+    const parts = await tools.get_tiny_image.call({}) as unknown[];
+    const image = parts.find(isImageValue);
+    assert(image, "no image in the result");
+    assertEquals(image.mimeType, "image/png");
+    assertEquals([...image.data.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+
+    const reference = await tools.get_resource_reference.call({
+      resourceType: "Text",
+      resourceId: 2,
+    }) as unknown[];
+    const resource = reference.find((p) =>
+      (p as McpResourceValue).type === "resource"
+    ) as McpResourceValue;
+    assertEquals(resource.uri, "demo://resource/dynamic/text/2");
+    assertStringIncludes(resource.text ?? "", "Resource 2");
+  },
+});
+
+Deno.test({
+  name: "structuredOutput: false returns the text content instead of structuredContent",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything, { structuredOutput: false });
+    await client.connect();
+    const weather = byName(client.getTools()).get_structured_content;
+    assertEquals(weather.outputType, "any");
+    const value = await weather.call({ location: "New York" });
+    assertEquals(typeof value, "string");
+    assertEquals(JSON.parse(value as string).conditions, "Cloudy");
+  },
+});
+
+Deno.test({
+  name: "an MCP error result makes the tool throw with the server's message",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything);
+    await client.connect();
+    const tools = byName(client.getTools());
+    const error = await assertRejects(
+      () => tools.get_resource_reference.call({ resourceId: 0 }),
+      AgentToolExecutionError,
+    );
+    assertStringIncludes(error.message, "Invalid resourceId: 0");
+    assertStringIncludes(error.message, 'MCP server "everything" returned an error');
+    // Arguments are checked before anything is sent.
+    await assertRejects(() => tools.get_sum.call({ a: "two", b: 3 }), AgentToolCallError);
+    // The server is still there.
+    assertEquals(await tools.echo.call({ message: "still here" }), "Echo: still here");
+  },
+});
+
+Deno.test({
+  name: "a long-running MCP tool reports progress, which keeps a short call timeout from firing",
+  ignore,
+  async fn() {
+    const progress: McpProgress[] = [];
+    await using client = new MCPClient(everything, {
+      callTimeoutMs: 1500,
+      onProgress: (p) => progress.push(p),
+    });
+    await client.connect();
+    const long = byName(client.getTools()).trigger_long_running_operation;
+    // 2 s in total, one progress notification every 0.2 s.
+    const result = await long.call({ duration: 2, steps: 10 });
+    assertEquals(result, "Long running operation completed. Duration: 2 seconds, Steps: 10.");
+    assertEquals(progress.map((p) => p.progress), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assertEquals(progress[0].total, 10);
+    assertEquals(progress[0].tool, "trigger-long-running-operation");
+  },
+});
+
+Deno.test({
+  name: "an MCP call that outlives callTimeoutMs fails clearly and the server stays usable",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything, { callTimeoutMs: 300 });
+    await client.connect();
+    const tools = byName(client.getTools());
+    const error = await assertRejects(
+      () => tools.trigger_long_running_operation.call({ duration: 2, steps: 1 }),
+      AgentToolExecutionError,
+    );
+    assertStringIncludes(error.message, "timed out after 300 ms (callTimeoutMs)");
+    assertEquals(await tools.echo.call({ message: "after" }), "Echo: after");
+  },
+});
+
+Deno.test({
+  name: "an aborted MCP call rejects with the abort reason",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything);
+    await client.connect();
+    const long = byName(client.getTools()).trigger_long_running_operation;
+    const controller = new AbortController();
+    const call = long.call({ duration: 2, steps: 2 }, { signal: controller.signal });
+    controller.abort(new Error("user stopped it"));
+    const error = await assertRejects(() => call);
+    assertEquals(error.message, "user stopped it");
+  },
+});
+
+Deno.test({
+  name:
+    "a server killed mid-call gives clear errors, other servers keep working, connect() revives it",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using client = new MCPClient([
+        everything,
+        { command: "node", args: [FILESYSTEM, dir], name: "files" },
+      ]);
+      await client.connect();
+      const tools = byName(client.getTools());
+      const pid = client.status()[0].pid!;
+
+      const pending = tools.trigger_long_running_operation.call({ duration: 5, steps: 5 });
+      Deno.kill(pid, "SIGKILL");
+      const during = await assertRejects(() => pending, AgentToolExecutionError);
+      assertStringIncludes(during.message, 'MCP server "everything" stopped answering');
+      assertStringIncludes(during.message, "killed by SIGKILL");
+      assertStringIncludes(during.message, "connect()");
+
+      const after = await assertRejects(() => tools.echo.call({ message: "x" }));
+      assertStringIncludes(after.message, 'MCP server "everything" is not connected');
+      assertEquals(client.connected, false);
+      assertStringIncludes(client.status()[0].error ?? "", "SIGKILL");
+
+      // The other server is unaffected.
+      const listing = await tools.list_allowed_directories.call({});
+      assertStringIncludes(JSON.stringify(listing), await Deno.realPath(dir));
+
+      await client.connect();
+      assertEquals(client.connected, true);
+      assert(client.status()[0].pid !== pid);
+      // Tools obtained before the reconnect work again.
+      assertEquals(await tools.echo.call({ message: "back" }), "Echo: back");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "two servers offering the same tool name is an error naming both, toolPrefix resolves it",
+  ignore,
+  async fn() {
+    const clashing = new MCPClient([everything, { ...everything, name: "second" }]);
+    const error = await assertRejects(() => clashing.connect());
+    assertStringIncludes(error.message, '"everything"');
+    assertStringIncludes(error.message, '"second"');
+    assertStringIncludes(error.message, "toolPrefix");
+    assertEquals(clashing.status().map((s) => s.connected), [false, false]);
+    await clashing.disconnect();
+
+    await using client = new MCPClient([everything, {
+      ...everything,
+      name: "second",
+      toolPrefix: "b_",
+    }]);
+    await client.connect();
+    const tools = byName(client.getTools());
+    assertEquals(await tools.b_echo.call({ message: "from b" }), "Echo: from b");
+    assertEquals(await tools.echo.call({ message: "from a" }), "Echo: from a");
+  },
+});
+
+Deno.test("MCPClient reports a command that does not exist", async () => {
+  await using client = new MCPClient({ command: "smoldeno-no-such-mcp-server" });
+  const error = await assertRejects(() => client.connect());
+  assertEquals(
+    error.message,
+    'Cannot connect to MCP server "smoldeno-no-such-mcp-server": command "smoldeno-no-such-mcp-server" was not found',
+  );
+});
+
+Deno.test("MCPClient reports a server that exits at startup with its exit code and stderr", async () => {
+  await using client = new MCPClient({
+    command: Deno.execPath(),
+    args: ["eval", "console.error('missing API key: set EXAMPLE_TOKEN'); Deno.exit(3)"],
+    name: "broken",
+  });
+  const error = await assertRejects(() => client.connect());
+  assertMatch(error.message, /^Cannot connect to MCP server "broken": /);
+  assertStringIncludes(error.message, "exited with code 3");
+  assertStringIncludes(error.message, "missing API key: set EXAMPLE_TOKEN");
+});
+
+Deno.test("MCPClient gives up on a silent server after connectTimeoutMs and ends it", async () => {
+  await using client = new MCPClient({
+    command: Deno.execPath(),
+    args: ["eval", "await new Promise((r) => setTimeout(r, 60_000))"],
+    name: "silent",
+  }, { connectTimeoutMs: 300 });
+  const error = await assertRejects(() => client.connect());
+  assertStringIncludes(error.message, 'Cannot connect to MCP server "silent"');
+  assertStringIncludes(error.message, "no answer within 300 ms (connectTimeoutMs)");
+  assertEquals(client.status()[0].pid, undefined);
+});
+
+Deno.test("MCPClient rejects bad parameters and options at construction", () => {
+  const cases: [() => unknown, string][] = [
+    [() => new MCPClient([]), "MCPClient needs at least one server"],
+    [() => new MCPClient({ url: "not a url" }), 'has an invalid url "not a url"'],
+    [
+      () => new MCPClient({ url: "http://x/mcp", transport: "ws" as "sse" }),
+      'has transport "ws": expected "streamable-http" or "sse"',
+    ],
+    [() => new MCPClient({ command: "" }), "needs a command"],
+    [
+      () => new MCPClient([{ command: "a", name: "x" }, { command: "b", name: "x" }]),
+      'Two servers are named "x"',
+    ],
+    [
+      () => new MCPClient({ command: "a" }, { callTimeoutMs: 0 }),
+      "callTimeoutMs must be a positive number of milliseconds, got 0",
+    ],
+  ];
+  for (const [make, message] of cases) {
+    try {
+      make();
+      throw new Error(`no error for: ${message}`);
+    } catch (error) {
+      assert(error instanceof TypeError || error instanceof RangeError, String(error));
+      assertStringIncludes(error.message, message);
+    }
+  }
+});
+
+Deno.test("MCPClient.getTools() before connect() says to connect first", () => {
+  const client = new MCPClient({ command: "unused" });
+  try {
+    client.getTools();
+    throw new Error("getTools() did not throw");
+  } catch (error) {
+    assertStringIncludes((error as Error).message, "call `await client.connect()` first");
+  }
+});
+
+Deno.test({
+  name: "MCP tools work over Streamable HTTP against server-everything",
+  ignore,
+  async fn() {
+    await using server = await startEverythingHttp("streamableHttp");
+    const progress: number[] = [];
+    await using client = new MCPClient({ url: server.url, name: "everything-http" }, {
+      onProgress: (p) => progress.push(p.progress),
+    });
+    await client.connect();
+    const tools = byName(client.getTools());
+    assertEquals(await tools.echo.call({ message: "over http" }), "Echo: over http");
+    assertEquals(await tools.get_sum.call({ a: -1, b: 0.5 }), "The sum of -1 and 0.5 is -0.5.");
+    assertEquals(await tools.get_structured_content.call({ location: "Los Angeles" }), {
+      temperature: 73,
+      conditions: "Sunny / Clear",
+      humidity: 48,
+    });
+    const parts = await tools.get_tiny_image.call({}) as unknown[];
+    assert(parts.some(isImageValue));
+    const error = await assertRejects(() => tools.get_resource_reference.call({ resourceId: 0 }));
+    assertStringIncludes(error.message, "Invalid resourceId: 0");
+    assertEquals(
+      await tools.trigger_long_running_operation.call({ duration: 0.3, steps: 3 }),
+      "Long running operation completed. Duration: 0.3 seconds, Steps: 3.",
+    );
+    assertEquals(progress, [1, 2, 3]);
+  },
+});
+
+Deno.test({
+  name: "an HTTP MCP server that goes away gives a clear error naming it",
+  ignore,
+  async fn() {
+    const server = await startEverythingHttp("streamableHttp");
+    await using client = new MCPClient({ url: server.url, name: "remote" });
+    await client.connect();
+    const echo = byName(client.getTools()).echo;
+    await server.close();
+    const error = await assertRejects(() => echo.call({ message: "anyone?" }));
+    assertStringIncludes(error.message, 'MCP server "remote" stopped answering during "echo"');
+    assertEquals(client.connected, false);
+  },
+});
+
+Deno.test({
+  name: "MCP tools work over legacy SSE against server-everything",
+  ignore,
+  async fn() {
+    await using server = await startEverythingHttp("sse");
+    await using client = new MCPClient({ url: server.url, transport: "sse" });
+    await client.connect();
+    const tools = byName(client.getTools());
+    assertEquals(await tools.echo.call({ message: "over sse" }), "Echo: over sse");
+  },
+});
+
+Deno.test({
+  name:
+    "server-filesystem scoped to a temp dir reads, writes, returns audio and refuses outside paths",
+  ignore,
+  async fn() {
+    const dir = await Deno.realPath(await Deno.makeTempDir());
+    try {
+      await Deno.writeFile(`${dir}/beep.wav`, new Uint8Array([0x52, 0x49, 0x46, 0x46, 1, 2, 3]));
+      await Deno.writeFile(`${dir}/blob.bin`, new Uint8Array([0, 1, 2, 255]));
+      await using collection = await ToolCollection.fromMcp(
+        { command: "node", args: [FILESYSTEM, dir], name: "files" },
+        { trustRemoteCode: true },
+      );
+      const tools = byName(collection.tools);
+
+      // Nested inputs: an array of objects, and optional inputs.
+      assertEquals(tools.edit_file.inputs.edits.type, "array");
+      const items = tools.edit_file.inputs.edits.items as Record<string, unknown>;
+      assertEquals(Object.keys(items.properties as object), ["oldText", "newText"]);
+      assertEquals(tools.edit_file.inputs.dryRun.nullable, true);
+      assertEquals(tools.read_text_file.inputs.head.nullable, true);
+      assertEquals(tools.read_text_file.inputs.path.nullable, undefined);
+
+      const written = await tools.write_file.call({ path: `${dir}/note.txt`, content: "a\nb\nc" });
+      assertEquals(written, { content: `Successfully wrote to ${dir}/note.txt` });
+      // null for an optional input means "not given".
+      assertEquals(
+        await tools.read_text_file.call({ path: `${dir}/note.txt`, head: 2, tail: null }),
+        { content: "a\nb" },
+      );
+      assertStringIncludes(
+        (await tools.list_directory.call({ path: dir }) as { content: string }).content,
+        "[FILE] note.txt",
+      );
+
+      const media = await tools.read_media_file.call({ path: `${dir}/beep.wav` }) as {
+        content: { type: string; mimeType: string }[];
+      };
+      assertEquals(media.content[0].type, "audio");
+
+      await using plain = new MCPClient({ command: "node", args: [FILESYSTEM, dir] }, {
+        structuredOutput: false,
+      });
+      await plain.connect();
+      const raw = byName(plain.getTools());
+      const audio = await raw.read_media_file.call({ path: `${dir}/beep.wav` });
+      assert(isAudioValue(audio), `expected audio, got ${JSON.stringify(audio)}`);
+      assertEquals(audio.mimeType, "audio/wav");
+      assertEquals([...audio.data], [0x52, 0x49, 0x46, 0x46, 1, 2, 3]);
+      const blob = await raw.read_media_file.call({ path: `${dir}/blob.bin` }) as McpResourceValue;
+      assertEquals(blob.type, "resource");
+      assertEquals(blob.mimeType, "application/octet-stream");
+      assertEquals([...blob.data!], [0, 1, 2, 255]);
+
+      const error = await assertRejects(
+        () => tools.read_text_file.call({ path: "/etc/hostname" }),
+        AgentToolExecutionError,
+      );
+      assertStringIncludes(error.message, "Access denied - path outside allowed directories");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("ToolCollection.fromMcp refuses to load tools without trustRemoteCode: true", async () => {
+  const error = await assertRejects(
+    () =>
+      ToolCollection.fromMcp({ command: "npx", args: ["some-server"] }, {
+        trustRemoteCode: false,
+      }),
+    TypeError,
+  );
+  assertStringIncludes(
+    error.message,
+    'Loading tools from MCP server "npx" needs { trustRemoteCode: true }',
+  );
+  assertStringIncludes(error.message, "runs a program on your machine");
+});

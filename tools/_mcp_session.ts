@@ -1,0 +1,285 @@
+// One connection to one MCP server: connecting with a deadline, listing
+// tools, calling them with a deadline, and noticing when the server goes
+// away so the error says so and connect() can start it again.
+
+import { Client } from "@modelcontextprotocol/sdk/client";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/client/sse"
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { DenoStdioClientTransport } from "./_mcp_stdio.ts";
+import type { McpCallResult, McpToolDefinition } from "./_mcp_convert.ts";
+import type { McpServerParameters, McpServerStatus } from "./mcp.ts";
+
+/** The version smoldeno reports to MCP servers. */
+export const CLIENT_VERSION = "0.1.0";
+
+/** What a session needs from the client's options. */
+export interface SessionOptions {
+  connectTimeoutMs: number;
+  callTimeoutMs: number;
+  onStderr?: (line: string, server: string) => void;
+  onProgress?: (progress: McpProgress) => void;
+}
+
+/** A progress notification from a server during a tool call. */
+export interface McpProgress {
+  /** The server's name. */
+  server: string;
+  /** The tool's name on the server. */
+  tool: string;
+  /** Progress so far. */
+  progress: number;
+  /** The total, when the server knows it. */
+  total?: number;
+  /** What the server is doing, when it said. */
+  message?: string;
+}
+
+/** A short name for a server, for errors and logs. */
+export function serverLabel(params: McpServerParameters): string {
+  if (params.name) return params.name;
+  if ("url" in params) return String(params.url);
+  const last = [params.command, ...(params.args ?? [])].findLast((a) => !a.startsWith("-"));
+  return last?.split(/[\\/]/).findLast((part) =>
+    part !== "" && part !== "dist" && part !== "index.js"
+  ) ??
+    params.command;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A connection to one server; survives reconnects so tools bound to it keep working. */
+export class McpSession {
+  readonly name: string;
+  readonly params: McpServerParameters;
+  tools: McpToolDefinition[] = [];
+  serverInfo?: { name: string; version: string };
+
+  #options: SessionOptions;
+  #client?: Client;
+  #transport?: Transport;
+  #state: "idle" | "connected" | "lost" | "closed" = "idle";
+  #lostReason = "";
+
+  constructor(params: McpServerParameters, options: SessionOptions) {
+    this.params = params;
+    this.name = serverLabel(params);
+    this.#options = options;
+  }
+
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  status(): McpServerStatus {
+    const status: McpServerStatus = {
+      name: this.name,
+      connected: this.connected,
+      toolCount: this.tools.length,
+    };
+    if (this.#transport instanceof DenoStdioClientTransport && this.#transport.pid !== undefined) {
+      status.pid = this.#transport.pid;
+    }
+    if (this.serverInfo) status.serverInfo = { ...this.serverInfo };
+    if (this.#state === "lost") status.error = this.#lostReason;
+    return status;
+  }
+
+  #makeTransport(): Transport {
+    const p = this.params;
+    if ("url" in p) {
+      const url = new URL(p.url);
+      const requestInit: RequestInit = p.headers ? { headers: { ...p.headers } } : {};
+      return p.transport === "sse"
+        ? new SSEClientTransport(url, { requestInit })
+        : new StreamableHTTPClientTransport(url, { requestInit });
+    }
+    return new DenoStdioClientTransport({
+      command: p.command,
+      args: p.args,
+      env: p.env,
+      cwd: p.cwd,
+      onStderr: this.#options.onStderr && ((line) => this.#options.onStderr?.(line, this.name)),
+    });
+  }
+
+  /** What the stdio process said and how it ended, for error messages. */
+  #processReport(): string {
+    const t = this.#transport;
+    if (!(t instanceof DenoStdioClientTransport)) return "";
+    const status = t.exitStatus;
+    const parts: string[] = [];
+    if (status) {
+      parts.push(
+        status.signal
+          ? `the process was killed by ${status.signal}`
+          : `the process exited with code ${status.code}`,
+      );
+    }
+    const tail = t.stderrTail.split("\n").filter((l) => l.trim() !== "").slice(-3).join(" | ");
+    if (tail) parts.push(`its stderr ended with: ${tail}`);
+    return parts.join("; ");
+  }
+
+  /** Connects unless already connected; on failure everything opened is closed again. */
+  async connect(signal?: AbortSignal): Promise<void> {
+    if (this.#state === "connected") return;
+    await this.#closeTransport();
+    const client = new Client({ name: "smoldeno", version: CLIENT_VERSION }, { capabilities: {} });
+    const transport = this.#makeTransport();
+    this.#client = client;
+    this.#transport = transport;
+    const timeout = this.#options.connectTimeoutMs;
+    const deadline = AbortSignal.timeout(timeout);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      await client.connect(transport, { signal: combined, timeout });
+      const tools: McpToolDefinition[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : {}, {
+          signal: combined,
+          timeout,
+        });
+        tools.push(...(page.tools as McpToolDefinition[]));
+        cursor = page.nextCursor;
+      } while (cursor);
+      this.tools = tools;
+      const info = client.getServerVersion();
+      if (info) this.serverInfo = { name: info.name, version: info.version };
+    } catch (error) {
+      // Give the process a moment to exit so its exit code and stderr make the error useful.
+      await this.#closeTransport();
+      signal?.throwIfAborted();
+      const why = deadline.aborted || isTimeout(error)
+        ? `no answer within ${timeout} ms (connectTimeoutMs)`
+        : describeConnectError(error, this.params);
+      const report = this.#processReport();
+      throw new Error(
+        `Cannot connect to MCP server "${this.name}": ${why}${report ? `; ${report}` : ""}`,
+        { cause: error },
+      );
+    }
+    this.#state = "connected";
+    client.onclose = () => {
+      if (this.#client !== client || this.#state !== "connected") return;
+      this.#state = "lost";
+      const report = this.#processReport();
+      this.#lostReason = `the connection closed${report ? ` (${report})` : ""}`;
+    };
+  }
+
+  /** Calls a tool by its name on the server. */
+  async callTool(
+    name: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<McpCallResult> {
+    const client = this.#client;
+    if (this.#state !== "connected" || !client) {
+      const why = this.#state === "lost" ? `: ${this.#lostReason}` : "";
+      throw new Error(
+        `MCP server "${this.name}" is not connected${why}. Call connect() on the MCPClient to reconnect`,
+      );
+    }
+    const timeout = this.#options.callTimeoutMs;
+    try {
+      return await client.callTool({ name, arguments: args }, undefined, {
+        signal,
+        timeout,
+        // A server reporting progress is alive: each report restarts the deadline.
+        resetTimeoutOnProgress: true,
+        onprogress: (p) =>
+          this.#options.onProgress?.({
+            server: this.name,
+            tool: name,
+            progress: p.progress,
+            ...(p.total !== undefined ? { total: p.total } : {}),
+            ...(p.message !== undefined ? { message: p.message } : {}),
+          }),
+      }) as McpCallResult;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (isTimeout(error)) {
+        throw new Error(
+          `MCP tool "${name}" on server "${this.name}" timed out after ${timeout} ms (callTimeoutMs)`,
+          { cause: error },
+        );
+      }
+      // The close handler may run just after the pending call is rejected.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const lost = this.#isLost() ||
+        (error instanceof McpError && error.code === ErrorCode.ConnectionClosed);
+      if (lost || !(error instanceof McpError)) {
+        // Nothing in the protocol failed, so the link did: HTTP down, process gone.
+        if (this.#state === "connected") {
+          this.#state = "lost";
+          this.#lostReason = `the last call failed: ${describe(error)}`;
+        }
+        if (this.#transport instanceof DenoStdioClientTransport) await this.#waitForExit();
+        const report = this.#processReport();
+        throw new Error(
+          `MCP server "${this.name}" stopped answering during "${name}": ${
+            report || describe(error)
+          }. Call connect() on the MCPClient to reconnect`,
+          { cause: error },
+        );
+      }
+      throw new Error(`MCP tool "${name}" on server "${this.name}" failed: ${error.message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #isLost(): boolean {
+    return this.#state === "lost";
+  }
+
+  /** Waits briefly for a dying process so its exit code is known. */
+  async #waitForExit(): Promise<void> {
+    const t = this.#transport;
+    if (!(t instanceof DenoStdioClientTransport)) return;
+    for (let i = 0; i < 20 && !t.exitStatus; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async #closeTransport(): Promise<void> {
+    const client = this.#client;
+    const transport = this.#transport;
+    this.#client = undefined;
+    if (!client) return;
+    try {
+      await client.close();
+    } catch {
+      // Closing a dead connection may fail; the transport is closed below either way.
+    }
+    await transport?.close().catch(() => {});
+  }
+
+  /** Closes the connection (and ends a stdio server). Safe to call more than once. */
+  async close(): Promise<void> {
+    await this.#closeTransport();
+    this.#state = "closed";
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof McpError && error.code === ErrorCode.RequestTimeout;
+}
+
+function describeConnectError(error: unknown, params: McpServerParameters): string {
+  if (error instanceof Deno.errors.NotFound && "command" in params) {
+    return `command "${params.command}" was not found`;
+  }
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return `${describe(error)} (grant the permission, e.g. --allow-run or --allow-net)`;
+  }
+  return describe(error);
+}

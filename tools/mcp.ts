@@ -1,0 +1,393 @@
+/**
+ * Model Context Protocol, both ways. {@linkcode MCPClient} and
+ * {@linkcode ToolCollection.fromMcp} turn the tools of MCP servers (started
+ * over stdio, or reached over Streamable HTTP or legacy SSE) into smoldeno
+ * tools; {@linkcode serveMcp} lets any MCP client (Claude Desktop, an IDE,
+ * another agent) call a smoldeno agent or tools.
+ *
+ * MCP sessions stay on the host. A CodeAgent's code calls MCP tools from its
+ * sandbox over the executor's RPC channel, like any other tool, so every
+ * executor can use them and the sandbox needs no network access for them.
+ *
+ * Security: a stdio server is a program you run with your user's rights, and
+ * any server's tool results reach your model. Connect only to servers you
+ * trust.
+ *
+ * @example Serving a tool and using it through MCPClient
+ * ```ts
+ * import { tool } from "@smoldeno/agents";
+ * import { MCPClient, serveMcp } from "@smoldeno/agents/mcp";
+ *
+ * const add = tool({
+ *   name: "add",
+ *   description: "Adds two numbers.",
+ *   inputs: {
+ *     a: { type: "number", description: "First term" },
+ *     b: { type: "number", description: "Second term" },
+ *   },
+ *   outputType: "number",
+ *   forward: ({ a, b }) => a + b,
+ * });
+ *
+ * await using server = await serveMcp(add, { port: 0 });
+ * await using client = new MCPClient({ url: server.url });
+ * await client.connect();
+ * const [remoteAdd] = client.getTools();
+ * console.log(await remoteAdd.call({ a: 2, b: 3 })); // "5"
+ * ```
+ *
+ * @module
+ */
+
+import type { Tool } from "../src/tool.ts";
+import { type McpProgress, McpSession } from "./_mcp_session.ts";
+import { McpTool } from "./_mcp_tool.ts";
+
+export { type McpProgress } from "./_mcp_session.ts";
+export type { McpResourceLinkValue, McpResourceValue } from "./_mcp_convert.ts";
+export {
+  type AgentLike,
+  type McpHttpServerHandle,
+  type McpServerHandle,
+  serveMcp,
+  type ServeMcpCommonOptions,
+  type ServeMcpHttpOptions,
+  type ServeMcpOptions,
+  type ServeMcpStdioOptions,
+} from "./_mcp_serve.ts";
+
+/** Starts an MCP server as a subprocess and talks to it over its stdin and stdout. */
+export interface McpStdioServerParameters {
+  /** Program to run, e.g. `"npx"`, `"node"`, `"deno"`, `"uvx"`. */
+  command: string;
+  /** Its arguments. */
+  args?: string[];
+  /**
+   * Environment variables for the server. It inherits only `HOME`, `LOGNAME`,
+   * `PATH`, `SHELL`, `TERM` and `USER` (as the MCP SDK does), never your secrets.
+   */
+  env?: Record<string, string>;
+  /** Working directory of the server. */
+  cwd?: string;
+  /** Name used in errors, logs and name clashes. Defaults to the script or command name. */
+  name?: string;
+  /** Prepended to every tool name of this server, e.g. `"fs_"`, to avoid clashes. */
+  toolPrefix?: string;
+}
+
+/** Reaches an MCP server over HTTP. */
+export interface McpHttpServerParameters {
+  /** The server's endpoint, e.g. `"http://127.0.0.1:3001/mcp"` (or `/sse` for legacy servers). */
+  url: string | URL;
+  /** `"streamable-http"` (the default) or `"sse"` for servers of the 2024-11-05 protocol. */
+  transport?: "streamable-http" | "sse";
+  /** Headers sent with every request, e.g. `{ Authorization: "Bearer …" }`. */
+  headers?: Record<string, string>;
+  /** Name used in errors, logs and name clashes. Defaults to the URL. */
+  name?: string;
+  /** Prepended to every tool name of this server, e.g. `"web_"`, to avoid clashes. */
+  toolPrefix?: string;
+}
+
+/** How to reach one MCP server. */
+export type McpServerParameters = McpStdioServerParameters | McpHttpServerParameters;
+
+/** Options of {@linkcode MCPClient}. */
+export interface MCPClientOptions {
+  /**
+   * Return a result's `structuredContent` (an object matching the tool's
+   * `outputSchema`) instead of its content blocks when it has one. Default `true`.
+   */
+  structuredOutput?: boolean;
+  /** How long connecting and listing tools may take, per server. Default 30 000 ms. */
+  connectTimeoutMs?: number;
+  /**
+   * How long a tool call may go without an answer. Default 60 000 ms. A
+   * server's progress notifications restart the clock, so long operations that
+   * report progress are not cut short.
+   */
+  callTimeoutMs?: number;
+  /** Receives each line a stdio server writes to stderr (ignored by default; the last lines appear in errors). */
+  onStderr?: (line: string, server: string) => void;
+  /** Receives the progress notifications servers send during tool calls. */
+  onProgress?: (progress: McpProgress) => void;
+}
+
+/** Options of {@linkcode MCPClient.connect}. */
+export interface MCPConnectOptions {
+  /** Cancels connecting. */
+  signal?: AbortSignal;
+}
+
+/** The state of one server of an {@linkcode MCPClient}. */
+export interface McpServerStatus {
+  /** The server's name. */
+  name: string;
+  /** Whether it is connected now. */
+  connected: boolean;
+  /** How many tools it listed. */
+  toolCount: number;
+  /** Process id of a running stdio server. */
+  pid?: number;
+  /** Name and version the server reported. */
+  serverInfo?: { name: string; version: string };
+  /** Why the connection was lost, when it was. */
+  error?: string;
+}
+
+function checkTimeout(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+  }
+  return value;
+}
+
+function checkParameters(params: McpServerParameters, index: number): void {
+  const where = `Server parameters #${index + 1}`;
+  if (typeof params !== "object" || params === null) {
+    throw new TypeError(
+      `${where} must be an object: { command, args? } for stdio or { url } for HTTP, got ${params}`,
+    );
+  }
+  if ("url" in params) {
+    try {
+      const url = new URL(params.url);
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError();
+    } catch {
+      throw new TypeError(`${where} has an invalid url "${params.url}": expected an http(s) URL`);
+    }
+    if (params.transport !== undefined && !["streamable-http", "sse"].includes(params.transport)) {
+      throw new TypeError(
+        `${where} has transport "${params.transport}": expected "streamable-http" or "sse"`,
+      );
+    }
+  } else if (
+    typeof (params as McpStdioServerParameters).command !== "string" || params.command === ""
+  ) {
+    throw new TypeError(
+      `${where} needs a command (stdio, e.g. { command: "npx", args: ["-y", "my-server"] }) or a url (HTTP)`,
+    );
+  } else if (params.args !== undefined && !Array.isArray(params.args)) {
+    throw new TypeError(`${where} has args that are not an array of strings`);
+  }
+}
+
+/**
+ * Connects to one or more MCP servers and exposes their tools as smoldeno
+ * tools. Tool names are made JavaScript identifiers (`get-sum` → `get_sum`);
+ * calls use the server's own names. Two servers offering the same tool name
+ * is an error naming both (set `toolPrefix` on one of them).
+ *
+ * A tool whose result is an error (`isError`) throws with the server's
+ * message, so the model sees what went wrong. When a server dies or stops
+ * answering, its tools throw errors saying so while the other servers' tools
+ * keep working; `connect()` starts it again, and tools obtained earlier work
+ * again too.
+ *
+ * @example Using the tools of a stdio server
+ * ```ts ignore
+ * import { CodeAgent } from "@smoldeno/agents";
+ * import { MCPClient } from "@smoldeno/agents/mcp";
+ *
+ * await using client = new MCPClient({
+ *   command: "npx",
+ *   args: ["-y", "@modelcontextprotocol/server-everything"],
+ * });
+ * await client.connect();
+ * const agent = new CodeAgent({ model, tools: client.getTools() });
+ * ```
+ *
+ * @example Bad options fail at construction
+ * ```ts
+ * import { MCPClient } from "@smoldeno/agents/mcp";
+ *
+ * try {
+ *   new MCPClient({ url: "ftp://example.com" });
+ * } catch (error) {
+ *   console.log((error as Error).message);
+ *   // Server parameters #1 has an invalid url "ftp://example.com": expected an http(s) URL
+ * }
+ * ```
+ */
+export class MCPClient implements AsyncDisposable {
+  #sessions: McpSession[];
+  #structuredOutput: boolean;
+  #tools?: Tool[];
+
+  /**
+   * Checks the parameters; nothing is started until {@linkcode connect}.
+   *
+   * @throws {TypeError} when server parameters are malformed or two servers share a name.
+   * @throws {RangeError} when a timeout is not a positive number.
+   */
+  constructor(
+    serverParameters: McpServerParameters | readonly McpServerParameters[],
+    options: MCPClientOptions = {},
+  ) {
+    const list = Array.isArray(serverParameters) ? serverParameters : [serverParameters];
+    if (list.length === 0) throw new TypeError("MCPClient needs at least one server");
+    list.forEach(checkParameters);
+    const sessionOptions = {
+      connectTimeoutMs: checkTimeout("connectTimeoutMs", options.connectTimeoutMs, 30_000),
+      callTimeoutMs: checkTimeout("callTimeoutMs", options.callTimeoutMs, 60_000),
+      onStderr: options.onStderr,
+      onProgress: options.onProgress,
+    };
+    this.#structuredOutput = options.structuredOutput ?? true;
+    this.#sessions = list.map((params: McpServerParameters) =>
+      new McpSession(params, sessionOptions)
+    );
+    const seen = new Set<string>();
+    for (const session of this.#sessions) {
+      if (seen.has(session.name)) {
+        throw new TypeError(
+          `Two servers are named "${session.name}": give them distinct \`name\` parameters`,
+        );
+      }
+      seen.add(session.name);
+    }
+  }
+
+  /** True when every server is connected. */
+  get connected(): boolean {
+    return this.#sessions.every((s) => s.connected);
+  }
+
+  /** The state of each server. */
+  status(): McpServerStatus[] {
+    return this.#sessions.map((s) => s.status());
+  }
+
+  /**
+   * Connects every server that is not connected (all of them the first time;
+   * after a failure, the ones that went away) and lists their tools. If one
+   * server fails, those connected by this call are closed again.
+   *
+   * @throws {Error} naming the server that could not be reached, or the two servers offering the same tool name.
+   */
+  async connect(options: MCPConnectOptions = {}): Promise<void> {
+    const pending = this.#sessions.filter((s) => !s.connected);
+    const results = await Promise.allSettled(pending.map((s) => s.connect(options.signal)));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) {
+      await Promise.all(pending.map((s) => s.close()));
+      throw failure.reason;
+    }
+    const tools: Tool[] = [];
+    const owners = new Map<string, McpSession>();
+    for (const session of this.#sessions) {
+      for (const definition of session.tools) {
+        const mcpTool = new McpTool(definition, session, {
+          structuredOutput: this.#structuredOutput,
+          prefix: session.params.toolPrefix,
+        });
+        const owner = owners.get(mcpTool.name);
+        if (owner) {
+          await Promise.all(pending.map((s) => s.close()));
+          throw new Error(
+            `Tool name "${mcpTool.name}" is offered by both MCP server "${owner.name}" and MCP server "${session.name}": set \`toolPrefix\` in the parameters of one of them`,
+          );
+        }
+        owners.set(mcpTool.name, session);
+        tools.push(mcpTool);
+      }
+    }
+    this.#tools = tools;
+  }
+
+  /**
+   * The tools of every server, in server order.
+   *
+   * @throws {Error} before {@linkcode connect} has succeeded.
+   */
+  getTools(): Tool[] {
+    if (!this.#tools) {
+      throw new Error("MCPClient is not connected: call `await client.connect()` first");
+    }
+    return [...this.#tools];
+  }
+
+  /** Closes every connection and ends stdio servers. Safe to call more than once. */
+  async disconnect(): Promise<void> {
+    await Promise.all(this.#sessions.map((s) => s.close()));
+  }
+
+  /** Same as {@linkcode disconnect}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.disconnect();
+  }
+}
+
+/** Options of {@linkcode ToolCollection.fromMcp}. */
+export interface ToolCollectionFromMcpOptions extends MCPClientOptions {
+  /**
+   * Must be `true`: you confirm that you trust the server, which runs code on
+   * your machine (stdio) and whose tool results reach your model.
+   */
+  trustRemoteCode: boolean;
+}
+
+/**
+ * A set of tools that share a connection, loaded from MCP servers. Close it
+ * (or use `await using`) to end the connection.
+ *
+ * @example Refused without the explicit opt-in
+ * ```ts
+ * import { ToolCollection } from "@smoldeno/agents/mcp";
+ *
+ * try {
+ *   await ToolCollection.fromMcp({ command: "my-server" }, { trustRemoteCode: false });
+ * } catch (error) {
+ *   console.log((error as Error).message.startsWith("Loading tools from MCP server")); // true
+ * }
+ * ```
+ */
+export class ToolCollection implements AsyncDisposable {
+  /** The tools. */
+  readonly tools: Tool[];
+  #client?: MCPClient;
+
+  /** Wraps tools; {@linkcode ToolCollection.fromMcp} is the usual way to get one. */
+  constructor(tools: readonly Tool[], client?: MCPClient) {
+    this.tools = [...tools];
+    this.#client = client;
+  }
+
+  /**
+   * Connects to MCP servers and collects their tools.
+   *
+   * @throws {TypeError} unless `trustRemoteCode` is `true`.
+   * @throws {Error} when a server cannot be reached.
+   */
+  static async fromMcp(
+    serverParameters: McpServerParameters | readonly McpServerParameters[],
+    options: ToolCollectionFromMcpOptions,
+  ): Promise<ToolCollection> {
+    if (options?.trustRemoteCode !== true) {
+      const list = Array.isArray(serverParameters) ? serverParameters : [serverParameters];
+      const names = list.map((p: McpServerParameters) =>
+        `"${p?.name ?? ("url" in p ? p.url : p?.command)}"`
+      ).join(", ");
+      throw new TypeError(
+        `Loading tools from MCP server ${names} needs { trustRemoteCode: true }: a stdio server runs ` +
+          `a program on your machine with your rights, and any server's tool results reach your ` +
+          `model. Pass it only for servers you trust`,
+      );
+    }
+    const { trustRemoteCode: _, ...clientOptions } = options;
+    const client = new MCPClient(serverParameters, clientOptions);
+    await client.connect();
+    return new ToolCollection(client.getTools(), client);
+  }
+
+  /** Ends the connection the tools came from, if any. */
+  async close(): Promise<void> {
+    await this.#client?.disconnect();
+  }
+
+  /** Same as {@linkcode close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
