@@ -1,0 +1,247 @@
+// Local HTTP servers that speak the OpenAI chat-completions wire format
+// (JSON and server-sent events), for testing the adapters through their real
+// npm clients without any network.
+
+/** A request as the server received it. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** How the server answers one request. */
+export type Reply =
+  | Response
+  | ((request: ReceivedRequest, raw: Request) => Response | Promise<Response>);
+
+/** A Deno.serve server on 127.0.0.1 with a random port that records every request. */
+export class FakeServer implements AsyncDisposable {
+  readonly requests: ReceivedRequest[] = [];
+  readonly #server: Deno.HttpServer<Deno.NetAddr>;
+  readonly #replies: Reply[] | ((request: ReceivedRequest, index: number) => Reply);
+
+  constructor(replies: Reply[] | ((request: ReceivedRequest, index: number) => Reply)) {
+    this.#replies = replies;
+    this.#server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (raw) => this.#handle(raw),
+    );
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get origin(): string {
+    return `http://127.0.0.1:${this.#server.addr.port}`;
+  }
+
+  async #handle(raw: Request): Promise<Response> {
+    const url = new URL(raw.url);
+    const text = await raw.text();
+    const request: ReceivedRequest = {
+      method: raw.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: raw.headers,
+      body: text ? JSON.parse(text) : {},
+    };
+    const index = this.requests.length;
+    this.requests.push(request);
+    const reply = Array.isArray(this.#replies)
+      ? this.#replies[Math.min(index, this.#replies.length - 1)]
+      : this.#replies(request, index);
+    return typeof reply === "function" ? await reply(request, raw) : reply.clone();
+  }
+
+  async close(): Promise<void> {
+    await this.#server.shutdown();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A chat.completion JSON reply. */
+export function completion(
+  content: string | null,
+  options: {
+    toolCalls?: { id: string; name: string; arguments: string }[];
+    usage?: { prompt_tokens: number; completion_tokens: number };
+    model?: string;
+  } = {},
+): Response {
+  return Response.json({
+    id: "chatcmpl-test",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: options.model ?? "test-model",
+    choices: [{
+      index: 0,
+      message: {
+        role: "assistant",
+        content,
+        ...(options.toolCalls
+          ? {
+            tool_calls: options.toolCalls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }
+          : {}),
+      },
+      finish_reason: options.toolCalls ? "tool_calls" : "stop",
+    }],
+    usage: options.usage
+      ? {
+        ...options.usage,
+        total_tokens: options.usage.prompt_tokens + options.usage.completion_tokens,
+      }
+      : undefined,
+  });
+}
+
+/** One chat.completion.chunk object. */
+export function chunk(
+  delta: Record<string, unknown> | null,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: "chatcmpl-test",
+    object: "chat.completion.chunk",
+    created: 1_700_000_000,
+    model: "test-model",
+    choices: delta === null ? [] : [{ index: 0, delta, finish_reason: null }],
+    ...extra,
+  };
+}
+
+/** The final usage chunk sent when `stream_options.include_usage` is set. */
+export function usageChunk(
+  promptTokens: number,
+  completionTokens: number,
+): Record<string, unknown> {
+  return chunk(null, {
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
+  });
+}
+
+/**
+ * A server-sent-events reply, made afresh for each request (a cloned stream
+ * would not see the client cancel); `onCancel` is called if the client stops
+ * reading.
+ */
+export function sse(
+  events: Record<string, unknown>[],
+  options: { done?: boolean; failAfter?: boolean; onCancel?: () => void; hang?: boolean } = {},
+): () => Response {
+  return () => sseResponse(events, options);
+}
+
+function sseResponse(
+  events: Record<string, unknown>[],
+  options: { done?: boolean; failAfter?: boolean; onCancel?: () => void; hang?: boolean },
+): Response {
+  const encoder = new TextEncoder();
+  let i = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < events.length) {
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(events[i++])}\n\n`));
+        return;
+      }
+      if (options.failAfter) {
+        // Let the events reach the client before the connection drops.
+        return new Promise((resolve) =>
+          timer = setTimeout(() => {
+            controller.error(new Error("connection dropped"));
+            resolve();
+          }, 50)
+        );
+      }
+      if (options.hang) {
+        // Keep the stream open with SSE comments (which clients ignore) until
+        // the client goes away: the failed write is how the server notices.
+        return new Promise((resolve) =>
+          timer = setTimeout(() => {
+            controller.enqueue(encoder.encode(": keep-alive\n\n"));
+            resolve();
+          }, 10)
+        );
+      }
+      if (options.done ?? true) controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+      controller.close();
+    },
+    cancel() {
+      clearTimeout(timer);
+      options.onCancel?.();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
+}
+
+/** An OpenAI-style error reply. */
+export function errorReply(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return Response.json(
+    { error: { message, type: "invalid_request_error", param: null, code: null } },
+    { status, headers },
+  );
+}
+
+/**
+ * A raw TCP server: the first `resets` connections are closed as soon as the
+ * request arrives (a connection reset as the client sees it); later ones get
+ * `body` as a JSON 200.
+ */
+export class ResettingServer implements AsyncDisposable {
+  connections = 0;
+  readonly #listener: Deno.TcpListener;
+  readonly #done: Promise<void>;
+
+  constructor(resets: number, body: unknown) {
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.#done = this.#serve(resets, JSON.stringify(body));
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.#listener.addr.port}`;
+  }
+
+  async #serve(resets: number, body: string): Promise<void> {
+    for await (const conn of this.#listener) {
+      this.connections++;
+      const buffer = new Uint8Array(65_536);
+      try {
+        await conn.read(buffer);
+        if (this.connections > resets) {
+          const bytes = new TextEncoder().encode(body);
+          await conn.write(new TextEncoder().encode(
+            `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\nconnection: close\r\n\r\n`,
+          ));
+          await conn.write(bytes);
+        }
+      } catch {
+        // The client may go away first.
+      } finally {
+        conn.close();
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    await this.#done.catch(() => {});
+  }
+}
