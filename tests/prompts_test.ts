@@ -28,6 +28,7 @@ const systemVariables = {
   customInstructions: "Answer in French.",
   codeOpen: "<code>",
   codeClose: "</code>",
+  structuredOutput: false,
 };
 
 function renderAll(templates: PromptTemplates): string[] {
@@ -86,6 +87,15 @@ Deno.test("the ToolCallingAgent templates all render with the documented variabl
   assertStringIncludes(system, '{"city":{"type":"string"}}');
   assertStringIncludes(system, "- researcher: Searches the web.");
   assertStringIncludes(plan, "- get_weather");
+});
+
+Deno.test("the CodeAgent system prompt asks for JSON steps when structured outputs are on", () => {
+  const system = renderPrompt(codeAgentPromptTemplates().systemPrompt, {
+    ...systemVariables,
+    structuredOutput: true,
+  });
+  assertStringIncludes(system, '{"thought": "...", "code": "..."}');
+  assert(!system.includes("A reply without code is an error"));
 });
 
 Deno.test("renderPrompt() does not HTML-escape values", () => {
