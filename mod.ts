@@ -18,6 +18,13 @@ export {
 } from "./src/errors.ts";
 export type { CodeOutput, ExecuteOptions, Executor } from "./src/executor.ts";
 export {
+  Logger,
+  type LoggerOptions,
+  LogLevel,
+  type LogWriter,
+  sanitizeForTerminal,
+} from "./src/logger.ts";
+export {
   BaseTool,
   type BaseToolOptions,
   type FunctionTool,

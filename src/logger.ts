@@ -1,0 +1,347 @@
+/**
+ * Console rendering of agent runs, and the only place that writes to the
+ * console. {@linkcode Logger} consumes the {@linkcode AgentEvent}s a run
+ * yields, like any other UI, and renders them the way smolagents' console
+ * does: a task panel, a rule per step, the code with line numbers, logs and
+ * outputs, errors, step duration and tokens, the final answer.
+ *
+ * @module
+ */
+
+import type { AgentEvent, ErrorData, Timing } from "./events.ts";
+import type { TokenUsage } from "./models/model.ts";
+import { isAudioValue, isImageValue } from "./media.ts";
+
+/**
+ * How much a {@linkcode Logger} shows, as in smolagents: `OFF` nothing,
+ * `ERROR` only errors, `INFO` the run as it happens (default), `DEBUG` also
+ * the model's raw replies and the observations sent back to it.
+ */
+export const LogLevel = { OFF: -1, ERROR: 0, INFO: 1, DEBUG: 2 } as const;
+/** One of the {@linkcode LogLevel} values. */
+export type LogLevel = typeof LogLevel[keyof typeof LogLevel];
+
+/** Where a {@linkcode Logger} writes. */
+export interface LogWriter {
+  /** Writes text as is. */
+  write(text: string): void;
+  /** Whether the destination is a terminal; colours are used only then. */
+  isTerminal?(): boolean;
+  /** Width of the terminal in columns, when known. */
+  columns?(): number | undefined;
+}
+
+/** Options of the {@linkcode Logger} constructor. */
+export interface LoggerOptions {
+  /** How much to show. Defaults to `LogLevel.INFO`. */
+  level?: LogLevel;
+  /**
+   * Where to write. Defaults to standard error, so that a program's own
+   * output (its answer) can be piped from standard output without the logs.
+   */
+  writer?: LogWriter;
+  /**
+   * Whether to use colours. Defaults to true only when the writer is a
+   * terminal and `NO_COLOR` is not set.
+   */
+  color?: boolean;
+  /** Width of panels and rules. Defaults to the terminal's width (40 to 120), else 80. */
+  width?: number;
+}
+
+const encoder = new TextEncoder();
+
+const stderrWriter: LogWriter = {
+  write(text: string): void {
+    // writeSync may write less than asked; loop until all is written.
+    let bytes = encoder.encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
+  },
+  isTerminal: (): boolean => Deno.stderr.isTerminal(),
+  columns: (): number | undefined => {
+    try {
+      return Deno.consoleSize().columns;
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+const LEVEL_OF: Record<AgentEvent["type"], LogLevel> = {
+  run_start: LogLevel.INFO,
+  step_start: LogLevel.INFO,
+  model_stream_delta: LogLevel.DEBUG,
+  model_output: LogLevel.DEBUG,
+  planning: LogLevel.INFO,
+  code_action: LogLevel.INFO,
+  code_output: LogLevel.INFO,
+  tool_call: LogLevel.INFO,
+  tool_result: LogLevel.INFO,
+  observation: LogLevel.DEBUG,
+  error: LogLevel.ERROR,
+  step_end: LogLevel.INFO,
+  final_answer: LogLevel.INFO,
+  run_end: LogLevel.INFO,
+};
+
+/**
+ * Renders agent events to a terminal or any writer. Text that comes from the
+ * model or from tools is sanitized first: escape sequences are removed and
+ * other control characters shown as visible symbols, so a reply cannot move
+ * the cursor, clear the screen or fake a colour.
+ *
+ * @example Rendering a run into a string
+ * ```ts
+ * import { Logger, LogLevel } from "@smoldeno/agents";
+ *
+ * let text = "";
+ * const logger = new Logger({ level: LogLevel.INFO, writer: { write: (t) => (text += t) } });
+ * logger.log({ type: "step_start", stepNumber: 1, maxSteps: 5 });
+ * logger.log({ type: "final_answer", output: 42 });
+ * console.log(text.includes("Step 1"), text.includes("Final answer: 42")); // true true
+ * ```
+ */
+export class Logger {
+  /** How much is shown. */
+  readonly level: LogLevel;
+  /** Whether colours are used. */
+  readonly color: boolean;
+  /** Width of panels and rules. */
+  readonly width: number;
+  readonly #writer: LogWriter;
+
+  /**
+   * Creates a logger.
+   *
+   * @throws {RangeError} when `level` is not a LogLevel or `width` is below 20.
+   */
+  constructor(options: LoggerOptions = {}) {
+    const level = options.level ?? LogLevel.INFO;
+    if (!Object.values(LogLevel).includes(level)) {
+      throw new RangeError(
+        `Invalid log level ${level}: expected LogLevel.OFF (-1), ERROR (0), INFO (1) or DEBUG (2)`,
+      );
+    }
+    if (options.width !== undefined && !(Number.isInteger(options.width) && options.width >= 20)) {
+      throw new RangeError(`Invalid width ${options.width}: expected an integer of at least 20`);
+    }
+    this.level = level;
+    this.#writer = options.writer ?? stderrWriter;
+    const terminal = this.#writer.isTerminal?.() === true;
+    this.color = options.color ?? (terminal && !Deno.noColor);
+    const columns = terminal ? this.#writer.columns?.() : undefined;
+    this.width = options.width ?? (columns ? Math.min(120, Math.max(40, columns)) : 80);
+  }
+
+  /** Writes an event, if the level shows it. */
+  log(event: AgentEvent): void {
+    const text = this.format(event);
+    if (text !== "") this.#writer.write(text);
+  }
+
+  /** Renders an event as the logger would write it; empty when the level hides it. */
+  format(event: AgentEvent): string {
+    if (this.level < LEVEL_OF[event.type]) return "";
+    return this.#render(event);
+  }
+
+  #render(event: AgentEvent): string {
+    const s = this.#style;
+    switch (event.type) {
+      case "run_start": {
+        const title = event.agentName ? `New run - ${event.agentName}` : "New run";
+        const notes = [
+          event.reset ? "" : "(continuing the previous conversation)",
+          event.imageCount > 0 ? `${event.imageCount} image(s) attached` : "",
+          event.additionalArgs.length > 0
+            ? `Variables: ${event.additionalArgs.map(sanitize).join(", ")}`
+            : "",
+        ].filter(Boolean);
+        return this.#panel(title, [event.task, ...notes].join("\n\n"), `${event.modelId}`);
+      }
+      case "step_start":
+        return `${this.#rule(`Step ${event.stepNumber}`, "━", "1;33")}\n`;
+      case "model_stream_delta":
+        return "";
+      case "model_output":
+        return `${s("2", "Output message of the LLM:")}\n${sanitize(event.content)}\n${
+          (event.toolCalls ?? []).map((c) =>
+            `${s("2", "Tool call:")} ${sanitize(c.name)} ${sanitize(inspect(c.arguments))}\n`
+          ).join("")
+        }`;
+      case "planning": {
+        const title = event.kind === "initial" ? "Initial plan" : "Updated plan";
+        return `${this.#rule(title, "─", "1")}\n${sanitize(event.plan)}\n${
+          s("2", `[${footer(event.timing, event.tokenUsage)}]`)
+        }\n`;
+      }
+      case "code_action":
+        return this.#codePanel(event.code);
+      case "code_output": {
+        const parts: string[] = [];
+        if (event.logs !== "") {
+          parts.push(`${s("1", "Execution logs:")}\n${sanitize(event.logs.replace(/\n$/, ""))}`);
+        }
+        if (event.isFinalAnswer) {
+          parts.push(s("1;33", `Out - Final answer: ${sanitize(inspect(event.output))}`));
+        } else if (event.output !== undefined) {
+          parts.push(`Out: ${sanitize(inspect(event.output))}`);
+        }
+        return parts.map((p) => `${p}\n`).join("");
+      }
+      case "tool_call":
+        return this.#panel(
+          "",
+          `Calling tool: '${event.name}' with arguments: ${inspect(event.arguments)}`,
+          "",
+        );
+      case "tool_result":
+        return event.error
+          ? `${this.#error(event.error)}`
+          : `${s("1", "Observations:")} ${sanitize(event.observation)}\n`;
+      case "observation":
+        return `${s("2", "Observation sent to the model:")}\n${sanitize(event.observation)}\n`;
+      case "error":
+        return this.#error(event.error);
+      case "step_end":
+        return `${
+          s("2", `[Step ${event.stepNumber}: ${footer(event.timing, event.tokenUsage)}]`)
+        }\n`;
+      case "final_answer":
+        return `${s("1;33", `Final answer: ${sanitize(inspect(event.output))}`)}\n`;
+      case "run_end": {
+        const state = event.state === "success"
+          ? s("32", "success")
+          : event.state === "max_steps_error"
+          ? s("1;31", "reached the step limit")
+          : s("33", "interrupted");
+        const steps = `${event.stepCount} step${event.stepCount === 1 ? "" : "s"}`;
+        return `${s("2", "[Run ended:")} ${state} ${
+          s("2", `after ${steps}: ${footer(event.timing, event.tokenUsage)}]`)
+        }\n`;
+      }
+    }
+  }
+
+  #style = (codes: string, text: string): string =>
+    this.color ? `\x1b[${codes}m${text}\x1b[0m` : text;
+
+  #error(error: ErrorData): string {
+    const detail = error.permission
+      ? `${error.kind ?? "permission"}: ${error.permission}`
+      : error.kind;
+    const head = `${error.name}${detail ? ` (${detail})` : ""}`;
+    return `${this.#style("1;31", `Error: ${sanitize(head)}: ${sanitize(error.message)}`)}\n`;
+  }
+
+  #rule(title: string, char: string, codes: string): string {
+    const label = ` ${sanitize(title)} `;
+    const left = Math.max(2, Math.floor((this.width - label.length) / 2));
+    const right = Math.max(2, this.width - left - label.length);
+    return this.#style(codes, `${char.repeat(left)}${label}${char.repeat(right)}`);
+  }
+
+  #panel(title: string, body: string, subtitle: string): string {
+    const inner = this.width - 4;
+    const border = (left: string, label: string, right: string): string => {
+      const text = label ? `─ ${sanitize(label)} ` : "";
+      const fill = Math.max(0, this.width - 2 - [...text].length);
+      return this.#style("1;36", `${left}${text}${"─".repeat(fill)}${right}`);
+    };
+    const lines = wrap(sanitize(body), inner).map((line) =>
+      `${this.#style("1;36", "│")} ${line}${" ".repeat(Math.max(0, inner - [...line].length))} ${
+        this.#style("1;36", "│")
+      }`
+    );
+    return `${[border("╭", title, "╮"), ...lines, border("╰", subtitle, "╯")].join("\n")}\n`;
+  }
+
+  #codePanel(code: string): string {
+    const lines = sanitize(code).split("\n");
+    const digits = String(lines.length).length;
+    const numbered = lines.map((line, i) =>
+      `${this.#style("2", `${String(i + 1).padStart(digits + 1)} │`)} ${line}`
+    );
+    const head = this.#style(
+      "1",
+      `─ Executing parsed code: ${"─".repeat(Math.max(0, this.width - 26))}`,
+    );
+    const foot = this.#style("1", "─".repeat(this.width));
+    return `${[head, ...numbered, foot].join("\n")}\n`;
+  }
+}
+
+function footer(timing: Timing, usage: TokenUsage | undefined): string {
+  const parts = [
+    timing.duration !== undefined ? `Duration ${(timing.duration / 1000).toFixed(2)} seconds` : "",
+    usage ? `Input tokens: ${thousands(usage.inputTokens)}` : "",
+    usage ? `Output tokens: ${thousands(usage.outputTokens)}` : "",
+  ].filter(Boolean);
+  return parts.join(" | ");
+}
+
+function thousands(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** Renders a value for display: strings as they are, media as a summary, the rest inspected. */
+function inspect(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (isImageValue(value) || isAudioValue(value)) {
+    return `[${value.type} ${value.mimeType}, ${thousands(value.data.length)} bytes]`;
+  }
+  return Deno.inspect(value, { colors: false, depth: 4, breakLength: 100 });
+}
+
+// Escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks,
+// clipboard) and two-character ESC sequences; in 7-bit and 8-bit forms.
+const ESCAPE_SEQUENCES =
+  // deno-lint-ignore no-control-regex
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?|\x9d[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]/g;
+// Other control characters (but tab and newline), and bidirectional
+// overrides, which can make text display in a misleading order.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes text from a model or a tool safe to print: escape sequences are
+ * removed, `\r\n` becomes `\n`, and other control characters become visible
+ * (`␛`, `␇`, `<U+202E>`), so they can neither drive the terminal nor hide text.
+ *
+ * @example
+ * ```ts
+ * import { sanitizeForTerminal } from "@smoldeno/agents";
+ *
+ * console.log(sanitizeForTerminal("\x1b[2Jdone\x07")); // "done␇"
+ * ```
+ */
+export function sanitizeForTerminal(text: string): string {
+  return text
+    .replace(ESCAPE_SEQUENCES, "")
+    .replace(/\r\n/g, "\n")
+    .replace(CONTROL, (c) => {
+      const code = c.charCodeAt(0);
+      if (code < 0x20) return String.fromCharCode(0x2400 + code);
+      if (code === 0x7f) return "\u2421";
+      return `<U+${code.toString(16).toUpperCase().padStart(4, "0")}>`;
+    });
+}
+
+const sanitize = sanitizeForTerminal;
+
+// Hard-wraps lines longer than the panel, keeping explicit line breaks.
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    let rest = [...line];
+    if (rest.length === 0) out.push("");
+    while (rest.length > 0) {
+      let cut = rest.length <= width ? rest.length : rest.lastIndexOf(" ", width);
+      if (cut <= 0) cut = Math.min(width, rest.length);
+      out.push(rest.slice(0, cut).join("").trimEnd());
+      rest = rest.slice(cut);
+      if (rest[0] === " ") rest = rest.slice(1);
+    }
+  }
+  return out;
+}

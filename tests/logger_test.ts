@@ -1,0 +1,258 @@
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./_assert.ts";
+import type { AgentEvent } from "../src/events.ts";
+import { Logger, type LoggerOptions, LogLevel, sanitizeForTerminal } from "../src/logger.ts";
+import { imageValue } from "../src/media.ts";
+
+// A writer that records into a string; `terminal` says what isTerminal() answers.
+function buffer(terminal = false): { text: string; writer: LoggerOptions["writer"] } {
+  const out = { text: "", writer: undefined as LoggerOptions["writer"] };
+  out.writer = {
+    write: (t: string) => {
+      out.text += t;
+    },
+    isTerminal: () => terminal,
+    columns: () => 60,
+  };
+  return out;
+}
+
+const RUN: AgentEvent[] = [
+  {
+    type: "run_start",
+    task: "What is 6 times 7?",
+    modelId: "gpt-4o",
+    maxSteps: 5,
+    reset: true,
+    imageCount: 0,
+    additionalArgs: [],
+  },
+  { type: "step_start", stepNumber: 1, maxSteps: 5 },
+  { type: "model_output", stepNumber: 1, phase: "action", content: "Thought: easy." },
+  { type: "code_action", stepNumber: 1, code: "const x = 6 * 7;\nconsole.log(x);\nx" },
+  { type: "code_output", stepNumber: 1, logs: "42\n", output: 42, isFinalAnswer: false },
+  { type: "observation", stepNumber: 1, observation: "Execution logs:\n42\nLast output: 42" },
+  {
+    type: "step_end",
+    stepNumber: 1,
+    timing: { startTime: 0, endTime: 1520, duration: 1520 },
+    tokenUsage: { inputTokens: 1234, outputTokens: 56 },
+    isFinalAnswer: false,
+  },
+  {
+    type: "error",
+    stepNumber: 2,
+    error: {
+      name: "AgentExecutionError",
+      message: "Requires net access",
+      kind: "permission",
+      permission: "net",
+    },
+  },
+  { type: "final_answer", output: 42 },
+  {
+    type: "run_end",
+    state: "success",
+    output: 42,
+    stepCount: 2,
+    tokenUsage: { inputTokens: 2000, outputTokens: 100 },
+    timing: { startTime: 0, endTime: 3000, duration: 3000 },
+  },
+];
+
+function render(level: LogLevel, events: AgentEvent[] = RUN, options: LoggerOptions = {}): string {
+  const out = buffer();
+  const logger = new Logger({ level, writer: out.writer, width: 60, ...options });
+  for (const event of events) logger.log(event);
+  return out.text;
+}
+
+Deno.test("Logger at INFO renders the task panel, step rule, numbered code, logs, tokens and answer", () => {
+  const text = render(LogLevel.INFO);
+  const lines = text.split("\n");
+  assertEquals(lines[0], "╭─ New run " + "─".repeat(48) + "╮");
+  assertEquals(lines[1], "│ What is 6 times 7?" + " ".repeat(39) + "│");
+  assertEquals(lines[2], "╰─ gpt-4o " + "─".repeat(49) + "╯");
+  assertStringIncludes(text, `${"━".repeat(26)} Step 1 ${"━".repeat(26)}`);
+  assertStringIncludes(text, " 1 │ const x = 6 * 7;\n 2 │ console.log(x);\n 3 │ x\n");
+  assertStringIncludes(text, "Execution logs:\n42\nOut: 42\n");
+  assertStringIncludes(
+    text,
+    "[Step 1: Duration 1.52 seconds | Input tokens: 1,234 | Output tokens: 56]",
+  );
+  assertStringIncludes(
+    text,
+    "Error: AgentExecutionError (permission: net): Requires net access",
+  );
+  assertStringIncludes(text, "Final answer: 42\n");
+  assertStringIncludes(
+    text,
+    "[Run ended: success after 2 steps: Duration 3.00 seconds | Input tokens: 2,000 | Output tokens: 100]",
+  );
+  // DEBUG-only events stay hidden.
+  assert(!text.includes("Thought: easy."));
+  assert(!text.includes("Observation sent to the model"));
+});
+
+Deno.test("Logger at DEBUG also shows the model's reply and the observation", () => {
+  const text = render(LogLevel.DEBUG);
+  assertStringIncludes(text, "Output message of the LLM:\nThought: easy.\n");
+  assertStringIncludes(
+    text,
+    "Observation sent to the model:\nExecution logs:\n42\nLast output: 42\n",
+  );
+});
+
+Deno.test("Logger at ERROR shows only errors, and OFF nothing", () => {
+  assertEquals(
+    render(LogLevel.ERROR),
+    "Error: AgentExecutionError (permission: net): Requires net access\n",
+  );
+  assertEquals(render(LogLevel.OFF), "");
+});
+
+Deno.test("LogLevel has smolagents' values", () => {
+  assertEquals(LogLevel, { OFF: -1, ERROR: 0, INFO: 1, DEBUG: 2 });
+});
+
+Deno.test("Logger renders tool calls, tool results, plans and a max-steps run end", () => {
+  const text = render(LogLevel.INFO, [
+    {
+      type: "planning",
+      stepNumber: 1,
+      kind: "initial",
+      plan: "1. Look up.\n2. Answer.",
+      timing: { startTime: 0, endTime: 500, duration: 500 },
+    },
+    {
+      type: "tool_call",
+      stepNumber: 1,
+      id: "c1",
+      name: "get_weather",
+      arguments: { city: "Lima" },
+    },
+    { type: "tool_result", stepNumber: 1, id: "c1", name: "get_weather", observation: "19°C" },
+    {
+      type: "tool_result",
+      stepNumber: 1,
+      id: "c2",
+      name: "search",
+      observation: "failed",
+      error: {
+        name: "AgentToolCallError",
+        message: 'Tool "search" has no input "q"',
+        toolName: "search",
+      },
+    },
+    { type: "code_output", stepNumber: 2, logs: "", output: "done", isFinalAnswer: true },
+    {
+      type: "run_end",
+      state: "max_steps_error",
+      output: "best guess",
+      stepCount: 1,
+      tokenUsage: { inputTokens: 1, outputTokens: 1 },
+      timing: { startTime: 0, endTime: 10, duration: 10 },
+    },
+  ], { width: 100 });
+  assertStringIncludes(text, " Initial plan ");
+  assertStringIncludes(text, "1. Look up.\n2. Answer.\n[Duration 0.50 seconds]\n");
+  assertStringIncludes(text, "│ Calling tool: 'get_weather' with arguments: { city: \"Lima\" }");
+  assertStringIncludes(text, "Observations: 19°C\n");
+  assertStringIncludes(text, 'Error: AgentToolCallError: Tool "search" has no input "q"\n');
+  assertStringIncludes(text, "Out - Final answer: done\n");
+  assertStringIncludes(text, "[Run ended: reached the step limit after 1 step: ");
+});
+
+Deno.test("Logger wraps long task text inside the panel", () => {
+  const task = "word ".repeat(30).trim();
+  const text = render(LogLevel.INFO, [{ ...RUN[0], task } as AgentEvent]);
+  const body = text.split("\n").filter((l) => l.startsWith("│"));
+  assert(body.length > 1, "the task spans several lines");
+  for (const line of body) assertEquals([...line].length, 60);
+});
+
+Deno.test("Logger summarizes images instead of dumping their bytes", () => {
+  const image = imageValue(new Uint8Array(2048), { mimeType: "image/png" });
+  const text = render(LogLevel.INFO, [{ type: "final_answer", output: image }]);
+  assertEquals(text, "Final answer: [image image/png, 2,048 bytes]\n");
+});
+
+Deno.test("Logger removes escape sequences and shows control characters from model and tool text", () => {
+  const hostile = "ok\x1b[2J\x1b[31mred\x1b]0;pwned\x07\x1bc\rfake\x08\u202Egnp.exe";
+  const text = render(LogLevel.DEBUG, [
+    { type: "model_output", stepNumber: 1, phase: "action", content: hostile },
+    { type: "code_action", stepNumber: 1, code: hostile },
+    { type: "code_output", stepNumber: 1, logs: hostile, output: hostile, isFinalAnswer: false },
+    { type: "error", stepNumber: 1, error: { name: "Error", message: hostile } },
+    { type: "final_answer", output: hostile },
+  ]);
+  assert(!text.includes("\x1b"), "no escape character reaches the terminal");
+  assert(!text.includes("\r") && !text.includes("\x08") && !text.includes("\u202E"));
+  assertStringIncludes(text, "okred␍fake␈<U+202E>gnp.exe");
+});
+
+Deno.test("sanitizeForTerminal() keeps newlines and tabs and normalizes CRLF", () => {
+  assertEquals(sanitizeForTerminal("a\tb\r\nc\n"), "a\tb\nc\n");
+  assertEquals(sanitizeForTerminal("\x1b[1;32mgreen\x1b[0m"), "green");
+  assertEquals(sanitizeForTerminal("\x9b31mx\x00\x7f"), "x␀␡");
+  assertEquals(sanitizeForTerminal("\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\"), "link");
+});
+
+Deno.test("Logger uses colours only on a terminal, unless told otherwise", () => {
+  const event: AgentEvent = { type: "final_answer", output: "x" };
+  const tty = buffer(true);
+  new Logger({ writer: tty.writer }).log(event);
+  assertEquals(tty.text.includes("\x1b["), !Deno.noColor);
+
+  const pipe = buffer(false);
+  new Logger({ writer: pipe.writer }).log(event);
+  assertEquals(pipe.text, "Final answer: x\n");
+
+  const forced = buffer(false);
+  new Logger({ writer: forced.writer, color: true }).log(event);
+  assertEquals(forced.text, "\x1b[1;33mFinal answer: x\x1b[0m\n");
+
+  const disabled = buffer(true);
+  new Logger({ writer: disabled.writer, color: false }).log(event);
+  assertEquals(disabled.text, "Final answer: x\n");
+});
+
+Deno.test("Logger turns colours off when NO_COLOR is set, in a real subprocess", async () => {
+  const script = `
+    import { Logger } from ${JSON.stringify(new URL("../src/logger.ts", import.meta.url).href)};
+    const logger = new Logger({ writer: { write: (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)), isTerminal: () => true } });
+    logger.log({ type: "final_answer", output: "x" });
+    console.log(JSON.stringify(logger.color));
+  `;
+  const run = async (env: Record<string, string>) => {
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", script],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    return new TextDecoder().decode(stdout);
+  };
+  assertEquals(await run({ NO_COLOR: "1" }), "Final answer: x\nfalse\n");
+  assertEquals(await run({}), "\x1b[1;33mFinal answer: x\x1b[0m\ntrue\n");
+});
+
+Deno.test("Logger rejects an invalid level or width with a RangeError", () => {
+  assertThrows(() => new Logger({ level: 3 as LogLevel }), RangeError, "Invalid log level 3");
+  assertThrows(() => new Logger({ width: 5 }), RangeError, "Invalid width 5");
+});
+
+Deno.test("Logger.format() returns the rendering without writing it", () => {
+  const out = buffer();
+  const logger = new Logger({ writer: out.writer, level: LogLevel.ERROR });
+  assertEquals(logger.format({ type: "final_answer", output: 1 }), "");
+  assertEquals(
+    logger.format({
+      type: "error",
+      stepNumber: 1,
+      error: { name: "AgentParsingError", message: "No code" },
+    }),
+    "Error: AgentParsingError: No code\n",
+  );
+  assertEquals(out.text, "");
+});
