@@ -146,9 +146,9 @@ export class InferenceClientModel implements Model {
           `Cannot use both provider "${options.provider}" and endpointUrl: pass only one of them`,
         );
       }
-      if (!URL.canParse(options.endpointUrl)) {
+      if (!/^https?:\/\//i.test(options.endpointUrl) || !URL.canParse(options.endpointUrl)) {
         throw new TypeError(
-          `Invalid endpointUrl: expected an absolute URL, got ${
+          `Invalid endpointUrl: expected an http(s) URL, got ${
             JSON.stringify(options.endpointUrl)
           }`,
         );

@@ -71,6 +71,7 @@ export function completion(
     model?: string;
   } = {},
 ): Response {
+  const usage = options.usage ?? { prompt_tokens: 10, completion_tokens: 5 };
   return Response.json({
     id: "chatcmpl-test",
     object: "chat.completion",
@@ -93,12 +94,11 @@ export function completion(
       },
       finish_reason: options.toolCalls ? "tool_calls" : "stop",
     }],
-    usage: options.usage
-      ? {
-        ...options.usage,
-        total_tokens: options.usage.prompt_tokens + options.usage.completion_tokens,
-      }
-      : undefined,
+    // Real servers always report usage (the Hugging Face client checks it).
+    usage: {
+      ...usage,
+      total_tokens: usage.prompt_tokens + usage.completion_tokens,
+    },
   });
 }
 
