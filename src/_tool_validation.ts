@@ -115,7 +115,7 @@ export function validateTool(tool: ToolDefinitionLike): void {
 
 function validateInput(toolName: string, inputName: string, input: ToolInput): void {
   const where = `Input "${inputName}" of tool "${toolName}"`;
-  if (!IDENTIFIER.test(inputName)) {
+  if (!IDENTIFIER.test(inputName) || inputName === "__proto__") {
     throw new TypeError(
       `${where} has an invalid name: use letters, digits and underscores, not starting with a digit`,
     );
@@ -186,7 +186,8 @@ function validateEnum(where: string, types: readonly string[], values: unknown):
  * `AgentToolCallError` worded for the model: which input, what was expected,
  * what was given. A nullable input may be omitted, `undefined` or `null`;
  * an integer is a number; nested `items`/`properties` schemas are shown to the
- * model but only the top-level type is checked here.
+ * model and checked for their `type`, `enum`, `items`, `properties` and
+ * `required` keywords.
  *
  * @example
  * ```ts
@@ -249,6 +250,16 @@ export function validateToolArgs(
         { toolName: name },
       );
     }
+    const nested = Array.isArray(value) && input.items
+      ? schemaMismatch({ type: "array", items: input.items }, value, key)
+      : isPlainObject(value) && input.properties
+      ? schemaMismatch({ type: "object", properties: input.properties }, value, key)
+      : undefined;
+    if (nested !== undefined) {
+      throw new AgentToolCallError(`Input "${key}" of tool "${name}" is invalid: ${nested}`, {
+        toolName: name,
+      });
+    }
   }
 }
 
@@ -256,6 +267,57 @@ function matches(input: ToolInput, value: unknown): boolean {
   const typeOk = typesOf(input).some((type) => matchesType(type, value));
   if (!typeOk) return false;
   return input.enum === undefined || input.enum.includes(value as string | number);
+}
+
+const JSON_TYPE_PHRASES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "a boolean",
+  null: "null",
+  array: "an array",
+  object: "an object",
+};
+
+// Checks a value against the subset of JSON schema tools use for nested
+// inputs (type, enum, items, properties, required); returns what is wrong at
+// which path, or undefined. Other keywords are shown to the model, not enforced.
+function schemaMismatch(schema: unknown, value: unknown, path: string): string | undefined {
+  if (!isPlainObject(schema)) return undefined;
+  const declared: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const types = declared.filter((t): t is string =>
+    typeof t === "string" && t in JSON_TYPE_PHRASES
+  );
+  if (types.length > 0 && !types.some((t) => matchesType(t as ToolValueType, value))) {
+    return `${path} must be ${types.map((t) => JSON_TYPE_PHRASES[t]).join(" or ")}, got ${
+      describeValue(value)
+    }`;
+  }
+  if (Array.isArray(schema.enum) && !schema.enum.some((v) => v === value)) {
+    return `${path} must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}, got ${
+      describeValue(value)
+    }`;
+  }
+  if (Array.isArray(value) && schema.items !== undefined) {
+    for (const [i, item] of value.entries()) {
+      const problem = schemaMismatch(schema.items, item, `${path}[${i}]`);
+      if (problem !== undefined) return problem;
+    }
+  }
+  if (isPlainObject(value)) {
+    const required = Array.isArray(schema.required) ? schema.required : [];
+    for (const key of required) {
+      if (typeof key === "string" && value[key] === undefined) return `${path}.${key} is required`;
+    }
+    if (isPlainObject(schema.properties)) {
+      for (const [key, sub] of Object.entries(schema.properties)) {
+        if (value[key] === undefined) continue;
+        const problem = schemaMismatch(sub, value[key], `${path}.${key}`);
+        if (problem !== undefined) return problem;
+      }
+    }
+  }
+  return undefined;
 }
 
 function matchesType(type: ToolValueType, value: unknown): boolean {

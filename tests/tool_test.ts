@@ -572,3 +572,69 @@ Deno.test("toolToJsonSchema() maps any, image and nested schemas for native tool
   assertEquals(properties.list, { type: "array", description: "list", items: { type: "string" } });
   assert(properties.list.items !== items, "nested schemas are copied, not shared");
 });
+
+Deno.test("tool.call() checks nested items and properties schemas, naming the path", async () => {
+  const seen: unknown[] = [];
+  const t = tool({
+    name: "plot",
+    description: "Plots points.",
+    inputs: {
+      points: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { x: { type: "number" }, label: { type: ["string", "null"] } },
+          required: ["x"],
+        },
+        description: "Points",
+      },
+      style: {
+        type: "object",
+        properties: { color: { type: "string", enum: ["red", "blue"] } },
+        description: "Style",
+        nullable: true,
+      },
+      extra: { type: "array", items: { type: "any" }, description: "Anything", nullable: true },
+    },
+    outputType: "null",
+    forward: (args) => {
+      seen.push(args);
+      return null;
+    },
+  });
+  await t.call({
+    points: [{ x: 1 }, { x: 2.5, label: null }],
+    style: { color: "red" },
+    extra: [1, "a"],
+  });
+  assertEquals(seen.length, 1);
+  await assertRejects(
+    () => t.call({ points: [{ x: 1 }, { x: "2" }] }),
+    AgentToolCallError,
+    'Input "points" of tool "plot" is invalid: points[1].x must be a number, got string "2"',
+  );
+  await assertRejects(
+    () => t.call({ points: [{ label: "a" }] }),
+    AgentToolCallError,
+    "points[0].x is required",
+  );
+  await assertRejects(
+    () => t.call({ points: [], style: { color: "green" } }),
+    AgentToolCallError,
+    'style.color must be one of "red", "blue", got string "green"',
+  );
+});
+
+Deno.test("tool() rejects an input named __proto__", () => {
+  assertThrows(
+    () =>
+      validateTool({
+        name: "t",
+        description: "d",
+        inputs: JSON.parse('{"__proto__": {"type": "string", "description": "d"}}'),
+        outputType: "string",
+      }),
+    TypeError,
+    'Input "__proto__" of tool "t" has an invalid name',
+  );
+});
