@@ -22,10 +22,10 @@ import { CLIENT_VERSION } from "./_mcp_session.ts";
  * fit. With `stream`, clients that ask for progress get a notification per step.
  */
 export interface AgentLike {
-  /** Tool name clients see. */
-  readonly name: string;
-  /** What the agent does, shown to clients. */
-  readonly description: string;
+  /** Tool name clients see. Default `"agent"`. */
+  readonly name?: string;
+  /** What the agent does, shown to clients. Give one: it is how clients decide to call it. */
+  readonly description?: string;
   /** Runs a task and returns the answer. */
   run(task: string, options?: { signal?: AbortSignal }): Promise<unknown>;
   /** Runs a task, yielding its events; the `run_end` event carries the answer. */
@@ -207,9 +207,11 @@ function toolEntry(tool: Tool): Entry {
 }
 
 function agentEntry(agent: AgentLike): Entry {
+  const name = mcpName(agent.name ?? "agent");
   const definition: McpToolSchema = {
-    name: mcpName(agent.name),
-    description: agent.description,
+    name,
+    description: agent.description ??
+      "Runs a smoldeno agent on a task, using its tools over several steps, and returns its answer.",
     inputSchema: {
       type: "object",
       properties: {
@@ -223,7 +225,7 @@ function agentEntry(agent: AgentLike): Entry {
     async handle(args, { signal, progress }) {
       const task = args.task;
       if (typeof task !== "string" || task.trim() === "") {
-        return errorResult(`Agent "${agent.name}" needs a non-empty string "task"`);
+        return errorResult(`Agent "${name}" needs a non-empty string "task"`);
       }
       try {
         if (!progress || !agent.stream) {

@@ -268,11 +268,14 @@ export class DenoStdioServerTransport implements Transport {
     try {
       for await (const line of readLines(lines.readable)) {
         if (line.trim() === "") continue;
+        let message: JSONRPCMessage;
         try {
-          this.onmessage?.(parseMessage(line));
+          message = parseMessage(line);
         } catch (error) {
           this.onerror?.(error as Error);
+          continue;
         }
+        this.onmessage?.(message);
       }
     } catch (error) {
       if (!signal.aborted) this.onerror?.(error as Error);
