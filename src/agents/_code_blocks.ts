@@ -61,7 +61,12 @@ export function extractCode(reply: string, options: ExtractCodeOptions = {}): st
   const [open, close] = options.tags ?? DEFAULT_CODE_BLOCK_TAGS;
   const text = reply.replace(/\r\n?/g, "\n");
 
-  const tagged = taggedBlocks(text, open, close).map(stripFences).filter((b) => b !== "");
+  // Fence-like tags (["```ts", "```"]) are read as fences, so that ```typescript
+  // is not cut after its "```ts" prefix.
+  const fenceTags = /^\s*(`{3,}|~{3,})/.test(open);
+  const tagged = fenceTags
+    ? []
+    : taggedBlocks(text, open, close).map(stripFences).filter((b) => b !== "");
   if (tagged.length > 0) return tagged.join("\n\n");
 
   const fenced = fencedBlocks(text);

@@ -150,6 +150,22 @@ Deno.test("extractCode() uses the configured tags and names them in its error", 
   assertStringIncludes(err.message, "<ts>\n// TypeScript here");
 });
 
+Deno.test("extractCode() with markdown tags reads every TypeScript fence, not just the ```ts prefix", () => {
+  const tags = ["```ts", "```"] as const;
+  assertEquals(
+    extractCode(reply("fenced_typescript_missing_closer.txt"), { tags }),
+    CODE_CASES["fenced_typescript_missing_closer.txt"],
+  );
+  assertEquals(
+    extractCode(reply("tsx_fence_and_json_example.txt"), { tags }),
+    CODE_CASES["tsx_fence_and_json_example.txt"],
+  );
+  assertEquals(
+    extractCode("Thought: x\n```ts\nfinal_answer(1);\n```", { tags }),
+    "final_answer(1);",
+  );
+});
+
 Deno.test("extractCode() prefers tagged blocks to fenced examples in the thought", () => {
   const text =
     "Thought: the API returns\n```ts\n{ id: 1 }\n```\nso:\n<code>\nconsole.log(3);\n</code>";
