@@ -196,9 +196,11 @@ export class Logger {
           "",
         );
       case "tool_result":
-        return event.error
-          ? `${this.#error(event.error)}`
-          : `${s("1", "Observations:")} ${sanitize(event.observation)}\n`;
+        // A failure is shown in red by the step's error event; here it is
+        // one line among the step's observations, not a second red error.
+        return `${s("1", "Observations:")} ${
+          sanitize(event.error ? event.error.message : event.observation)
+        }\n`;
       case "observation":
         return `${s("2", "Observation sent to the model:")}\n${sanitize(event.observation)}\n`;
       case "error":
