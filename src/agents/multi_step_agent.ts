@@ -21,6 +21,7 @@ import {
   type TaskStep,
   toMessages,
 } from "../memory.ts";
+import { Logger, LogLevel } from "../logger.ts";
 import type { ImageValue } from "../media.ts";
 import type { ChatMessage, ImagePart, Model, TokenUsage } from "../models/model.ts";
 import { type PromptTemplates, renderPrompt, validatePromptTemplates } from "../prompts.ts";
@@ -58,6 +59,12 @@ export type FinalAnswerCheck = (
   agent: MultiStepAgent,
 ) => boolean | Promise<boolean>;
 
+/** Anything that renders events, like {@linkcode Logger}. */
+export interface AgentEventSink {
+  /** Receives each event of a run, as it happens. */
+  log(event: AgentEvent): void;
+}
+
 /** Options shared by every agent. */
 export interface MultiStepAgentOptions {
   /** The model that chooses the actions. */
@@ -86,6 +93,10 @@ export interface MultiStepAgentOptions {
   instructions?: string;
   /** Use the model's stream when it has one, yielding `model_stream_delta` events (default true). */
   streamOutputs?: boolean;
+  /** Renders the run's events (default: a console {@linkcode Logger} at `logLevel`). */
+  logger?: AgentEventSink;
+  /** Level of the default logger (default `LogLevel.INFO`; `LogLevel.OFF` for silence). */
+  logLevel?: LogLevel;
 }
 
 /** Options of {@linkcode MultiStepAgent.run} and {@linkcode MultiStepAgent.stream}. */
@@ -164,6 +175,8 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   readonly instructions: string;
   /** The memory of the runs so far. */
   readonly memory: AgentMemory;
+  /** Where the run's events are rendered. */
+  readonly logger: AgentEventSink;
   /** Values usable by name in this run (additional args, stored tool outputs). */
   state: Record<string, unknown> = {};
   readonly #callbacks: Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }>;
@@ -219,6 +232,10 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     this.provideRunSummary = options.provideRunSummary ?? false;
     this.instructions = options.instructions ?? "";
     this.#streamOutputs = options.streamOutputs ?? true;
+    if (options.logger !== undefined && typeof options.logger?.log !== "function") {
+      throw new TypeError(`Cannot create ${kind}: logger must have a log(event) method`);
+    }
+    this.logger = options.logger ?? new Logger({ level: options.logLevel ?? LogLevel.INFO });
     this.promptTemplates = validatePromptTemplates(options.promptTemplates ?? defaultTemplates());
 
     this.tools = {};
@@ -345,9 +362,18 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     }
     this.#running = true;
     this.#interrupted = false;
+    const events = this.#loop(task, options, maxSteps);
     try {
-      return yield* this.#loop(task, options, maxSteps);
+      let next = await events.next();
+      while (!next.done) {
+        this.logger.log(next.value);
+        yield next.value;
+        next = await events.next();
+      }
+      return next.value;
     } finally {
+      // When the consumer stops early, end the loop too so its cleanup runs.
+      await events.return(undefined as unknown as RunResult);
       this.#running = false;
     }
   }
@@ -593,9 +619,14 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     }
   }
 
-  /** The events of the runs in memory, for a logger or UI to render a past run. */
+  /**
+   * Renders the runs in memory again through the logger and returns their
+   * events, for a UI to show a past run the same way as a live one.
+   */
   replay(): AgentEvent[] {
-    return this.memory.replay();
+    const events = this.memory.replay();
+    for (const event of events) this.logger.log(event);
+    return events;
   }
 
   /** Frees what the agent created (e.g. the sandbox it spawned). Idempotent. */

@@ -391,3 +391,27 @@ Deno.test("MultiStepAgent aborts the run when the signal fires", async () => {
   const error = await assertRejects(() => agent.run("Go", { signal: controller.signal }));
   assertStringIncludes(error.message, "stop now");
 });
+
+Deno.test("MultiStepAgent sends every event to its logger as the stream yields it", async () => {
+  const logged: AgentEvent[] = [];
+  const model = new ScriptedModel({ replies: [call("lookup", { query: "x" }), answer("ok")] });
+  const agent = new ToolCallingAgent({
+    model,
+    tools: [lookup],
+    logger: { log: (e) => logged.push(e) },
+  });
+  const streamed = await collect(agent.stream("Go"));
+  assertEquals(logged, streamed);
+  const replayed = agent.replay();
+  assertEquals(logged.slice(streamed.length), replayed);
+  assertThrows(() => new ToolCallingAgent({ model, logger: {} as never }), TypeError, "log(event)");
+});
+
+Deno.test("MultiStepAgent can run again after a consumer stopped reading the stream early", async () => {
+  const model = new ScriptedModel({
+    replies: [call("lookup", { query: "x" }), answer("second run")],
+  });
+  const agent = new ToolCallingAgent({ model, tools: [lookup], logger: { log: () => {} } });
+  for await (const event of agent.stream("Go")) if (event.type === "step_start") break;
+  assertEquals(await agent.run("Again"), "second run");
+});
