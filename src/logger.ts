@@ -171,9 +171,10 @@ export class Logger {
         }`;
       case "planning": {
         const title = event.kind === "initial" ? "Initial plan" : "Updated plan";
+        const stats = footer(event.timing, event.tokenUsage);
         return `${this.#rule(title, "─", "1")}\n${sanitize(event.plan)}\n${
-          s("2", `[${footer(event.timing, event.tokenUsage)}]`)
-        }\n`;
+          stats ? `${s("2", `[${stats}]`)}\n` : ""
+        }`;
       }
       case "code_action":
         return this.#codePanel(event.code);
@@ -205,10 +206,10 @@ export class Logger {
         return `${s("2", "Observation sent to the model:")}\n${sanitize(event.observation)}\n`;
       case "error":
         return this.#error(event.error);
-      case "step_end":
-        return `${
-          s("2", `[Step ${event.stepNumber}: ${footer(event.timing, event.tokenUsage)}]`)
-        }\n`;
+      case "step_end": {
+        const stats = footer(event.timing, event.tokenUsage);
+        return `${s("2", `[Step ${event.stepNumber}${stats ? `: ${stats}` : ""}]`)}\n`;
+      }
       case "final_answer":
         return `${s("1;33", `Final answer: ${sanitize(inspect(event.output))}`)}\n`;
       case "run_end": {
@@ -218,8 +219,9 @@ export class Logger {
           ? s("1;31", "reached the step limit")
           : s("33", "interrupted");
         const steps = `${event.stepCount} step${event.stepCount === 1 ? "" : "s"}`;
+        const stats = footer(event.timing, event.tokenUsage);
         return `${s("2", "[Run ended:")} ${state} ${
-          s("2", `after ${steps}: ${footer(event.timing, event.tokenUsage)}]`)
+          s("2", `after ${steps}${stats ? `: ${stats}` : ""}]`)
         }\n`;
       }
     }

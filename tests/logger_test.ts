@@ -258,3 +258,12 @@ Deno.test("Logger.format() returns the rendering without writing it", () => {
   );
   assertEquals(out.text, "");
 });
+
+Deno.test("Logger leaves out timing and token figures it was not given", () => {
+  const text = render(LogLevel.INFO, [
+    { type: "planning", stepNumber: 1, kind: "update", plan: "Go on.", timing: { startTime: 0 } },
+    { type: "step_end", stepNumber: 2, timing: { startTime: 0 }, isFinalAnswer: false },
+  ]);
+  assertStringIncludes(text, " Updated plan ");
+  assertStringIncludes(text, "Go on.\n[Step 2]\n");
+});
