@@ -104,10 +104,13 @@ export type ToolValue<T extends ToolValueType> = T extends "string" ? string
 /**
  * The TypeScript type of what a tool with this output type returns. Looser
  * than {@linkcode ToolValue} for objects and arrays so interfaces and readonly
- * arrays can be returned.
+ * arrays can be returned, and for `"null"` so a tool run for its effect may
+ * return nothing.
  */
 export type ToolOutputValue<T extends ToolValueType> = T extends "array" ? readonly unknown[]
   : T extends "object" ? object
+  // A tool run for its effect may simply not return.
+  : T extends "null" ? null | void
   : ToolValue<T>;
 
 /** The TypeScript type of the values of one input: its enum members, or its type(s). */

@@ -638,3 +638,18 @@ Deno.test("tool() rejects an input named __proto__", () => {
     'Input "__proto__" of tool "t" has an invalid name',
   );
 });
+
+Deno.test("tool() with outputType null accepts a forward that returns nothing", async () => {
+  const effects: string[] = [];
+  const log = tool({
+    name: "log_line",
+    description: "Appends a line to the log.",
+    inputs: { line: { type: "string", description: "The line" } },
+    outputType: "null",
+    forward: ({ line }) => {
+      effects.push(line);
+    },
+  });
+  assertEquals(await log.call({ line: "hello" }), undefined);
+  assertEquals(effects, ["hello"]);
+});
