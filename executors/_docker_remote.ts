@@ -1,0 +1,210 @@
+// The executor logic shared by DockerExecutor and E2BExecutor: the same steps
+// as DenoExecutor (prepareCode on the host, RunnerSession over the runner's
+// stdio, restart after a timeout/crash/memory kill, tools and variables
+// re-sent to a fresh sandbox), with "how to start a runner process" supplied
+// by the caller. Tools therefore always run on the host, whatever the sandbox.
+
+import { AgentExecutionError } from "../src/errors.ts";
+import type { CodeOutput, ExecuteOptions } from "../src/executor.ts";
+import type { Tool } from "../src/tool.ts";
+import { describeAuthorizedImports, type ImportPattern } from "./_imports.ts";
+import { checkIdentifier } from "./_names.ts";
+import { type DenoPermissions, PERMISSION_NAMES } from "./_permissions.ts";
+import { RunnerSession, type SandboxProcess } from "./_session.ts";
+import { prepareCode } from "./_transform.ts";
+
+/** One started runner process and how to clean up after it. */
+export interface LaunchedRunner {
+  process: SandboxProcess;
+  /** Called once the session exists (e.g. to report an OOM kill as kind "memory"). */
+  attach?(session: RunnerSession): void;
+  /** Frees what this one process held (container, temp files). */
+  dispose(): Promise<void>;
+}
+
+/** What the core needs from a concrete executor. */
+export interface RemoteCoreOptions {
+  /** Class name used in messages (`"DockerExecutor"`). */
+  executorName: string;
+  timeoutMs: number;
+  maxOutputLength: number;
+  startupTimeoutMs: number;
+  imports: ImportPattern[];
+  /** Starts one runner process. */
+  launch(signal?: AbortSignal): Promise<LaunchedRunner>;
+  /** Frees what every process shared (the E2B sandbox), once, at close. */
+  shutdown?(): Promise<void>;
+}
+
+/** Executor behaviour over any launcher. */
+export class RemoteCore {
+  #options: RemoteCoreOptions;
+  #tools: Record<string, Tool> = {};
+  #variables: Record<string, unknown> = {};
+  #session?: RunnerSession;
+  #launched?: LaunchedRunner;
+  #starting?: Promise<RunnerSession>;
+  #hadSession = false;
+  #stateLost = false;
+  #closing?: Promise<void>;
+
+  constructor(options: RemoteCoreOptions) {
+    this.#options = options;
+  }
+
+  /** True while a runner is alive (for tests and diagnostics). */
+  get running(): boolean {
+    return this.#session?.alive ?? false;
+  }
+
+  async sendTools(tools: Record<string, Tool>): Promise<void> {
+    this.#checkOpen();
+    for (const [name, t] of Object.entries(tools)) {
+      checkIdentifier("tool name", name);
+      if (!t || typeof t.call !== "function") {
+        throw new TypeError(`Invalid tool "${name}": expected an object with a call() method`);
+      }
+    }
+    this.#tools = { ...tools };
+    if (this.#session?.alive) await this.#session.setTools(this.#tools);
+  }
+
+  async sendVariables(variables: Record<string, unknown>): Promise<void> {
+    this.#checkOpen();
+    for (const name of Object.keys(variables)) checkIdentifier("variable name", name);
+    this.#variables = { ...this.#variables, ...variables };
+    if (this.#session?.alive) await this.#session.setVariables(variables);
+  }
+
+  async execute(code: string, options: ExecuteOptions = {}): Promise<CodeOutput> {
+    this.#checkOpen();
+    if (typeof code !== "string") {
+      throw new TypeError(`Invalid code: expected a string, got ${typeof code}`);
+    }
+    options.signal?.throwIfAborted();
+    const prepared = await prepareCode(code, this.#options.imports);
+    const session = await this.#ensureSession(options.signal);
+    const afterRestart = this.#stateLost;
+    try {
+      return await session.execute(prepared.js, {
+        timeoutMs: this.#options.timeoutMs,
+        signal: options.signal,
+        afterRestart,
+      });
+    } finally {
+      this.#stateLost = !session.alive;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) {
+      throw new Error(`Cannot use a closed ${this.#options.executorName}: create a new one`);
+    }
+  }
+
+  async #ensureSession(signal?: AbortSignal): Promise<RunnerSession> {
+    if (this.#session?.alive) return this.#session;
+    if (this.#session) {
+      await this.#session.closed;
+      await this.#launched?.dispose();
+      this.#session = undefined;
+      this.#launched = undefined;
+    }
+    this.#starting ??= this.#start(signal).finally(() => this.#starting = undefined);
+    return await this.#starting;
+  }
+
+  async #start(signal?: AbortSignal): Promise<RunnerSession> {
+    const launched = await this.#options.launch(signal);
+    let session: RunnerSession;
+    try {
+      session = await RunnerSession.start(launched.process, {
+        maxOutputLength: this.#options.maxOutputLength,
+        startupTimeoutMs: this.#options.startupTimeoutMs,
+        permissionHint: (p) => permissionHint(this.#options.executorName, p),
+        importHint: () => describeAuthorizedImports(this.#options.imports),
+      });
+    } catch (error) {
+      await launched.dispose();
+      throw error;
+    }
+    launched.attach?.(session);
+    this.#launched = launched;
+    this.#session = session;
+    session.closed.then(() => {
+      this.#stateLost = this.#hadSession;
+    });
+    this.#hadSession = true;
+    if (Object.keys(this.#tools).length) await session.setTools(this.#tools);
+    if (Object.keys(this.#variables).length) await session.setVariables(this.#variables);
+    return session;
+  }
+
+  async #close(): Promise<void> {
+    await this.#starting?.catch(() => {});
+    try {
+      if (this.#session) await this.#session.close();
+      await this.#launched?.dispose();
+    } finally {
+      await this.#options.shutdown?.();
+    }
+  }
+}
+
+function permissionHint(executorName: string, permission: string | undefined): string {
+  if (!permission || !(PERMISSION_NAMES as readonly string[]).includes(permission)) {
+    return `The sandbox was not granted this permission (see the permissions option of ${executorName})`;
+  }
+  return `The sandbox was not granted ${permission} access; the user can grant it with the ${executorName} option permissions: { ${permission}: [...] }`;
+}
+
+/** Validates permissions into a null-prototype copy (polluted prototypes add no grant). */
+export function checkPermissions(p: DenoPermissions | undefined): DenoPermissions {
+  if (p === undefined) return {};
+  if (p === null || typeof p !== "object") {
+    throw new TypeError(`Invalid permissions: expected an object, got ${JSON.stringify(p)}`);
+  }
+  for (const key of Object.keys(p)) {
+    if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `Unknown permission "${key}": expected one of ${
+          PERMISSION_NAMES.map((n) => `"${n}"`).join(", ")
+        }`,
+      );
+    }
+  }
+  const out: DenoPermissions = Object.create(null);
+  for (const key of PERMISSION_NAMES) {
+    if (Object.hasOwn(p, key)) {
+      const v = p[key];
+      out[key] = Array.isArray(v) ? [...v] : v;
+    }
+  }
+  return out;
+}
+
+/** Throws a RangeError unless `value` is a finite number in [min, max]. */
+export function checkNumber(name: string, value: number, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`Invalid ${name}: expected a number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** An error for a sandbox that could not be started at all. */
+export function startError(
+  executorName: string,
+  detail: string,
+  cause?: unknown,
+): AgentExecutionError {
+  return new AgentExecutionError(`Cannot start the ${executorName} sandbox: ${detail}`, {
+    kind: "crashed",
+    stateLost: true,
+    cause,
+  });
+}

@@ -1,0 +1,313 @@
+/**
+ * `DockerExecutor`: runs the model's code in a hardened Docker container,
+ * with the same runner and protocol as `DenoExecutor`, so tools, managed
+ * agents and MCP sessions stay on the host.
+ *
+ * Why the `docker` CLI and not the Engine API over `/var/run/docker.sock`:
+ * the channel to the runner is the container's stdio, and attaching stdio
+ * through the Engine API needs a hijacked (upgraded) HTTP connection, which
+ * `fetch` cannot do; `docker run -i` does it, honours `DOCKER_HOST`, contexts
+ * and TLS settings as users expect, and adds no npm dependency (dockerode and
+ * its ssh2/tar-fs tree would be the alternative). Only lifecycle operations
+ * (run, kill, inspect, rm) spawn the CLI; a step costs no CLI call.
+ *
+ * Lifecycle: one container per executor, started on the first `execute`,
+ * named `smoldeno-<uuid>` and labelled `smoldeno.executor=1`,
+ * `smoldeno.host-pid`, `smoldeno.hostname`, `smoldeno.created`. `close()`
+ * removes it. If the host process dies, the runner sees its stdin close (the
+ * CLI's attach ends) and SIGKILLs itself, so the container stops within
+ * milliseconds; `DockerExecutor.cleanupStale()` then removes the stopped
+ * container by its labels. Containers are not started with `--rm` because
+ * the host inspects a stopped container to tell an OOM kill (kind `memory`)
+ * from its own `docker kill`.
+ *
+ * @module
+ */
+
+import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
+import type { Tool } from "../src/tool.ts";
+import { docker, type DockerCliOptions } from "./_docker_cli.ts";
+import {
+  cleanupStale,
+  type CleanupStaleOptions,
+  CONTAINER_DIR,
+  type ContainerSettings,
+  DockerContainer,
+  type DockerMount,
+} from "./_docker_container.ts";
+import { buildLocalImage, type BuildLocalImageOptions } from "./_docker_image.ts";
+import { checkNumber, checkPermissions, RemoteCore } from "./_docker_remote.ts";
+import { parseImportPattern } from "./_imports.ts";
+import { buildSandboxCommand, type DenoPermissions } from "./_permissions.ts";
+import { runnerSource } from "./_runner.ts";
+
+export type { BuildLocalImageOptions, CleanupStaleOptions, DockerCliOptions, DockerMount };
+export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+
+/**
+ * The default image: the official distroless Deno image of the version this
+ * package is tested with (Deno at `/bin/deno`). Where no registry is
+ * reachable, pass `image: await DockerExecutor.buildLocalImage()` instead.
+ */
+export const DEFAULT_DOCKER_IMAGE = "denoland/deno:distroless-2.9.6";
+
+/** Options of {@linkcode DockerExecutor}. */
+export interface DockerExecutorOptions extends DockerCliOptions {
+  /**
+   * Image with Deno at `/bin/deno`. Default {@linkcode DEFAULT_DOCKER_IMAGE};
+   * {@linkcode DockerExecutor.buildLocalImage} builds one from the host's Deno.
+   */
+  image?: string;
+  /** Container memory limit (cgroup, swap included), in MB. Default 512. */
+  memoryLimitMb?: number;
+  /** CPU share (`--cpus`). Default 1. */
+  cpus?: number;
+  /** Process/thread limit (`--pids-limit`): stops Worker bombs. Default 64. */
+  pidsLimit?: number;
+  /** Wall-clock limit of one `execute`, in ms; the container is killed past it. Default 30 000. */
+  timeoutMs?: number;
+  /** How long starting a container may take (an image pull included). Default 60 000. */
+  startupTimeoutMs?: number;
+  /**
+   * Docker network (`--network`). Default `"none"`: no interface but
+   * loopback. To let the code reach a host, grant `permissions.net` and
+   * choose a network that routes there.
+   */
+  network?: string;
+  /** Deno permissions of the code inside the container (as for DenoExecutor). Default: none. */
+  permissions?: DenoPermissions;
+  /** Modules the code may import; only `node:` built-ins work offline in a container. */
+  authorizedImports?: readonly string[];
+  /** Host paths made visible in the container, read-only unless `readOnly: false`. */
+  mounts?: readonly DockerMount[];
+  /**
+   * Environment variables of the container. Nothing from the host is passed
+   * unless listed here; the code reads them only with `permissions.env`.
+   */
+  env?: Readonly<Record<string, string>>;
+  /** Size of the `/tmp` tmpfs (Deno's cache and scratch space), in MB. Default 64. */
+  tmpfsSizeMb?: number;
+  /** Container user (`uid:gid`). Default `"65534:65534"` (nobody); never root. */
+  user?: string;
+  /** Cap on the logs of one step, in characters. Default 50 000. */
+  maxOutputLength?: number;
+}
+
+/**
+ * Runs code in a Docker container hardened by default: no network, all
+ * capabilities dropped, `no-new-privileges`, read-only root filesystem with a
+ * small `/tmp` tmpfs, user 65534, PID, memory (no swap), CPU and file-size
+ * limits, and `--init`. Same step semantics as `DenoExecutor`.
+ *
+ * @example Construct one (nothing starts until the first execute)
+ * ```ts
+ * import { DockerExecutor } from "@smoldeno/agents/executors/docker";
+ *
+ * const executor = new DockerExecutor({
+ *   image: "smoldeno-deno:local", // e.g. from DockerExecutor.buildLocalImage()
+ *   memoryLimitMb: 256,
+ *   timeoutMs: 10_000,
+ * });
+ * console.log(executor.image); // "smoldeno-deno:local"
+ * await executor.close();
+ * ```
+ *
+ * @example Run steps in a container built from the host's Deno (needs a Docker engine)
+ * ```ts ignore
+ * import { DockerExecutor } from "@smoldeno/agents/executors/docker";
+ *
+ * const image = await DockerExecutor.buildLocalImage();
+ * await using executor = new DockerExecutor({ image });
+ * await executor.execute("const xs = [1, 2, 3];");
+ * console.log((await executor.execute("xs.length")).output); // 3
+ * ```
+ */
+export class DockerExecutor implements Executor {
+  /** The image the container runs. */
+  readonly image: string;
+  #settings: ContainerSettings;
+  #args: string[];
+  #core: RemoteCore;
+  #container?: DockerContainer;
+
+  /**
+   * Checks the options; starts nothing until the first call.
+   *
+   * @throws {TypeError} for malformed options (permissions, mounts, env, image).
+   * @throws {RangeError} for out-of-range limits.
+   */
+  constructor(options: DockerExecutorOptions = {}) {
+    const image = options.image ?? DEFAULT_DOCKER_IMAGE;
+    if (typeof image !== "string" || !/^[\w][\w.\-/:@]*$/.test(image)) {
+      throw new TypeError(`Invalid image ${JSON.stringify(image)}: expected an image reference`);
+    }
+    this.image = image;
+    const memoryLimitMb = checkNumber("memoryLimitMb", options.memoryLimitMb ?? 512, 64, 1 << 20);
+    const permissions = checkPermissions(options.permissions);
+    const imports = (options.authorizedImports ?? []).map(parseImportPattern);
+    const user = options.user ?? "65534:65534";
+    if (!/^[1-9]\d*(:\d+)?$/.test(user)) {
+      throw new TypeError(
+        `Invalid user ${JSON.stringify(user)}: expected "uid" or "uid:gid" with a non-zero uid`,
+      );
+    }
+    const network = options.network ?? "none";
+    if (!/^[\w][\w.\-]*$/.test(network)) {
+      throw new TypeError(`Invalid network ${JSON.stringify(network)}: expected a network name`);
+    }
+    const env = checkEnv(options.env ?? {});
+    this.#settings = {
+      dockerPath: options.dockerPath,
+      dockerHost: options.dockerHost,
+      image,
+      memoryLimitMb: Math.floor(memoryLimitMb),
+      cpus: checkNumber("cpus", options.cpus ?? 1, 0.01, 1024),
+      pidsLimit: Math.floor(checkNumber("pidsLimit", options.pidsLimit ?? 64, 16, 1 << 20)),
+      network,
+      tmpfsSizeMb: Math.floor(checkNumber("tmpfsSizeMb", options.tmpfsSizeMb ?? 64, 8, 1 << 20)),
+      user,
+      mounts: checkMounts(options.mounts ?? []),
+      env: {},
+    };
+    // The V8 heap cap stays below the container limit so a heap bomb fails
+    // with V8's clean "out of memory" before the kernel's OOM killer.
+    const command = buildSandboxCommand({
+      permissions,
+      memoryLimitMb: Math.max(32, Math.floor(memoryLimitMb * 0.75)),
+      authorizedImports: imports.map((i) => i.source),
+      runnerPath: `${CONTAINER_DIR}/runner.js`,
+      denoDir: "/tmp/deno",
+    });
+    this.#args = command.args;
+    this.#settings.env = { ...command.env, ...env };
+    this.#core = new RemoteCore({
+      executorName: "DockerExecutor",
+      timeoutMs: checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1),
+      startupTimeoutMs: checkNumber(
+        "startupTimeoutMs",
+        options.startupTimeoutMs ?? 60_000,
+        1,
+        2 ** 31 - 1,
+      ),
+      maxOutputLength: checkNumber(
+        "maxOutputLength",
+        options.maxOutputLength ?? 50_000,
+        100,
+        100_000_000,
+      ),
+      imports,
+      launch: async () => {
+        const container = await DockerContainer.start(this.#settings, {
+          files: { "runner.js": runnerSource() },
+          args: this.#args,
+        });
+        this.#container = container;
+        return {
+          process: container,
+          attach: (session) => {
+            container.onOomKilled = () =>
+              session.killForMemory(
+                `The container was killed for exceeding its memory limit of ${this.#settings.memoryLimitMb} MB (memoryLimitMb)`,
+              );
+          },
+          dispose: () => container.remove(),
+        };
+      },
+    });
+  }
+
+  /** Name of the running container, if one is running (for diagnostics). */
+  get containerName(): string | undefined {
+    return this.#core.running ? this.#container?.name : undefined;
+  }
+
+  /** Makes each tool callable from the code as an async function; tools run on the host. */
+  sendTools(tools: Record<string, Tool>): Promise<void> {
+    return this.#core.sendTools(tools);
+  }
+
+  /** Makes each value a variable of the code. */
+  sendVariables(variables: Record<string, unknown>): Promise<void> {
+    return this.#core.sendVariables(variables);
+  }
+
+  /** Runs one step of TypeScript in the container. */
+  execute(code: string, options?: ExecuteOptions): Promise<CodeOutput> {
+    return this.#core.execute(code, options);
+  }
+
+  /** Kills and removes the container. Idempotent. */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
+  /** Same as {@linkcode DockerExecutor.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Builds (once per Deno binary) a minimal image from the host's own Deno
+   * and its shared libraries, without any registry, and returns its
+   * reference (`smoldeno-deno:<version>-<content hash>`).
+   */
+  static buildLocalImage(options?: BuildLocalImageOptions): Promise<string> {
+    return buildLocalImage(options);
+  }
+
+  /**
+   * Removes executor containers left behind by host processes that are gone
+   * (or older than `maxAgeMs`). Returns the removed containers' names.
+   */
+  static cleanupStale(options?: CleanupStaleOptions): Promise<string[]> {
+    return cleanupStale(options);
+  }
+
+  /** True when a Docker engine answers (`docker version` succeeds). */
+  static async engineAvailable(options: DockerCliOptions = {}): Promise<boolean> {
+    try {
+      const result = await docker(["version", "--format", "{{.Server.Version}}"], options);
+      return result.code === 0;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function checkEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  if (env === null || typeof env !== "object") {
+    throw new TypeError(`Invalid env: expected an object of strings, got ${JSON.stringify(env)}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || typeof value !== "string") {
+      throw new TypeError(
+        `Invalid env entry ${JSON.stringify(key)}: expected a variable name and a string value`,
+      );
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function checkMounts(mounts: readonly DockerMount[]): DockerMount[] {
+  if (!Array.isArray(mounts)) {
+    throw new TypeError(`Invalid mounts: expected an array, got ${JSON.stringify(mounts)}`);
+  }
+  return mounts.map((m) => {
+    for (const key of ["hostPath", "containerPath"] as const) {
+      const path = m?.[key];
+      if (typeof path !== "string" || !path.startsWith("/") || /[,\n]/.test(path)) {
+        throw new TypeError(
+          `Invalid mount ${key} ${JSON.stringify(path)}: expected an absolute path without commas`,
+        );
+      }
+    }
+    if (m.containerPath === CONTAINER_DIR || m.containerPath.startsWith(`${CONTAINER_DIR}/`)) {
+      throw new TypeError(
+        `Invalid mount containerPath "${m.containerPath}": ${CONTAINER_DIR} is reserved for the runner`,
+      );
+    }
+    return { hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly !== false };
+  });
+}
