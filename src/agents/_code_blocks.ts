@@ -114,8 +114,11 @@ function taggedBlocks(text: string, open: string, close: string): string[] {
   while (true) {
     const start = findOpenTag(text, open, from);
     if (start === -1) return blocks;
-    const bodyStart = start + open.length;
-    const end = text.indexOf(close, bodyStart);
+    const end = text.indexOf(close, start + open.length);
+    // With two opening tags before a closing one, the first was prose
+    // ("I put code in <code> tags"): the block starts at the last.
+    const last = text.lastIndexOf(open, end === -1 ? text.length : end - open.length);
+    const bodyStart = Math.max(start, last) + open.length;
     if (end === -1) {
       blocks.push(cutHallucinatedObservation(text.slice(bodyStart)));
       return blocks;
@@ -257,8 +260,10 @@ export function extractJsonToolCalls(reply: string): ParsedToolCall[] {
   while (i !== -1) {
     const end = matchingBrace(reply, i);
     if (end === -1) {
+      // An unclosed brace may be prose ("{like this"): a call may still follow.
       if (/"name"\s*:/.test(reply.slice(i))) parseError ??= "the JSON object is not closed";
-      break;
+      i = reply.indexOf("{", i + 1);
+      continue;
     }
     const source = reply.slice(i, end + 1);
     const parsed = parseLenient(source);

@@ -166,6 +166,13 @@ Deno.test("extractCode() with markdown tags reads every TypeScript fence, not ju
   );
 });
 
+Deno.test("extractCode() takes an unquoted opening tag in the thought for prose", () => {
+  const text = "Thought: I put my code in <code> tags as asked.\n<code>\nconsole.log(5);\n</code>";
+  assertEquals(extractCode(text), "console.log(5);");
+  const unclosed = "Thought: code goes in <code> tags.\n<code>\nconsole.log(6);\n";
+  assertEquals(extractCode(unclosed), "console.log(6);");
+});
+
 Deno.test("extractCode() prefers tagged blocks to fenced examples in the thought", () => {
   const text =
     "Thought: the API returns\n```ts\n{ id: 1 }\n```\nso:\n<code>\nconsole.log(3);\n</code>";
@@ -236,6 +243,15 @@ Deno.test("extractJsonToolCalls() handles missing arguments, string arguments an
   assertEquals(extractJsonToolCalls('{"tool_call": {"name": "add", "arguments": {"name": "x"}}}'), [
     { name: "add", arguments: { name: "x" } },
   ]);
+});
+
+Deno.test("extractJsonToolCalls() finds a call after an unclosed brace in the prose", () => {
+  assertEquals(
+    extractJsonToolCalls('Braces {like this one, then: {"name": "x", "arguments": {}}'),
+    [
+      { name: "x", arguments: {} },
+    ],
+  );
 });
 
 Deno.test("extractJsonToolCalls() reports a reply with no tool call, or an unclosed one", () => {
