@@ -18,6 +18,12 @@ export {
 } from "./src/errors.ts";
 export type { CodeOutput, ExecuteOptions, Executor } from "./src/executor.ts";
 export {
+  DenoExecutor,
+  type DenoExecutorOptions,
+  type DenoPermissions,
+  type PermissionValue,
+} from "./executors/deno_executor.ts";
+export {
   Logger,
   type LoggerOptions,
   LogLevel,

@@ -1,0 +1,597 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * The fixed program that runs inside the sandbox. It is shipped as source
+ * text ({@linkcode runnerSource}) built from the functions below with
+ * `Function.prototype.toString`, so the same file works from a local
+ * checkout, from JSR, inside `deno compile` binaries and in containers
+ * (`docker`/`e2b` executors write it out and run it the same way).
+ *
+ * Two isolates, one process:
+ * - the main thread is the *user realm*: it evaluates each step with V8's REPL
+ *   mode through an in-process inspector session (declarations persist,
+ *   re-declaration works, top-level await, last expression value). It holds
+ *   no secret, so user code tampering with its globals only hurts itself.
+ * - a permission-less Worker is the *channel*: it alone reads the session key
+ *   from stdin and signs frames to stdout (see `_protocol.ts`). User code
+ *   cannot reach its isolate, so forged stdout frames have no valid MAC.
+ *
+ * @module
+ */
+
+import { decodeValue, encodeValue } from "./_protocol.ts";
+
+/** Returns the JavaScript source of the runner (the sandbox's entry module). */
+export function runnerSource(): string {
+  const channel = [
+    `const encodeValue = ${encodeValue.toString()};`,
+    `const decodeValue = ${decodeValue.toString()};`,
+    `(${channelMain.toString()})(encodeValue, decodeValue);`,
+  ].join("\n");
+  return [
+    `// smoldeno sandbox runner (generated; see executors/_runner.ts)`,
+    `import { Session } from "node:inspector";`,
+    `(${userRealmMain.toString()})(${JSON.stringify(channel)}, Session);`,
+    ``,
+  ].join("\n");
+}
+
+/** The channel worker: owns the key and the stdio protocol; trusts nothing it receives. */
+function channelMain(encodeValue: any, decodeValue: any): void {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const scope = globalThis as any;
+  const post = (m: unknown) => scope.postMessage(m);
+  let key: CryptoKey | null = null;
+  let queue: Promise<void> = Promise.resolve();
+  let seq = 0;
+  let maxFrame = 32 * 1024 * 1024;
+  let maxOutput = 50000;
+  let readySent = false;
+  let keyPending = false;
+  const early: unknown[] = [];
+  let step = 0;
+  let stepDone = true;
+  const write = (bytes: Uint8Array) => {
+    let off = 0;
+    while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+  };
+  const send = (msg: any) => {
+    let json = JSON.stringify(msg);
+    if (json.length > maxFrame - 256) {
+      json = JSON.stringify(
+        msg.t === "call"
+          ? { t: "call", step: msg.step, id: msg.id, tool: msg.tool, args: { $t: "text", v: "" } }
+          : {
+            t: "done",
+            step: msg.step,
+            ok: false,
+            logs: "",
+            error: {
+              kind: "runtime",
+              name: "RangeError",
+              message: `The step's result is too large to send (${json.length} bytes)`,
+            },
+          },
+      );
+    }
+    const n = ++seq;
+    // Signing is async (WebCrypto keeps node compat out of this worker, which
+    // would add ~35 ms to every start); the queue keeps frames in seq order.
+    queue = queue.then(async () => {
+      const sig = new Uint8Array(
+        await crypto.subtle.sign("HMAC", key!, enc.encode(`${n} ${json}`)),
+      );
+      let bin = "";
+      for (let i = 0; i < sig.length; i++) bin += String.fromCharCode(sig[i]);
+      const mac = btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+      write(enc.encode(`\x1eSMOLDENO1 ${n} ${mac} ${json}\n`));
+    });
+  };
+  const str = (v: unknown, max: number) => String(v).slice(0, max);
+  const onMain = (m: any) => {
+    if (!m || typeof m !== "object" || key === null) return;
+    switch (m.t) {
+      case "ready":
+        if (!readySent) {
+          readySent = true;
+          send({ t: "ready", v: 1 });
+        }
+        return;
+      case "ack":
+        send({ t: "ack", id: Number(m.id) | 0 });
+        return;
+      case "call":
+        if (m.step !== step || stepDone) {
+          post({
+            t: "ret",
+            id: m.id,
+            ok: false,
+            error: { name: "Error", message: "Tools can only be called while a step runs" },
+          });
+          return;
+        }
+        send({
+          t: "call",
+          step,
+          id: Number(m.id) | 0,
+          tool: str(m.tool, 128),
+          args: encodeValue(m.args),
+        });
+        return;
+      case "done":
+        if (m.step !== step || stepDone) return;
+        stepDone = true;
+        if (m.ok) {
+          send({
+            t: "done",
+            step,
+            ok: true,
+            final: m.final === true,
+            value: encodeValue(m.value),
+            logs: str(m.logs, maxOutput + 200),
+          });
+        } else {
+          const e = m.error ?? {};
+          const kinds = ["syntax", "runtime", "permission", "import", "memory"];
+          send({
+            t: "done",
+            step,
+            ok: false,
+            logs: str(m.logs, maxOutput + 200),
+            error: {
+              kind: kinds.includes(e.kind) ? e.kind : "runtime",
+              name: str(e.name, 200),
+              message: str(e.message, 20000),
+              stack: typeof e.stack === "string" ? e.stack.slice(0, 20000) : undefined,
+              line: Number.isSafeInteger(e.line) ? e.line : undefined,
+              column: Number.isSafeInteger(e.column) ? e.column : undefined,
+              permission: typeof e.permission === "string" ? e.permission.slice(0, 20) : undefined,
+            },
+          });
+        }
+        return;
+    }
+  };
+  scope.onmessage = (e: MessageEvent) => {
+    try {
+      onMain(e.data);
+    } catch {
+      // A value the channel cannot encode must not kill the channel.
+    }
+  };
+  const onHost = (m: any) => {
+    if (key === null) {
+      if (keyPending) {
+        early.push(m);
+        return;
+      }
+      if (m?.t !== "hello" || typeof m.key !== "string" || !/^[0-9a-f]{64}$/.test(m.key)) return;
+      const raw = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) raw[i] = parseInt(m.key.slice(i * 2, i * 2 + 2), 16);
+      if (Number.isSafeInteger(m.maxFrameBytes)) maxFrame = m.maxFrameBytes;
+      if (Number.isSafeInteger(m.maxOutputLength)) maxOutput = m.maxOutputLength;
+      keyPending = true;
+      crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+        .then((k) => {
+          key = k;
+          post({ t: "init", maxOutputLength: maxOutput });
+          for (const e of early.splice(0)) onHost(e);
+        });
+      return;
+    }
+    switch (m?.t) {
+      case "exec":
+        step = m.id;
+        stepDone = false;
+        post({ t: "exec", id: m.id, code: String(m.code) });
+        return;
+      case "tools":
+        post({ t: "tools", id: m.id, tools: m.tools });
+        return;
+      case "vars":
+        post({ t: "vars", id: m.id, vars: decodeValue(m.vars) });
+        return;
+      case "ret":
+        post(
+          m.ok
+            ? { t: "ret", id: m.id, ok: true, value: decodeValue(m.value) }
+            : { t: "ret", id: m.id, ok: false, error: m.error },
+        );
+        return;
+    }
+  };
+  (async () => {
+    const reader = Deno.stdin.readable.getReader();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          onHost(JSON.parse(line));
+        } catch {
+          // Not ours to crash on: the host validates what matters.
+        }
+      }
+    }
+    // stdin closed: the host is gone. Take the whole process down, busy or not.
+    Deno.kill(Deno.pid, "SIGKILL");
+  })();
+}
+
+/** The user realm's runner: evaluates steps, captures logs, exposes tools. */
+function userRealmMain(channelSource: string, Session: any): void {
+  const apply = Reflect.apply;
+  const keepSys = Deno.args.includes("--keep-sys");
+  const inspect = Deno.inspect;
+  const post = (method: string, params: unknown): Promise<any> =>
+    new Promise((resolve, reject) =>
+      apply(sessionPost, session, [
+        method,
+        params,
+        (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
+      ])
+    );
+  const channelUrl = URL.createObjectURL(new Blob([channelSource], { type: "text/javascript" }));
+  const channel = new Worker(channelUrl, {
+    type: "module",
+    deno: { permissions: "none" },
+  } as any);
+  const workerPost = Worker.prototype.postMessage;
+  // After the worker exists: with a session connected, every new Worker
+  // waits ~0.5 s for the inspector.
+  const session = new Session();
+  session.connect();
+  const sessionPost = Session.prototype.post;
+  // The inspector session stays usable after this; nothing else gets sys.
+  if (!keepSys) Deno.permissions.revokeSync({ name: "sys" });
+
+  let maxOut = 50000;
+  const captureKey = `__smoldeno_capture_${crypto.randomUUID().replaceAll("-", "")}`;
+  let captured: unknown;
+  Object.defineProperty(globalThis, captureKey, {
+    value: (v: unknown) => {
+      captured = v;
+    },
+  });
+
+  interface Step {
+    id: number;
+    final: boolean;
+    pending: Set<Promise<unknown>>;
+    head: string;
+    tail: string;
+    dropped: number;
+  }
+  let current: Step | null = null;
+  const append = (st: Step, s: string) => {
+    const half = Math.floor(maxOut / 2);
+    if (st.head.length < half) {
+      const take = s.slice(0, half - st.head.length);
+      st.head += take;
+      s = s.slice(take.length);
+      if (!s) return;
+    }
+    st.tail += s;
+    if (st.tail.length > 2 * half) {
+      st.dropped += st.tail.length - half;
+      st.tail = st.tail.slice(st.tail.length - half);
+    }
+  };
+  const logsOf = (st: Step) => {
+    const half = Math.floor(maxOut / 2);
+    let tail = st.tail;
+    let dropped = st.dropped;
+    if (tail.length > half) {
+      dropped += tail.length - half;
+      tail = tail.slice(tail.length - half);
+    }
+    return dropped
+      ? `${st.head}\n[... ${dropped} characters of output truncated ...]\n${tail}`
+      : st.head + tail;
+  };
+
+  // Console output goes to the current step's logs, formatted by Deno's own console.
+  const print = (msg: string) => {
+    if (current) append(current, msg);
+  };
+  const DenoConsole = (Deno as any)[(Deno as any).internal]?.Console;
+  if (typeof DenoConsole === "function") {
+    globalThis.console = new DenoConsole(print);
+  } else {
+    for (const m of ["log", "info", "warn", "error", "debug", "dir", "table", "trace"]) {
+      (globalThis.console as any)[m] = (...args: unknown[]) =>
+        print(args.map((a) => typeof a === "string" ? a : inspect(a)).join(" ") + "\n");
+    }
+  }
+  const uncaught = (what: unknown) => {
+    let text: string;
+    try {
+      text = what instanceof Error ? String(what.stack ?? what) : inspect(what);
+    } catch {
+      text = "[unprintable]";
+    }
+    print(`Uncaught (in promise) ${text}\n`);
+  };
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    uncaught(e.reason);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    uncaught((e as ErrorEvent).error ?? (e as ErrorEvent).message);
+  });
+
+  // Values crossing to the channel must survive structured clone.
+  const sanitize = (v: unknown, seen: Map<object, unknown>, depth: number): unknown => {
+    if (typeof v === "function") return `[Function: ${v.name || "(anonymous)"}]`;
+    if (typeof v === "symbol") return v.toString();
+    if (v === null || typeof v !== "object") return v;
+    if (depth > 100) return "[too deep]";
+    if (seen.has(v)) return seen.get(v);
+    if (
+      v instanceof Date || v instanceof RegExp || ArrayBuffer.isView(v) ||
+      v instanceof ArrayBuffer
+    ) return v;
+    if (v instanceof Error) return { name: v.name, message: v.message, stack: v.stack };
+    if (v instanceof Map) {
+      const m = new Map();
+      seen.set(v, m);
+      for (const [k, x] of v) m.set(sanitize(k, seen, depth + 1), sanitize(x, seen, depth + 1));
+      return m;
+    }
+    if (v instanceof Set) {
+      const s = new Set();
+      seen.set(v, s);
+      for (const x of v) s.add(sanitize(x, seen, depth + 1));
+      return s;
+    }
+    const out: any = Array.isArray(v) ? [] : {};
+    seen.set(v, out);
+    for (const k of Object.keys(v)) out[k] = sanitize((v as any)[k], seen, depth + 1);
+    return out;
+  };
+  const toChannel = (msg: any) => {
+    try {
+      apply(workerPost, channel, [msg]);
+    } catch {
+      try {
+        if ("value" in msg) msg.value = sanitize(msg.value, new Map(), 0);
+        if ("args" in msg) msg.args = sanitize(msg.args, new Map(), 0);
+        apply(workerPost, channel, [msg]);
+      } catch (e) {
+        if ("value" in msg) msg.value = `[value could not be sent: ${String(e)}]`;
+        if ("args" in msg) msg.args = {};
+        apply(workerPost, channel, [msg]);
+      }
+    }
+  };
+
+  // Tools: async functions that send a call and wait for the host's answer.
+  let callSeq = 0;
+  const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let toolNames: string[] = [];
+  const callTool = (name: string, params: string[], args: unknown[]): Promise<unknown> => {
+    const st = current;
+    if (!st || st.final) {
+      return Promise.reject(new Error(`Cannot call tool "${name}": no step is running`));
+    }
+    let obj: unknown;
+    const a0 = args[0];
+    const isArgsObject = args.length === 1 && a0 !== null && typeof a0 === "object" &&
+      !Array.isArray(a0) && !ArrayBuffer.isView(a0) &&
+      (params.length !== 1 || Object.keys(a0).every((k) => params.includes(k)));
+    if (args.length === 0) obj = {};
+    else if (isArgsObject) obj = a0;
+    else if (args.length > params.length) {
+      return Promise.reject(
+        new TypeError(
+          `Tool "${name}" takes ${params.length} argument(s) (${
+            params.join(", ")
+          }), got ${args.length}`,
+        ),
+      );
+    } else {
+      const o: Record<string, unknown> = {};
+      args.forEach((v, i) => o[params[i]] = v);
+      obj = o;
+    }
+    const id = ++callSeq;
+    const p = new Promise((resolve, reject) => calls.set(id, { resolve, reject }));
+    st.pending.add(p.then(() => {}, () => {}));
+    toChannel({ t: "call", step: st.id, id, tool: name, args: obj });
+    return p;
+  };
+  const defineTools = (list: { name: string; params: string[] }[]) => {
+    for (const old of toolNames) delete (globalThis as any)[old];
+    toolNames = [];
+    for (const t of list) {
+      if (t.name === "final_answer") continue;
+      const params = t.params.map(String);
+      const fn = {
+        [t.name]: (...args: unknown[]) => callTool(t.name, params, args),
+      }[t.name];
+      Object.defineProperty(globalThis, t.name, {
+        value: fn,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+      toolNames.push(t.name);
+    }
+  };
+
+  class FinalAnswer extends Error {
+    constructor() {
+      super("final_answer() was called: the step is over");
+      this.name = "FinalAnswer";
+    }
+  }
+  const finish = (st: Step, msg: any) => {
+    if (current === st) current = null;
+    toChannel({ ...msg, step: st.id, logs: logsOf(st) });
+  };
+  const finalAnswer = (value: unknown) => {
+    const st = current;
+    if (!st) throw new Error("final_answer() can only be called while a step runs");
+    if (!st.final) {
+      st.final = true;
+      if (value !== null && typeof (value as any)?.then === "function") {
+        Promise.resolve(value).then(
+          (v) => finish(st, { t: "done", ok: true, final: true, value: v }),
+          (e) => finish(st, { t: "done", ok: false, error: describe(e, undefined) }),
+        );
+      } else {
+        finish(st, { t: "done", ok: true, final: true, value });
+      }
+    }
+    throw new FinalAnswer();
+  };
+  Object.defineProperty(globalThis, "final_answer", {
+    value: { final_answer: (answer: unknown) => finalAnswer(answer) }.final_answer,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+
+  const importPattern =
+    /npm specifiers were requested|--no-npm|--no-remote|--cached-only|not found in cache|Requires import access|Module not found|Unsupported scheme|Relative import path|Cannot (?:find|load) module|Import ['"][^'"]*['"] failed/;
+  const describe = (err: unknown, details: any) => {
+    let name = "Error";
+    let message: string;
+    let stack = "";
+    try {
+      if (err !== null && typeof err === "object" && "message" in err) {
+        name = String((err as Error).name);
+        message = String((err as Error).message);
+        stack = String((err as Error).stack ?? "");
+      } else {
+        name = "Uncaught";
+        message = `Uncaught ${inspect(err)}`;
+      }
+    } catch {
+      message = "Uncaught exception (unprintable)";
+    }
+    const frames = stack.split("\n").filter((l) => /<anonymous>:\d+:\d+/.test(l));
+    const at = /<anonymous>:(\d+):(\d+)/.exec(frames[0] ?? "");
+    const perm = /Requires (\w+) access/.exec(message);
+    const base = { name, message, stack: [`${name}: ${message}`, ...frames].join("\n") };
+    if (name === "SyntaxError" && frames.length === 0 && details) {
+      return {
+        ...base,
+        kind: "syntax",
+        line: details.lineNumber + 1,
+        column: details.columnNumber + 1,
+      };
+    }
+    const where = at ? { line: Number(at[1]), column: Number(at[2]) } : {};
+    if (importPattern.test(message)) return { ...base, ...where, kind: "import" };
+    if (name === "NotCapable" || (perm && name !== "Error")) {
+      return { ...base, ...where, kind: "permission", permission: perm?.[1] };
+    }
+    return { ...base, ...where, kind: "runtime" };
+  };
+  const capture = async (ro: any): Promise<unknown> => {
+    if (!ro || ro.type === "undefined") return undefined;
+    if (ro.objectId) {
+      captured = undefined;
+      await post("Runtime.callFunctionOn", {
+        objectId: ro.objectId,
+        functionDeclaration: `function (v) { globalThis[${JSON.stringify(captureKey)}](v); }`,
+        arguments: [{ objectId: ro.objectId }],
+        silent: true,
+      });
+      return captured;
+    }
+    if (typeof ro.unserializableValue === "string") {
+      const u = ro.unserializableValue;
+      return u.endsWith("n") ? BigInt(u.slice(0, -1)) : Number(u);
+    }
+    return ro.value;
+  };
+
+  const runStep = async (id: number, code: string) => {
+    const st: Step = { id, final: false, pending: new Set(), head: "", tail: "", dropped: 0 };
+    current = st;
+    let r: any;
+    try {
+      r = await post("Runtime.evaluate", {
+        expression: code,
+        replMode: true,
+        awaitPromise: true,
+        objectGroup: "step",
+      });
+    } catch (e) {
+      r = { exceptionDetails: { lineNumber: 0, columnNumber: 0 }, failure: e };
+    }
+    // Unawaited tool calls finish before the step reports, and their
+    // rejections get a macrotask to surface as "Uncaught (in promise)" logs.
+    if (st.pending.size) {
+      while (st.pending.size && !st.final) {
+        const batch = [...st.pending];
+        st.pending.clear();
+        await Promise.all(batch);
+      }
+      await new Promise((res) => setTimeout(res, 0));
+    }
+    if (st.final) return;
+    let msg: any;
+    try {
+      if (r.exceptionDetails) {
+        const err = r.failure ?? await capture(r.exceptionDetails.exception);
+        if (err instanceof FinalAnswer) return;
+        msg = { t: "done", ok: false, error: describe(err, r.exceptionDetails) };
+      } else {
+        msg = { t: "done", ok: true, final: false, value: await capture(r.result) };
+      }
+    } catch (e) {
+      msg = { t: "done", ok: false, error: describe(e, undefined) };
+    }
+    post("Runtime.releaseObjectGroup", { objectGroup: "step" }).catch(() => {});
+    finish(st, msg);
+  };
+
+  channel.onmessage = (e: MessageEvent) => {
+    const m = e.data;
+    switch (m?.t) {
+      case "init":
+        maxOut = m.maxOutputLength;
+        toChannel({ t: "ready" });
+        return;
+      case "exec":
+        runStep(m.id, m.code);
+        return;
+      case "tools":
+        defineTools(Array.isArray(m.tools) ? m.tools : []);
+        toChannel({ t: "ack", id: m.id });
+        return;
+      case "vars":
+        for (const [k, v] of Object.entries(m.vars ?? {})) {
+          Object.defineProperty(globalThis, k, {
+            value: v,
+            writable: true,
+            configurable: true,
+            enumerable: false,
+          });
+        }
+        toChannel({ t: "ack", id: m.id });
+        return;
+      case "ret": {
+        const c = calls.get(m.id);
+        if (!c) return;
+        calls.delete(m.id);
+        if (m.ok) c.resolve(m.value);
+        else {
+          const err = new Error(String(m.error?.message ?? "Tool call failed"));
+          err.name = String(m.error?.name ?? "Error");
+          c.reject(err);
+        }
+        return;
+      }
+    }
+  };
+}

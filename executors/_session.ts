@@ -1,0 +1,476 @@
+/**
+ * The host side of one running sandbox: speaks `_protocol.ts` over any
+ * process whose stdio we hold, however it was launched (Deno subprocess,
+ * `docker run -i`, an E2B process). Launchers own spawning, temp dirs and
+ * memory limits; this file owns frames, steps, tools, timeouts and errors.
+ *
+ * @module
+ */
+
+import { AgentExecutionError, type ExecutionErrorKind } from "../src/errors.ts";
+import type { CodeOutput } from "../src/executor.ts";
+import type { Tool } from "../src/tool.ts";
+import {
+  decodeValue,
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeValue,
+  FrameReader,
+  newSessionKey,
+  parseRunnerFrame,
+  PROTOCOL_VERSION,
+  type RunnerError,
+  type RunnerFrame,
+} from "./_protocol.ts";
+
+/** How a sandbox process ended. */
+export interface ProcessExit {
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  /** Signal name, or null. */
+  signal: string | null;
+}
+
+/** A started runner process, as any launcher provides it. */
+export interface SandboxProcess {
+  /** The runner's stdin (the host's only way in). */
+  readonly stdin: WritableStream<Uint8Array>;
+  /** The runner's stdout (frames and untrusted output). */
+  readonly stdout: ReadableStream<Uint8Array>;
+  /** The runner's stderr (untrusted output, crash reports). */
+  readonly stderr?: ReadableStream<Uint8Array> | null;
+  /** Settles when the process has ended. */
+  readonly exited: Promise<ProcessExit>;
+  /** Ends the process and everything it started, at once (SIGKILL of the group). */
+  kill(): void;
+}
+
+/** Options of {@linkcode RunnerSession.start}. */
+export interface RunnerSessionOptions {
+  /** Cap on the logs of one step, in characters. */
+  maxOutputLength: number;
+  /** Cap on one runner frame, in bytes. */
+  maxFrameBytes?: number;
+  /** How long the runner may take to say it is ready. Default 30 000 ms. */
+  startupTimeoutMs?: number;
+  /** Extra text for `permission` errors: what option grants the permission. */
+  permissionHint?: (permission: string | undefined) => string;
+  /** Extra text for `import` errors: what is authorized. */
+  importHint?: () => string;
+}
+
+/** Options of {@linkcode RunnerSession.execute}. */
+export interface SessionExecuteOptions {
+  /** Kill the sandbox after this many milliseconds. */
+  timeoutMs: number;
+  /** Cancels the step: the sandbox is killed, the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Marks errors of this step as following a restart (earlier state is gone). */
+  afterRestart?: boolean;
+}
+
+type KillReason = "timeout" | "abort" | "memory" | "crashed" | "closed";
+
+interface PendingStep {
+  id: number;
+  resolve(value: CodeOutput): void;
+  reject(error: unknown): void;
+  controller: AbortController;
+  afterRestart: boolean;
+}
+
+/** A live runner: one at a time per executor; dead after any kill. */
+export class RunnerSession {
+  #proc: SandboxProcess;
+  #options: RunnerSessionOptions;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #encoder = new TextEncoder();
+  #tools: Record<string, Tool> = {};
+  #step: PendingStep | null = null;
+  #stepSeq = 0;
+  #msgSeq = 0;
+  #acks = new Map<number, () => void>();
+  #raw = "";
+  #rawDropped = 0;
+  #stderrTail = "";
+  #killReason: KillReason | null = null;
+  #killMessage = "";
+  #exit: ProcessExit | null = null;
+  #ready: { resolve(): void; reject(e: unknown): void } | null = null;
+  #pumps: Promise<void>[] = [];
+  /** Settles when the process has ended and its output is drained. */
+  readonly closed: Promise<void>;
+
+  private constructor(proc: SandboxProcess, options: RunnerSessionOptions) {
+    this.#proc = proc;
+    this.#options = options;
+    this.#writer = proc.stdin.getWriter();
+    this.#writer.closed.catch(() => {});
+    const key = newSessionKey();
+    const reader = new FrameReader(key, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.#send({
+      t: "hello",
+      v: PROTOCOL_VERSION,
+      key,
+      maxOutputLength: options.maxOutputLength,
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    });
+    this.#pumps.push(this.#pumpStdout(reader));
+    if (proc.stderr) this.#pumps.push(this.#pumpStderr(proc.stderr));
+    this.closed = proc.exited.then(async (exit) => {
+      this.#exit = exit;
+      await Promise.all(this.#pumps);
+      this.#onExit();
+    });
+  }
+
+  /**
+   * Takes over a just-started runner process: sends the hello with a fresh
+   * key and waits for the runner's authenticated `ready`. Kills the process
+   * and rejects with a `crashed` error if it does not come.
+   */
+  static async start(proc: SandboxProcess, options: RunnerSessionOptions): Promise<RunnerSession> {
+    const session = new RunnerSession(proc, options);
+    const ready = new Promise<void>((resolve, reject) => session.#ready = { resolve, reject });
+    const timer = setTimeout(() => {
+      session.#kill("crashed", "The sandbox did not start in time");
+    }, options.startupTimeoutMs ?? 30_000);
+    try {
+      await ready;
+      return session;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** True until the process has been killed or has exited. */
+  get alive(): boolean {
+    return this.#killReason === null && this.#exit === null;
+  }
+
+  /** Defines the tools in the sandbox (replacing earlier ones). */
+  async setTools(tools: Record<string, Tool>): Promise<void> {
+    this.#tools = { ...tools };
+    const list = Object.entries(tools).map(([name, t]) => ({
+      name,
+      params: Object.keys(t.inputs ?? {}),
+    }));
+    await this.#request({ t: "tools", tools: list });
+  }
+
+  /** Defines variables in the sandbox. */
+  async setVariables(variables: Record<string, unknown>): Promise<void> {
+    await this.#request({ t: "vars", vars: encodeValue(variables) });
+  }
+
+  /** Runs one prepared (JavaScript) step. */
+  execute(code: string, options: SessionExecuteOptions): Promise<CodeOutput> {
+    if (this.#step) return Promise.reject(new Error("Another step is already running"));
+    if (!this.alive) return Promise.reject(this.#deadError(options.afterRestart ?? false));
+    options.signal?.throwIfAborted();
+    const id = ++this.#stepSeq;
+    this.#raw = "";
+    this.#rawDropped = 0;
+    return new Promise<CodeOutput>((resolve, reject) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => {
+        this.#kill("timeout", `The code ran longer than the ${options.timeoutMs} ms timeout`);
+      }, options.timeoutMs);
+      const onAbort = () => this.#kill("abort", "The step was aborted");
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      const cleanup = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        controller.abort();
+        this.#step = null;
+      };
+      this.#step = {
+        id,
+        controller,
+        afterRestart: options.afterRestart ?? false,
+        resolve: (v) => {
+          cleanup();
+          resolve(v);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e === "abort" ? options.signal?.reason : e);
+        },
+      };
+      this.#send({ t: "exec", id, code });
+    });
+  }
+
+  /** Kills the process (idempotent) and waits until it is gone. */
+  async close(): Promise<void> {
+    this.#kill("closed", "The executor was closed");
+    await this.closed;
+  }
+
+  /** Kills the process because it used too much memory (called by a watchdog). */
+  killForMemory(message: string): void {
+    this.#kill("memory", message);
+  }
+
+  #kill(reason: KillReason, message: string): void {
+    if (this.#killReason === null && this.#exit === null) {
+      this.#killReason = reason;
+      this.#killMessage = message;
+    }
+    try {
+      this.#proc.kill();
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #send(message: unknown): void {
+    const line = this.#encoder.encode(JSON.stringify(message) + "\n");
+    this.#writer.write(line).catch(() => {});
+  }
+
+  #request(message: Record<string, unknown>): Promise<void> {
+    if (!this.alive) return Promise.reject(this.#deadError(false));
+    const id = ++this.#msgSeq;
+    return new Promise((resolve) => {
+      this.#acks.set(id, resolve);
+      this.#send({ ...message, id });
+    });
+  }
+
+  async #pumpStdout(reader: FrameReader): Promise<void> {
+    try {
+      for await (const chunk of this.#proc.stdout) {
+        for (const ev of reader.push(chunk)) {
+          if (ev.type === "text") this.#addRaw(ev.text);
+          else this.#onFrame(ev.message);
+        }
+      }
+    } catch {
+      // The stream broke because the process died; exit handling reports it.
+    }
+    for (const ev of reader.flush()) if (ev.type === "text") this.#addRaw(ev.text);
+  }
+
+  async #pumpStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
+        this.#addRaw(text);
+        this.#stderrTail = (this.#stderrTail + text).slice(-4000);
+      }
+    } catch {
+      // See #pumpStdout.
+    }
+  }
+
+  #addRaw(text: string): void {
+    const room = this.#options.maxOutputLength - this.#raw.length;
+    if (room >= text.length) this.#raw += text;
+    else {
+      if (room > 0) this.#raw += text.slice(0, room);
+      this.#rawDropped += text.length - Math.max(room, 0);
+    }
+  }
+
+  #rawLogs(): string {
+    if (!this.#raw) return "";
+    return this.#rawDropped
+      ? `${this.#raw}\n[... ${this.#rawDropped} characters of output truncated ...]\n`
+      : this.#raw;
+  }
+
+  #onFrame(message: unknown): void {
+    const frame = parseRunnerFrame(message);
+    if (typeof frame === "string") {
+      this.#kill("crashed", `The sandbox sent an invalid frame: ${frame}`);
+      return;
+    }
+    switch (frame.t) {
+      case "ready":
+        this.#ready?.resolve();
+        this.#ready = null;
+        return;
+      case "ack":
+        this.#acks.get(frame.id)?.();
+        this.#acks.delete(frame.id);
+        return;
+      case "call":
+        this.#onCall(frame);
+        return;
+      case "done":
+        this.#onDone(frame);
+        return;
+    }
+  }
+
+  async #onCall(frame: Extract<RunnerFrame, { t: "call" }>): Promise<void> {
+    const step = this.#step;
+    const reply = (body: Record<string, unknown>) => {
+      if (this.alive) this.#send({ t: "ret", id: frame.id, ...body });
+    };
+    const fail = (name: string, message: string) => reply({ ok: false, error: { name, message } });
+    if (!step || step.id !== frame.step) {
+      return fail("Error", `Cannot call tool "${frame.tool}": no step is running`);
+    }
+    const tool = Object.hasOwn(this.#tools, frame.tool) && frame.tool !== "final_answer"
+      ? this.#tools[frame.tool]
+      : undefined;
+    if (!tool) {
+      const names = Object.keys(this.#tools).filter((n) => n !== "final_answer");
+      return fail(
+        "ReferenceError",
+        `Cannot find tool "${frame.tool}": available tools are ${
+          names.map((n) => `"${n}"`).join(", ") || "none"
+        }`,
+      );
+    }
+    let args: unknown;
+    try {
+      args = decodeValue(frame.args);
+    } catch (e) {
+      return fail(
+        "TypeError",
+        `Invalid arguments for tool "${frame.tool}": ${(e as Error).message}`,
+      );
+    }
+    if (args === null || typeof args !== "object" || Array.isArray(args)) {
+      return fail("TypeError", `Tool "${frame.tool}" takes an object of arguments`);
+    }
+    try {
+      const value = await tool.call(args as Record<string, unknown>, {
+        signal: step.controller.signal,
+      });
+      reply({ ok: true, value: encodeValue(value) });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      fail(err.name, err.message);
+    }
+  }
+
+  async #onDone(frame: Extract<RunnerFrame, { t: "done" }>): Promise<void> {
+    const step = this.#step;
+    if (!step || step.id !== frame.step) return;
+    const logs = frame.logs + this.#rawLogs();
+    if (!frame.ok) {
+      step.reject(this.#stepError(frame.error, logs, step.afterRestart));
+      return;
+    }
+    let value: unknown;
+    try {
+      value = decodeValue(frame.value);
+    } catch (e) {
+      this.#kill("crashed", `The sandbox sent an invalid value: ${(e as Error).message}`);
+      return;
+    }
+    const hostFinal = this.#tools.final_answer;
+    if (frame.final && hostFinal) {
+      // A user-supplied final_answer tool transforms the answer on the host.
+      const key = Object.keys(hostFinal.inputs ?? {})[0] ?? "answer";
+      try {
+        value = await hostFinal.call({ [key]: value }, { signal: step.controller.signal });
+      } catch (e) {
+        step.reject(
+          new AgentExecutionError(`final_answer failed: ${(e as Error).message}`, {
+            kind: "runtime",
+            logs,
+            cause: e,
+          }),
+        );
+        return;
+      }
+    }
+    step.resolve({ output: value, logs, isFinalAnswer: frame.final });
+  }
+
+  #stepError(e: RunnerError, logs: string, afterRestart: boolean): AgentExecutionError {
+    let message = e.kind === "syntax" ? `${e.name}: ${e.message}` : e.stack || e.message;
+    if (e.kind === "syntax" && e.line) message += ` (at line ${e.line}, column ${e.column})`;
+    if (e.kind === "permission") {
+      message = message.replace(/,? run again with the --allow-\w+ flag/, "");
+      if (this.#options.permissionHint) {
+        message += `\n${this.#options.permissionHint(e.permission)}`;
+      }
+    }
+    if (e.kind === "import" && this.#options.importHint) {
+      message += `\n${this.#options.importHint()}`;
+    }
+    if (afterRestart) message += `\n${RESTART_NOTE}`;
+    return new AgentExecutionError(message, {
+      kind: e.kind,
+      logs,
+      permission: e.permission,
+      line: e.line,
+      column: e.column,
+      stateLost: afterRestart,
+    });
+  }
+
+  #deadError(afterRestart: boolean): AgentExecutionError {
+    return new AgentExecutionError(
+      `The sandbox is not running (${this.#killMessage || "it exited"})`,
+      { kind: "crashed", stateLost: true || afterRestart },
+    );
+  }
+
+  #onExit(): void {
+    const exit = this.#exit ?? { code: null, signal: null };
+    let kind: ExecutionErrorKind;
+    let message: string;
+    const oom = exit.code === 133 || exit.signal === "SIGTRAP" ||
+      /out of memory|heap limit/i.test(this.#stderrTail);
+    switch (this.#killReason) {
+      case "timeout":
+        kind = "timeout";
+        message = this.#killMessage;
+        break;
+      case "memory":
+        kind = "memory";
+        message = this.#killMessage;
+        break;
+      case "abort":
+        kind = "crashed";
+        message = this.#killMessage;
+        break;
+      case "crashed":
+        kind = "crashed";
+        message = this.#killMessage;
+        break;
+      case "closed":
+        kind = "crashed";
+        message = this.#killMessage;
+        break;
+      default:
+        kind = oom ? "memory" : "crashed";
+        message = oom
+          ? "The code ran out of memory (JavaScript heap limit reached)"
+          : `The sandbox exited unexpectedly (${
+            exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
+          })`;
+    }
+    const logs = this.#rawLogs();
+    const error = new AgentExecutionError(`${message}\n${RESTART_NOTE}`, {
+      kind,
+      logs,
+      stateLost: true,
+    });
+    if (this.#ready) {
+      const detail = this.#stderrTail.trim() ? `: ${this.#stderrTail.trim().slice(-1000)}` : "";
+      this.#ready.reject(
+        new AgentExecutionError(`The sandbox failed to start (${message})${detail}`, {
+          kind: "crashed",
+          logs,
+          stateLost: true,
+        }),
+      );
+      this.#ready = null;
+    }
+    for (const resolve of this.#acks.values()) resolve();
+    this.#acks.clear();
+    if (this.#step) this.#step.reject(this.#killReason === "abort" ? "abort" : error);
+  }
+}
+
+/** Appended to errors after which the sandbox restarts. */
+export const RESTART_NOTE =
+  "The sandbox was restarted: variables, functions and imports from earlier steps are gone.";

@@ -1,0 +1,88 @@
+/**
+ * A host-side memory watchdog: V8's heap cap does not cover ArrayBuffers,
+ * WebAssembly memory or Worker heaps, so the host samples the resident memory
+ * of the sandbox (its whole process group when it may spawn children) and
+ * kills it past the limit. Linux only (`/proc`); elsewhere it does nothing
+ * and says so through {@linkcode MemoryWatchdog.supported}.
+ *
+ * @module
+ */
+
+/** Options of {@linkcode startMemoryWatchdog}. */
+export interface MemoryWatchdogOptions {
+  /** Process (and process group) id of the sandbox. */
+  pid: number;
+  /** Kill above this many bytes of resident memory. */
+  limitBytes: number;
+  /** Sum every process of the group (needed only when the sandbox may spawn). */
+  wholeGroup: boolean;
+  /** Sampling period. Default 50 ms. */
+  intervalMs?: number;
+  /** Called once when the limit is exceeded, with the observed bytes. */
+  onExceeded(bytes: number): void;
+}
+
+/** A running watchdog. */
+export interface MemoryWatchdog {
+  /** False when this platform cannot be sampled (not Linux). */
+  readonly supported: boolean;
+  /** Largest resident size seen, in bytes. */
+  readonly peakBytes: number;
+  /** Stops sampling. Idempotent. */
+  stop(): void;
+}
+
+/** Reads the resident memory of one process, in bytes (0 when it is gone). */
+export function readRssBytes(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function groupRssBytes(pgid: number): number {
+  let total = 0;
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      // Fields after the parenthesised command: state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid) total += readRssBytes(Number(entry.name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
+/** Starts sampling; call `stop()` when the sandbox ends. */
+export function startMemoryWatchdog(options: MemoryWatchdogOptions): MemoryWatchdog {
+  const supported = Deno.build.os === "linux";
+  let peak = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const state: MemoryWatchdog = {
+    supported,
+    get peakBytes() {
+      return peak;
+    },
+    stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+  if (!supported) return state;
+  timer = setInterval(() => {
+    const bytes = options.wholeGroup ? groupRssBytes(options.pid) : readRssBytes(options.pid);
+    if (bytes > peak) peak = bytes;
+    if (bytes > options.limitBytes) {
+      state.stop();
+      options.onExceeded(bytes);
+    }
+  }, options.intervalMs ?? 50);
+  Deno.unrefTimer(timer as unknown as number);
+  return state;
+}

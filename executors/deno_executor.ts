@@ -1,0 +1,407 @@
+/**
+ * The default executor: runs the model's TypeScript in a long-lived `deno
+ * run` subprocess that can do nothing but compute and call your tools,
+ * unless you grant it Deno permissions.
+ *
+ * @module
+ */
+
+import { AgentExecutionError } from "../src/errors.ts";
+import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
+import type { Tool } from "../src/tool.ts";
+import {
+  cacheableImports,
+  describeAuthorizedImports,
+  type ImportPattern,
+  parseImportPattern,
+} from "./_imports.ts";
+import {
+  buildSandboxCommand,
+  type DenoPermissions,
+  PERMISSION_NAMES,
+  type SandboxCommand,
+} from "./_permissions.ts";
+import { runnerSource } from "./_runner.ts";
+import { RunnerSession, type SandboxProcess } from "./_session.ts";
+import { prepareCode } from "./_transform.ts";
+import { type MemoryWatchdog, startMemoryWatchdog } from "./_watchdog.ts";
+import { checkIdentifier } from "./_names.ts";
+
+export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+
+/** Resident memory the Deno runtime itself needs on top of `memoryLimitMb`. */
+export const RUNTIME_OVERHEAD_MB = 256;
+
+/** Options of {@linkcode DenoExecutor}. */
+export interface DenoExecutorOptions {
+  /**
+   * What the code may do, per Deno permission (`read`, `write`, `net`, `env`,
+   * `sys`, `run`, `ffi`, `import`: each `true` or a list). Default: nothing.
+   */
+  permissions?: DenoPermissions;
+  /**
+   * Modules the code may import: `"npm:lodash@4"`, `"jsr:@std/path@1"`,
+   * `"node:*"`, `"node:path"`, `"https://esm.sh/*"`. Packages are downloaded
+   * by the host when the sandbox first starts; the sandbox never downloads.
+   * Default: none.
+   */
+  authorizedImports?: readonly string[];
+  /** Wall-clock limit of one `execute`, in ms; the sandbox is killed past it. Default 30 000. */
+  timeoutMs?: number;
+  /**
+   * V8 heap limit, in MB. The whole sandbox (ArrayBuffers, WebAssembly,
+   * Workers included) is also killed when its resident memory exceeds this
+   * plus {@linkcode RUNTIME_OVERHEAD_MB} (sampled every 50 ms, Linux).
+   * Default 512.
+   */
+  memoryLimitMb?: number;
+  /** Cap on the logs of one step, in characters. Default 50 000. */
+  maxOutputLength?: number;
+  /** The deno binary to run. Default: the running one (`Deno.execPath()`). */
+  denoPath?: string;
+  /** Working directory of the sandbox. Default: an empty private temp directory. */
+  cwd?: string;
+  /**
+   * Receives warnings about risky grants (`run`, `ffi`, `sys`, all
+   * permissions), once, at construction. Default: `console.warn`.
+   */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Runs code in a permission-sandboxed, stateful Deno subprocess.
+ *
+ * Each step is TypeScript evaluated like in a REPL: declarations and imports
+ * persist, the last expression is the output, `final_answer(x)` ends the
+ * step, tools are async functions called over an authenticated channel and
+ * run on the host. Failures reject with `AgentExecutionError` carrying a
+ * `kind`; after a timeout, a crash or a memory kill the next step gets a
+ * fresh sandbox.
+ *
+ * @example Running two steps that share state
+ * ```ts
+ * import { DenoExecutor } from "@smoldeno/agents";
+ *
+ * await using executor = new DenoExecutor();
+ * await executor.execute("const xs: number[] = [1, 2, 3];");
+ * const { output } = await executor.execute("xs.reduce((a, b) => a + b, 0)");
+ * console.log(output); // 6
+ * ```
+ *
+ * @example Giving the code a tool
+ * ```ts
+ * import { DenoExecutor, tool } from "@smoldeno/agents";
+ *
+ * const add = tool({
+ *   name: "add",
+ *   description: "Adds two numbers.",
+ *   inputs: {
+ *     a: { type: "number", description: "First term" },
+ *     b: { type: "number", description: "Second term" },
+ *   },
+ *   outputType: "number",
+ *   forward: ({ a, b }) => a + b,
+ * });
+ * await using executor = new DenoExecutor();
+ * await executor.sendTools({ add });
+ * const result = await executor.execute("final_answer(await add({ a: 2, b: 3 }))");
+ * console.log(result.output, result.isFinalAnswer); // 5 true
+ * ```
+ */
+export class DenoExecutor implements Executor {
+  #permissions: DenoPermissions;
+  #imports: ImportPattern[];
+  #timeoutMs: number;
+  #memoryLimitMb: number;
+  #maxOutputLength: number;
+  #denoPath: string;
+  #cwd?: string;
+  #tools: Record<string, Tool> = {};
+  #variables: Record<string, unknown> = {};
+  #dir?: string;
+  #session?: RunnerSession;
+  #starting?: Promise<RunnerSession>;
+  #watchdog?: MemoryWatchdog;
+  #pid?: number;
+  #hadSession = false;
+  #stateLost = false;
+  #closing?: Promise<void>;
+  #onUnload = () => this.#killNow();
+
+  /**
+   * Checks the options; starts nothing until the first call.
+   *
+   * @throws {TypeError} for unknown permissions, malformed lists or import patterns.
+   * @throws {RangeError} for out-of-range limits.
+   */
+  constructor(options: DenoExecutorOptions = {}) {
+    this.#permissions = checkPermissions(options.permissions);
+    this.#imports = (options.authorizedImports ?? []).map(parseImportPattern);
+    this.#timeoutMs = checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1);
+    this.#memoryLimitMb = checkNumber("memoryLimitMb", options.memoryLimitMb ?? 512, 16, 65536);
+    this.#maxOutputLength = checkNumber(
+      "maxOutputLength",
+      options.maxOutputLength ?? 50_000,
+      100,
+      100_000_000,
+    );
+    if (options.denoPath !== undefined && typeof options.denoPath !== "string") {
+      throw new TypeError(`Invalid denoPath: expected a string, got ${typeof options.denoPath}`);
+    }
+    this.#denoPath = options.denoPath ?? Deno.execPath();
+    this.#cwd = options.cwd;
+    // Build once now so bad values fail here, and warn about risky grants once.
+    const { warnings } = this.#command("runner.js");
+    const warn = options.onWarning ?? ((m: string) => console.warn(m));
+    for (const w of warnings) warn(w);
+  }
+
+  /** Process id of the running sandbox, if one is running (for diagnostics). */
+  get pid(): number | undefined {
+    return this.#session?.alive ? this.#pid : undefined;
+  }
+
+  /** Makes each tool callable from the code as an async function of the same name. */
+  async sendTools(tools: Record<string, Tool>): Promise<void> {
+    this.#checkOpen();
+    for (const [name, t] of Object.entries(tools)) {
+      checkIdentifier("tool name", name);
+      if (!t || typeof t.call !== "function") {
+        throw new TypeError(`Invalid tool "${name}": expected an object with a call() method`);
+      }
+    }
+    this.#tools = { ...tools };
+    if (this.#session?.alive) await this.#session.setTools(this.#tools);
+  }
+
+  /** Makes each value (JSON data, Uint8Array, Date, Map, Set, …) a variable of the code. */
+  async sendVariables(variables: Record<string, unknown>): Promise<void> {
+    this.#checkOpen();
+    for (const name of Object.keys(variables)) checkIdentifier("variable name", name);
+    this.#variables = { ...this.#variables, ...variables };
+    if (this.#session?.alive) await this.#session.setVariables(variables);
+  }
+
+  /** Runs one step of TypeScript; see the class doc for the semantics. */
+  async execute(code: string, options: ExecuteOptions = {}): Promise<CodeOutput> {
+    this.#checkOpen();
+    if (typeof code !== "string") {
+      throw new TypeError(`Invalid code: expected a string, got ${typeof code}`);
+    }
+    options.signal?.throwIfAborted();
+    const prepared = await prepareCode(code, this.#imports);
+    const session = await this.#ensureSession();
+    const afterRestart = this.#stateLost;
+    try {
+      return await session.execute(prepared.js, {
+        timeoutMs: this.#timeoutMs,
+        signal: options.signal,
+        afterRestart,
+      });
+    } finally {
+      this.#stateLost = !session.alive;
+    }
+  }
+
+  /** Kills the sandbox and removes its temp directory. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode DenoExecutor.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) throw new Error("Cannot use a closed DenoExecutor: create a new one");
+  }
+
+  #command(runnerPath: string): SandboxCommand {
+    return buildSandboxCommand({
+      permissions: this.#permissions,
+      memoryLimitMb: this.#memoryLimitMb,
+      authorizedImports: this.#imports.map((i) => i.source),
+      runnerPath,
+      hostEnv: Array.isArray(this.#permissions.env) ? hostEnv(this.#permissions.env) : undefined,
+      denoDir: this.#dir ? `${this.#dir}/deno_dir` : undefined,
+    });
+  }
+
+  async #ensureSession(): Promise<RunnerSession> {
+    if (this.#session?.alive) return this.#session;
+    if (this.#session) {
+      await this.#session.closed;
+      this.#session = undefined;
+    }
+    this.#starting ??= this.#start().finally(() => this.#starting = undefined);
+    return await this.#starting;
+  }
+
+  async #start(): Promise<RunnerSession> {
+    if (!this.#dir) await this.#prepareDir();
+    const dir = this.#dir!;
+    // Rewritten before every start: a sandbox granted write access must not
+    // be able to plant a different runner for its successor.
+    const runnerPath = `${dir}/runner.js`;
+    await Deno.writeTextFile(runnerPath, runnerSource());
+    const command = this.#command(runnerPath);
+    const child = new Deno.Command(this.#denoPath, {
+      args: command.args,
+      env: command.env,
+      clearEnv: true,
+      cwd: this.#cwd ?? `${dir}/work`,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true, // its own process group, so kill(-pid) reaches everything it started
+    }).spawn();
+    const pid = child.pid;
+    const proc: SandboxProcess = {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited: child.status.then((s) => ({ code: s.signal ? null : s.code, signal: s.signal })),
+      kill: () => killGroup(pid),
+    };
+    this.#pid = pid;
+    addEventListener("unload", this.#onUnload);
+    const session = await RunnerSession.start(proc, {
+      maxOutputLength: this.#maxOutputLength,
+      permissionHint: (p) => permissionHint(p),
+      importHint: () => describeAuthorizedImports(this.#imports),
+    });
+    const limitMb = this.#memoryLimitMb + RUNTIME_OVERHEAD_MB;
+    const watchdog = startMemoryWatchdog({
+      pid,
+      limitBytes: limitMb * 1024 * 1024,
+      wholeGroup: Boolean(this.#permissions.run),
+      onExceeded: (bytes) =>
+        session.killForMemory(
+          `The code used ${
+            Math.round(bytes / 1048576)
+          } MB of memory, over the limit of ${limitMb} MB (memoryLimitMb ${this.#memoryLimitMb} + ${RUNTIME_OVERHEAD_MB} for the runtime)`,
+        ),
+    });
+    this.#watchdog = watchdog;
+    session.closed.then(() => {
+      watchdog.stop();
+      removeEventListener("unload", this.#onUnload);
+      this.#stateLost = this.#hadSession;
+    });
+    this.#session = session;
+    this.#hadSession = true;
+    if (Object.keys(this.#tools).length) await session.setTools(this.#tools);
+    if (Object.keys(this.#variables).length) await session.setVariables(this.#variables);
+    return session;
+  }
+
+  async #prepareDir(): Promise<void> {
+    const dir = await Deno.makeTempDir({ prefix: "smoldeno-" });
+    this.#dir = dir;
+    await Deno.mkdir(`${dir}/deno_dir`);
+    await Deno.mkdir(`${dir}/work`);
+    const cached = cacheableImports(this.#imports);
+    if (cached.length) await this.#cacheImports(dir, cached);
+    // A plain file where Deno keeps Cache API and localStorage data: both
+    // then fail, so nothing persists or fills the disk (even when run as root).
+    await Deno.writeTextFile(`${dir}/deno_dir/location_data`, "");
+  }
+
+  async #cacheImports(dir: string, specifiers: string[]): Promise<void> {
+    const file = `${dir}/authorized_imports.js`;
+    await Deno.writeTextFile(
+      file,
+      specifiers.map((s) => `import ${JSON.stringify(s)};\n`).join(""),
+    );
+    const out = await new Deno.Command(this.#denoPath, {
+      args: ["cache", "--no-config", "--no-lock", "--quiet", file],
+      env: { DENO_DIR: `${dir}/deno_dir`, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const detail = new TextDecoder().decode(out.stderr).trim().slice(-2000);
+      throw new AgentExecutionError(
+        `Cannot download the authorized imports ${
+          specifiers.map((s) => `"${s}"`).join(", ")
+        }: ${detail}`,
+        { kind: "import" },
+      );
+    }
+  }
+
+  #killNow(): void {
+    if (this.#pid !== undefined && this.#session?.alive) killGroup(this.#pid);
+  }
+
+  async #close(): Promise<void> {
+    await this.#starting?.catch(() => {});
+    if (this.#session) await this.#session.close();
+    this.#watchdog?.stop();
+    removeEventListener("unload", this.#onUnload);
+    if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    Deno.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function hostEnv(names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = Deno.env.get(n);
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}
+
+function permissionHint(permission: string | undefined): string {
+  if (!permission || !(PERMISSION_NAMES as readonly string[]).includes(permission)) {
+    return "The sandbox was not granted this permission (see the permissions option of DenoExecutor)";
+  }
+  return `The sandbox was not granted ${permission} access; the user can grant it with the DenoExecutor option permissions: { ${permission}: [...] }`;
+}
+
+function checkPermissions(p: DenoPermissions | undefined): DenoPermissions {
+  if (p === undefined) return {};
+  if (p === null || typeof p !== "object") {
+    throw new TypeError(`Invalid permissions: expected an object, got ${JSON.stringify(p)}`);
+  }
+  for (const key of Object.keys(p)) {
+    if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `Unknown permission "${key}": expected one of ${
+          PERMISSION_NAMES.map((n) => `"${n}"`).join(", ")
+        }`,
+      );
+    }
+  }
+  // A null-prototype copy: polluted prototypes cannot add grants.
+  const out: DenoPermissions = Object.create(null);
+  for (const key of PERMISSION_NAMES) {
+    if (Object.hasOwn(p, key)) {
+      const v = p[key];
+      out[key] = Array.isArray(v) ? [...v] : v;
+    }
+  }
+  return out;
+}
+
+function checkNumber(name: string, value: number, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`Invalid ${name}: expected a number from ${min} to ${max}, got ${value}`);
+  }
+  return Math.floor(value);
+}
