@@ -1,0 +1,84 @@
+// Gives an agent the tools of an MCP server (the reference "everything"
+// server), then optionally serves that agent to other MCP clients.
+//
+//   deno run --allow-all examples/mcp_tools.ts            # run a task
+//   deno run --allow-all examples/mcp_tools.ts --serve    # serve the agent over stdio
+//
+// The server is started with node from the cache that .ci/mcp-servers.sh
+// fills (SMOLDENO_MCP_SERVERS), else with `npx -y`. Without OPENAI_API_KEY the
+// model is scripted, so it runs offline; with it, OPENAI_MODEL (default
+// gpt-4o-mini) decides which tools to call.
+//
+// With --serve, any MCP client can call the agent. Claude Desktop
+// (claude_desktop_config.json):
+//
+//   { "mcpServers": { "smoldeno": {
+//       "command": "deno",
+//       "args": ["run", "--allow-all", "/abs/path/examples/mcp_tools.ts", "--serve"] } } }
+import { type Model, ToolCallingAgent } from "@smoldeno/agents";
+import { MCPClient, type McpStdioServerParameters, serveMcp } from "@smoldeno/agents/mcp";
+import { OpenAIServerModel } from "@smoldeno/agents/models/openai";
+import { ScriptedModel } from "@smoldeno/agents/testing";
+
+const serve = Deno.args.includes("--serve");
+const cache = Deno.env.get("SMOLDENO_MCP_SERVERS") ??
+  `${Deno.env.get("HOME")}/.cache/smoldeno/mcp-servers`;
+const installed = `${cache}/node_modules/@modelcontextprotocol/server-everything/dist/index.js`;
+const everything: McpStdioServerParameters = await Deno.stat(installed).then(
+  () => ({ command: "node", args: [installed], name: "everything" }),
+  () => ({
+    command: "npx",
+    args: ["-y", "@modelcontextprotocol/server-everything@2026.8.31"],
+    name: "everything",
+  }),
+);
+
+const apiKey = Deno.env.get("OPENAI_API_KEY");
+function makeModel(): Model {
+  if (apiKey) {
+    return new OpenAIServerModel({
+      modelId: Deno.env.get("OPENAI_MODEL") ?? "gpt-4o-mini",
+      apiKey,
+    });
+  }
+  // The replies a model would give: two tool calls, then the answer.
+  return new ScriptedModel({
+    replies: [
+      {
+        role: "assistant",
+        content: null,
+        toolCalls: [
+          { id: "1", name: "get_sum", arguments: { a: 19, b: 23 } },
+          { id: "2", name: "get_structured_content", arguments: { location: "Chicago" } },
+        ],
+      },
+      (messages) => {
+        const seen = messages.map((m) => JSON.stringify(m.content)).join(" ");
+        const sum = /The sum of 19 and 23 is (\d+)/.exec(seen)?.[1];
+        const weather = /conditions[^a-zA-Z]+([A-Za-z /]+)/.exec(seen)?.[1]?.trim();
+        return `{"name": "final_answer", "arguments": {"answer": "19 + 23 = ${sum}; Chicago: ${weather}"}}`;
+      },
+    ],
+  });
+}
+
+await using client = new MCPClient(everything);
+await client.connect();
+const tools = client.getTools();
+
+const agent = new ToolCallingAgent({
+  model: makeModel(),
+  tools,
+  name: "everything_agent",
+  description: "Answers questions using the MCP 'everything' demo server (sums, weather, echo).",
+});
+
+if (serve) {
+  // stdout now belongs to the protocol; logs go to stderr.
+  const server = await serveMcp(agent, { transport: "stdio", name: "smoldeno-example" });
+  await server.finished;
+} else {
+  console.log(`Tools from MCP: ${tools.map((t) => t.name).join(", ")}\n`);
+  const answer = await agent.run("What is 19 + 23, and what is the weather in Chicago?");
+  console.log(`\nAnswer: ${answer}`);
+}
