@@ -59,6 +59,8 @@ export interface ChatCoreOptions extends ServerModelOptions {
   modelId: string;
   /** Strings that must never appear in an error. */
   secrets: readonly (string | undefined)[];
+  /** Refuses a call before anything is sent, e.g. an unsupported option. */
+  checkCall?: (options: ServerGenerateOptions) => Error | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -76,6 +78,8 @@ class Attempt {
   readonly #controller = new AbortController();
   readonly #timeoutMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #deadline = 0;
+  #waiting = false;
   timedOut = false;
 
   constructor(timeoutMs: number, signal?: AbortSignal) {
@@ -86,24 +90,40 @@ class Attempt {
   }
 
   // The idle timer only runs while we wait on the server, not while a
-  // stream consumer takes its time between chunks.
+  // stream consumer takes its time between chunks. One timer is re-armed
+  // lazily from a deadline, rather than set and cleared for every chunk,
+  // because streams deliver thousands of chunks.
   async timed<T>(promise: Promise<T>): Promise<T> {
-    this.#timer = setTimeout(() => {
-      this.timedOut = true;
-      this.#controller.abort(
-        new DOMException(`No response within ${this.#timeoutMs} ms`, "TimeoutError"),
-      );
-    }, this.#timeoutMs);
+    this.#deadline = performance.now() + this.#timeoutMs;
+    this.#waiting = true;
+    this.#timer ??= setTimeout(this.#check, this.#timeoutMs);
     try {
       return await promise;
     } finally {
-      clearTimeout(this.#timer);
+      this.#waiting = false;
     }
   }
 
-  cancel(): void {
+  #check = (): void => {
+    this.#timer = undefined;
+    if (!this.#waiting) return;
+    const left = this.#deadline - performance.now();
+    if (left > 0) {
+      this.#timer = setTimeout(this.#check, left);
+      return;
+    }
+    this.timedOut = true;
+    this.#controller.abort(
+      new DOMException(`No response within ${this.#timeoutMs} ms`, "TimeoutError"),
+    );
+  };
+
+  /** Ends the attempt; `abort` also cancels a request still in flight. */
+  finish(abort: boolean): void {
     clearTimeout(this.#timer);
-    if (!this.#controller.signal.aborted) {
+    this.#timer = undefined;
+    // Aborting after a completed request would be wasted work on the hot path.
+    if (abort && !this.#controller.signal.aborted) {
       this.#controller.abort(new DOMException("The stream was closed early", "AbortError"));
     }
   }
@@ -148,10 +168,12 @@ export class ChatCore {
   readonly #policy: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
+  readonly #checkCall: ChatCoreOptions["checkCall"];
 
   constructor(transport: ChatTransport, options: ChatCoreOptions) {
     validateServerModelOptions(options);
     this.#transport = transport;
+    this.#checkCall = options.checkCall;
     this.#modelId = options.modelId;
     this.#secrets = options.secrets;
     const stopParameter = options.supportsStopParameter ?? supportsStopParameter(options.modelId);
@@ -205,7 +227,7 @@ export class ChatCore {
     messages: readonly ChatMessage[],
     options: ServerGenerateOptions = {},
   ): Promise<ChatMessage> {
-    options.signal?.throwIfAborted();
+    this.#precheck(options);
     const body = this.body(messages, options, false);
     const completion = await this.#withRetries(
       options.signal,
@@ -230,7 +252,7 @@ export class ChatCore {
     messages: readonly ChatMessage[],
     options: ServerGenerateOptions = {},
   ): AsyncGenerator<ChatMessageStreamDelta, void, undefined> {
-    options.signal?.throwIfAborted();
+    this.#precheck(options);
     const body = this.body(messages, options, true);
     const opened = await this.#withRetries(options.signal, async (attempt) => {
       const iterable = await attempt.timed(
@@ -275,11 +297,15 @@ export class ChatCore {
       const rest = stops.flush();
       if (rest) yield { content: rest };
     } finally {
-      if (!complete) {
-        attempt.cancel();
-        await iterator.return?.().catch(() => {});
-      }
+      attempt.finish(!complete);
+      if (!complete) await iterator.return?.().catch(() => {});
     }
+  }
+
+  #precheck(options: ServerGenerateOptions): void {
+    options.signal?.throwIfAborted();
+    const refused = this.#checkCall?.(options);
+    if (refused) throw refused;
   }
 
   async #withRetries<T>(
@@ -302,7 +328,7 @@ export class ChatCore {
           } catch (error) {
             throw this.#attemptFailure(error, attempt, signal);
           } finally {
-            if (!ok || !keepOpen) attempt.cancel();
+            if (!ok || !keepOpen) attempt.finish(!ok);
           }
         },
         (error) => {

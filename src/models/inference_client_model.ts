@@ -170,23 +170,21 @@ export class InferenceClientModel implements Model {
       ...options,
       modelId: this.modelId,
       secrets: [token],
+      checkCall: (call) => refuseResponseFormat(options.provider, call),
     });
   }
 
   /** Produces one reply. */
   generate(messages: ChatMessage[], options?: ServerGenerateOptions): Promise<ChatMessage> {
-    const refused = this.#refuseResponseFormat(options);
-    return refused ? Promise.reject(refused) : this.#core.generate(messages, options);
+    return this.#core.generate(messages, options);
   }
 
   /** Streams one reply: content and tool-call fragments, then token usage. */
-  async *generateStream(
+  generateStream(
     messages: ChatMessage[],
     options?: ServerGenerateOptions,
   ): AsyncGenerator<ChatMessageStreamDelta, void, undefined> {
-    const refused = this.#refuseResponseFormat(options);
-    if (refused) throw refused;
-    yield* this.#core.generateStream(messages, options);
+    return this.#core.generateStream(messages, options);
   }
 
   /** Serializable settings, without the token. */
@@ -198,19 +196,21 @@ export class InferenceClientModel implements Model {
       ...(this.endpointUrl ? { endpointUrl: this.endpointUrl } : {}),
     };
   }
+}
 
-  #refuseResponseFormat(options?: ServerGenerateOptions): TypeError | undefined {
-    const provider = this.provider;
-    if (
-      !options?.responseFormat || provider === undefined || provider === "auto" ||
-      STRUCTURED_OUTPUT_PROVIDERS.includes(provider)
-    ) return undefined;
-    return new TypeError(
-      `Provider "${provider}" does not support responseFormat: use one of ${
-        STRUCTURED_OUTPUT_PROVIDERS.map((p) => `"${p}"`).join(", ")
-      }, or an endpointUrl`,
-    );
-  }
+function refuseResponseFormat(
+  provider: HfInferenceProvider | undefined,
+  options: ServerGenerateOptions,
+): TypeError | undefined {
+  if (
+    !options.responseFormat || provider === undefined || provider === "auto" ||
+    STRUCTURED_OUTPUT_PROVIDERS.includes(provider)
+  ) return undefined;
+  return new TypeError(
+    `Provider "${provider}" does not support responseFormat: use one of ${
+      STRUCTURED_OUTPUT_PROVIDERS.map((p) => `"${p}"`).join(", ")
+    }, or an endpointUrl`,
+  );
 }
 
 interface HfSettings {
