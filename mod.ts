@@ -128,6 +128,7 @@ export {
   validatePromptTemplates,
 } from "./src/prompts.ts";
 export {
+  type AgentEventSink,
   type FinalAnswerCheck,
   MultiStepAgent,
   type MultiStepAgentOptions,
@@ -139,3 +140,4 @@ export {
   type StepOutcome,
 } from "./src/agents/multi_step_agent.ts";
 export { ToolCallingAgent, type ToolCallingAgentOptions } from "./src/agents/tool_calling_agent.ts";
+export { CodeAgent, type CodeAgentOptions } from "./src/agents/code_agent.ts";

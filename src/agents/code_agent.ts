@@ -1,0 +1,370 @@
+/**
+ * The CodeAgent: its actions are TypeScript programs, run by an
+ * {@linkcode Executor} (by default a Deno subprocess that can do only what
+ * `permissions` grant). Tools and managed agents stay on the host and are
+ * called from the code as async functions.
+ *
+ * @module
+ */
+
+import { AgentExecutionError, AgentParsingError } from "../errors.ts";
+import type { AgentEvent } from "../events.ts";
+import type { CodeOutput, Executor } from "../executor.ts";
+import type { ActionStep } from "../memory.ts";
+import type { GenerateOptions, ResponseFormat } from "../models/model.ts";
+import { codeAgentPromptTemplates, renderPrompt } from "../prompts.ts";
+import { type Tool, toolToTypeScript } from "../tool.ts";
+import { extractCode } from "./_code_blocks.ts";
+import { callModel, textOf } from "./_model_call.ts";
+import {
+  MultiStepAgent,
+  type MultiStepAgentOptions,
+  type StepContext,
+  type StepOutcome,
+} from "./multi_step_agent.ts";
+import { DenoExecutor, type DenoExecutorOptions } from "../../executors/deno_executor.ts";
+import { formatValue, truncate } from "./_format.ts";
+
+/** Options of {@linkcode CodeAgent}. */
+export interface CodeAgentOptions extends MultiStepAgentOptions {
+  /** Runs the code; when given, the agent does not close it. Default: a new `DenoExecutor`. */
+  executor?: Executor;
+  /** What the default executor's code may do (Deno permissions); default: nothing. */
+  permissions?: DenoExecutorOptions["permissions"];
+  /** Modules the code may import (`"npm:lodash@4"`, `"node:*"`), for the default executor and the prompt. */
+  authorizedImports?: string[];
+  /** Time limit of one execution in the default executor, in ms (default 30 000). */
+  timeoutMs?: number;
+  /** V8 heap limit of the default executor, in MB (default 512). */
+  memoryLimitMb?: number;
+  /** Most characters of printed output the default executor keeps (default 50 000). */
+  maxOutputLength?: number;
+  /** Working directory of the default executor's sandbox (default: a private temp directory). */
+  cwd?: string;
+  /** The deno binary the default executor runs (default: the running one). */
+  denoPath?: string;
+  /** Most characters of an observation shown to the model (default 20 000). */
+  maxObservationLength?: number;
+  /**
+   * Opening and closing tags of a code block in the model's replies
+   * (default `["<code>", "</code>"]`; `"markdown"` means fenced `ts` blocks).
+   */
+  codeBlockTags?: readonly [string, string] | "markdown";
+  /** Ask the model for `{ thought, code }` JSON through `responseFormat` instead of tagged code. */
+  useStructuredOutputsInternally?: boolean;
+}
+
+const DEFAULT_TAGS: readonly [string, string] = ["<code>", "</code>"];
+const MARKDOWN_TAGS: readonly [string, string] = ["```ts", "```"];
+const DEFAULT_MAX_OBSERVATION = 20_000;
+
+const CODE_RESPONSE_FORMAT: ResponseFormat = {
+  type: "json_schema",
+  jsonSchema: {
+    name: "code_step",
+    schema: {
+      type: "object",
+      properties: {
+        thought: { type: "string", description: "Reasoning about what to do next." },
+        code: { type: "string", description: "TypeScript to run, without fences or tags." },
+      },
+      required: ["thought", "code"],
+      additionalProperties: false,
+    },
+    strict: true,
+  },
+};
+
+const FINAL_ANSWER_DECLARATION = [
+  "/**",
+  " * Ends the task: `answer` is the final answer.",
+  " * @param answer The complete answer, of any type.",
+  " */",
+  "declare function final_answer(answer: any): void;",
+].join("\n");
+
+/**
+ * An agent that acts by writing TypeScript, run in a sandbox that keeps its
+ * variables from step to step.
+ *
+ * @example Solving a task with a scripted model
+ * ```ts
+ * import { CodeAgent, tool } from "@smoldeno/agents";
+ * import { ScriptedModel } from "@smoldeno/agents/testing";
+ *
+ * const add = tool({
+ *   name: "add",
+ *   description: "Adds two numbers.",
+ *   inputs: { a: { type: "number", description: "First" }, b: { type: "number", description: "Second" } },
+ *   outputType: "number",
+ *   forward: ({ a, b }) => a + b,
+ * });
+ * const model = new ScriptedModel({
+ *   replies: ["Thought: use the tool.\n<code>\nfinal_answer(await add({ a: 2, b: 3 }));\n</code>"],
+ * });
+ * await using agent = new CodeAgent({ model, tools: [add] });
+ * console.log(await agent.run("What is 2 + 3?")); // 5
+ * ```
+ */
+export class CodeAgent extends MultiStepAgent {
+  /** Modules the code may import. */
+  readonly authorizedImports: readonly string[];
+  /** The opening and closing code-block tags. */
+  readonly codeBlockTags: readonly [string, string];
+  /** Whether replies are `{ thought, code }` JSON. */
+  readonly useStructuredOutputsInternally: boolean;
+  readonly #executor: Executor;
+  readonly #ownsExecutor: boolean;
+  readonly #maxObservationLength: number;
+  #closed = false;
+
+  /**
+   * Creates a CodeAgent. Options are checked here, before any model call or
+   * sandbox start.
+   *
+   * @throws {TypeError} for invalid options (see {@linkcode MultiStepAgent}), bad tags or a bad executor.
+   * @throws {RangeError} for non-positive limits.
+   */
+  constructor(options: CodeAgentOptions) {
+    super(options, codeAgentPromptTemplates);
+    this.codeBlockTags = checkTags(options.codeBlockTags);
+    this.useStructuredOutputsInternally = options.useStructuredOutputsInternally ?? false;
+    if (options.authorizedImports !== undefined) {
+      if (
+        !Array.isArray(options.authorizedImports) ||
+        options.authorizedImports.some((s) => typeof s !== "string" || s.trim() === "")
+      ) {
+        throw new TypeError(
+          'Cannot create CodeAgent: authorizedImports must be an array of module specifiers, e.g. ["npm:lodash@4"]',
+        );
+      }
+    }
+    this.authorizedImports = [...(options.authorizedImports ?? [])];
+    this.#maxObservationLength = options.maxObservationLength ?? DEFAULT_MAX_OBSERVATION;
+    if (!Number.isInteger(this.#maxObservationLength) || this.#maxObservationLength < 1) {
+      throw new RangeError(
+        `Cannot create CodeAgent: maxObservationLength must be a positive integer, got ${options.maxObservationLength}`,
+      );
+    }
+    if (options.executor !== undefined) {
+      const e = options.executor as Partial<Executor> | null;
+      if (
+        e === null || typeof e !== "object" || typeof e.execute !== "function" ||
+        typeof e.sendTools !== "function" || typeof e.sendVariables !== "function" ||
+        typeof e.close !== "function"
+      ) {
+        throw new TypeError(
+          "Cannot create CodeAgent: executor must implement sendTools(), sendVariables(), execute() and close()",
+        );
+      }
+      this.#executor = options.executor;
+      this.#ownsExecutor = false;
+    } else {
+      // The DenoExecutor checks its options when constructed and spawns the
+      // sandbox only on first use, so bad limits fail here, before any run.
+      this.#executor = new DenoExecutor({
+        permissions: options.permissions,
+        authorizedImports: this.authorizedImports.length ? [...this.authorizedImports] : undefined,
+        timeoutMs: options.timeoutMs,
+        memoryLimitMb: options.memoryLimitMb,
+        maxOutputLength: options.maxOutputLength,
+        cwd: options.cwd,
+        denoPath: options.denoPath,
+      });
+      this.#ownsExecutor = true;
+    }
+    this.memory.systemPrompt.systemPrompt = this.initializeSystemPrompt();
+  }
+
+  /** The executor running the code. */
+  get executor(): Executor {
+    return this.#executor;
+  }
+
+  /** Renders the system prompt: tools as TypeScript declarations, managed agents as functions. */
+  protected initializeSystemPrompt(): string {
+    const { tools, managedAgents } = this.promptToolVariables();
+    return renderPrompt(this.promptTemplates.systemPrompt, {
+      tools,
+      managedAgents,
+      authorizedImports: this.authorizedImports.map((s) => `"${s}"`).join(", "),
+      customInstructions: this.instructions,
+      codeOpen: this.codeBlockTags[0],
+      codeClose: this.codeBlockTags[1],
+      structuredOutput: this.useStructuredOutputsInternally,
+    }, "systemPrompt");
+  }
+
+  /** Tools (with `final_answer`) and managed agents as the prompt templates see them. */
+  protected promptToolVariables(): { tools: unknown[]; managedAgents: unknown[] } {
+    const all = this.toolsAndManagedAgents();
+    const describe = (tool: Tool) => ({
+      name: tool.name,
+      description: tool.description,
+      declaration: toolToTypeScript(tool),
+      inputsJson: JSON.stringify(tool.inputs),
+      outputType: tool.outputType,
+    });
+    const tools = Object.values(this.tools).filter((t) => t.name !== "final_answer").map(describe);
+    tools.push({
+      name: "final_answer",
+      description: "Ends the task with the given answer.",
+      declaration: this.tools.final_answer
+        ? toolToTypeScript(this.tools.final_answer)
+        : FINAL_ANSWER_DECLARATION,
+      inputsJson: '{"answer":{"type":"any"}}',
+      outputType: "any",
+    });
+    const managedAgents = Object.keys(this.managedAgents).map((name) => describe(all[name]));
+    return { tools, managedAgents };
+  }
+
+  /** Gives the sandbox the tools, managed agents and this run's additional arguments. */
+  protected override async prepareRun(additionalArgs: Record<string, unknown>): Promise<void> {
+    const sandboxTools = this.toolsAndManagedAgents();
+    // A user-defined final_answer tool runs on the host after the code ends,
+    // so the sandbox keeps its own final_answer that ends the step.
+    delete sandboxTools.final_answer;
+    await this.#executor.sendTools(sandboxTools);
+    if (Object.keys(additionalArgs).length > 0) await this.#executor.sendVariables(additionalArgs);
+  }
+
+  /** One step: ask for code, run it, record the observation. */
+  protected async *executeStep(
+    step: ActionStep,
+    context: StepContext,
+  ): AsyncGenerator<AgentEvent, StepOutcome> {
+    const messages = this.memory.toMessages();
+    step.modelInputMessages = messages;
+    const [open, close] = this.codeBlockTags;
+    const options: GenerateOptions = { signal: context.signal };
+    if (this.useStructuredOutputsInternally) {
+      options.responseFormat = CODE_RESPONSE_FORMAT;
+    } else {
+      const stops = ["Observation:", "Calling tools:"];
+      // A closing tag that is part of the opening one (``` in ```ts) would
+      // stop the reply before the code.
+      if (!open.includes(close)) stops.push(close);
+      options.stopSequences = stops;
+    }
+    const reply = yield* callModel(this.model, messages, options, {
+      stepNumber: step.stepNumber,
+      phase: "action",
+      stream: context.stream,
+    });
+    step.modelOutputMessage = reply;
+    if (reply.tokenUsage) step.tokenUsage = reply.tokenUsage;
+    let text = textOf(reply);
+    if (!this.useStructuredOutputsInternally) text = closeLastBlock(text, open, close);
+    step.modelOutput = text;
+    yield {
+      type: "model_output",
+      stepNumber: step.stepNumber,
+      phase: "action",
+      content: text,
+      ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}),
+    };
+
+    const code = this.useStructuredOutputsInternally
+      ? codeFromJson(text)
+      : extractCode(text, { tags: [open, close] });
+    step.code = code;
+    yield { type: "code_action", stepNumber: step.stepNumber, code };
+
+    let result: CodeOutput;
+    try {
+      result = await this.#executor.execute(code, { signal: context.signal });
+    } catch (error) {
+      if (!(error instanceof AgentExecutionError)) throw error;
+      if (error.logs) {
+        step.observations = truncate(`Execution logs:\n${error.logs}`, this.#maxObservationLength);
+        yield { type: "observation", stepNumber: step.stepNumber, observation: step.observations };
+      }
+      throw error.stateLost && !/state|restart/i.test(error.message)
+        ? withStateLostNote(error)
+        : error;
+    }
+    let output = result.output;
+    if (result.isFinalAnswer && this.tools.final_answer) {
+      const tool = this.tools.final_answer;
+      const input = Object.keys(tool.inputs)[0] ?? "answer";
+      output = await tool.call({ [input]: output }, { signal: context.signal });
+    }
+    yield {
+      type: "code_output",
+      stepNumber: step.stepNumber,
+      logs: result.logs,
+      output,
+      isFinalAnswer: result.isFinalAnswer,
+    };
+    const parts: string[] = [];
+    if (result.logs) parts.push(`Execution logs:\n${result.logs}`);
+    if (output !== undefined) parts.push(`Last output from code snippet:\n${formatValue(output)}`);
+    step.observations = truncate(parts.join("\n"), this.#maxObservationLength);
+    if (step.observations) {
+      yield { type: "observation", stepNumber: step.stepNumber, observation: step.observations };
+    }
+    return { isFinalAnswer: result.isFinalAnswer, output };
+  }
+
+  /** Closes the executor if this agent created it. Idempotent. */
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsExecutor) await this.#executor.close();
+  }
+}
+
+function checkTags(tags: CodeAgentOptions["codeBlockTags"]): readonly [string, string] {
+  if (tags === undefined) return DEFAULT_TAGS;
+  if (tags === "markdown") return MARKDOWN_TAGS;
+  if (
+    !Array.isArray(tags) || tags.length !== 2 ||
+    tags.some((t) => typeof t !== "string" || t.trim() === "")
+  ) {
+    throw new TypeError(
+      'Cannot create CodeAgent: codeBlockTags must be "markdown" or two non-empty strings, e.g. ["<code>", "</code>"]',
+    );
+  }
+  return [tags[0], tags[1]];
+}
+
+// The closing tag is a stop sequence, so providers cut it off: put it back so
+// the transcript the model reads next shows well-formed blocks.
+function closeLastBlock(text: string, open: string, close: string): string {
+  const lastOpen = text.lastIndexOf(open);
+  if (lastOpen === -1) return text;
+  const after = text.slice(lastOpen + open.length);
+  if (after.includes(close)) return text;
+  return `${text.trimEnd()}\n${close}`;
+}
+
+function codeFromJson(text: string): string {
+  const start = text.indexOf("{");
+  const end = text.lastIndexOf("}");
+  try {
+    const value = JSON.parse(text.slice(start, end + 1));
+    if (typeof value?.code === "string" && value.code.trim() !== "") return value.code;
+  } catch {
+    // Reported below with the expected shape.
+  }
+  throw new AgentParsingError(
+    'The reply is not a JSON object with a "code" string: reply with {"thought": "...", "code": "..."}',
+    { reply: text },
+  );
+}
+
+function withStateLostNote(error: AgentExecutionError): AgentExecutionError {
+  return new AgentExecutionError(
+    `${error.message}\nThe sandbox was restarted: variables, functions and imports of earlier steps are gone.`,
+    {
+      kind: error.kind,
+      logs: error.logs,
+      permission: error.permission,
+      line: error.line,
+      column: error.column,
+      stateLost: true,
+      cause: error,
+    },
+  );
+}
