@@ -2,6 +2,46 @@
  * smoldeno: agents whose actions are code, run in a Deno sandbox that can do
  * nothing you did not grant.
  *
+ * A {@linkcode CodeAgent} asks its model for TypeScript, runs it in a Deno
+ * subprocess ({@linkcode DenoExecutor}) whose only powers are the
+ * `permissions` you pass, and shows the model what the code printed until it
+ * calls `final_answer`. Tools made with {@linkcode tool} stay on the host and
+ * appear in the sandbox as async functions. A {@linkcode ToolCallingAgent}
+ * acts through the model's native tool calls instead.
+ *
+ * Runs are streams of typed events ({@linkcode AgentEvent}); `run()` drains
+ * the stream and the console {@linkcode Logger} renders it. Memory is plain
+ * data ({@linkcode AgentMemory}), prompts are YAML templates you can replace.
+ * Models live behind subpath exports (`./models/openai`, `./models/hf`);
+ * `./testing` has `ScriptedModel` for offline runs and tests.
+ *
+ * @example A CodeAgent with a tool, offline
+ * ```ts
+ * import { CodeAgent, LogLevel, tool } from "@smoldeno/agents";
+ * import { ScriptedModel } from "@smoldeno/agents/testing";
+ *
+ * const getWeather = tool({
+ *   name: "get_weather",
+ *   description: "Weather report for a city.",
+ *   inputs: { city: { type: "string", description: "City name, e.g. 'Paris'" } },
+ *   outputType: "string",
+ *   forward: ({ city }) => `Sunny, 21°C in ${city}`,
+ * });
+ *
+ * // The replies a model would write; swap in OpenAIServerModel for a real one.
+ * const model = new ScriptedModel({
+ *   replies: [
+ *     "Thought: I'll ask the weather tool.\n<code>\nconst report = await get_weather({ city: \"Paris\" });\nconsole.log(report);\n</code>",
+ *     "Thought: I have it.\n<code>\nfinal_answer(report);\n</code>",
+ *   ],
+ * });
+ *
+ * await using agent = new CodeAgent({ model, tools: [getWeather], logLevel: LogLevel.OFF });
+ * const result = await agent.run("What is the weather in Paris?", { returnFullResult: true });
+ * console.log(result.output); // "Sunny, 21°C in Paris"
+ * console.log(result.state, result.steps.length); // "success" 4
+ * ```
+ *
  * @module
  */
 

@@ -325,6 +325,22 @@ export abstract class MultiStepAgent implements AsyncDisposable {
    * @throws {AgentError} when the run was interrupted (unless `returnFullResult`).
    */
   run(task: string, options: RunOptions & { returnFullResult: true }): Promise<RunResult>;
+  /**
+   * Runs the agent on `task` and resolves to its answer.
+   *
+   * @example
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const model = new ScriptedModel({ replies: ['{"name": "final_answer", "arguments": {"answer": 4}}'] });
+   * const agent = new ToolCallingAgent({ model, logLevel: LogLevel.OFF });
+   * console.log(await agent.run("2 + 2?")); // 4
+   * ```
+   *
+   * @throws {AgentGenerationError} when the model cannot reply.
+   * @throws {AgentError} when the run was interrupted.
+   */
   run(task: string, options?: RunOptions): Promise<unknown>;
   async run(task: string, options: RunOptions = {}): Promise<unknown> {
     const events = this.stream(task, options);
