@@ -57,8 +57,8 @@ export interface HttpServerProcess extends AsyncDisposable {
 /** Starts server-everything in `streamableHttp` (endpoint /mcp) or `sse` (endpoint /sse) mode. */
 export async function startEverythingHttp(
   mode: "streamableHttp" | "sse",
+  port: number = freePort(),
 ): Promise<HttpServerProcess> {
-  const port = freePort();
   const child = new Deno.Command("node", {
     args: [EVERYTHING, mode],
     env: { PORT: String(port) },

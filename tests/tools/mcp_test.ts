@@ -11,12 +11,16 @@ import {
   assertStringIncludes,
 } from "../_assert.ts";
 import { AgentToolCallError, AgentToolExecutionError } from "../../src/errors.ts";
-import type { Tool } from "../../src/tool.ts";
+import { type Tool, tool } from "../../src/tool.ts";
+import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
+import { ScriptedModel } from "../../src/testing.ts";
+import { LogLevel } from "../../src/logger.ts";
 import { isAudioValue, isImageValue } from "../../src/media.ts";
 import {
   MCPClient,
   type McpProgress,
   type McpResourceValue,
+  serveMcp,
   ToolCollection,
 } from "../../tools/mcp.ts";
 import { EVERYTHING, FILESYSTEM, skipReason, startEverythingHttp } from "./_mcp_servers.ts";
@@ -342,7 +346,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "an HTTP MCP server that goes away gives a clear error naming it",
+  name: "an HTTP MCP server that goes away gives a clear error naming it, and connect() resumes",
   ignore,
   async fn() {
     const server = await startEverythingHttp("streamableHttp");
@@ -353,6 +357,65 @@ Deno.test({
     const error = await assertRejects(() => echo.call({ message: "anyone?" }));
     assertStringIncludes(error.message, 'MCP server "remote" stopped answering during "echo"');
     assertEquals(client.connected, false);
+
+    const port = Number(new URL(server.url).port);
+    await using _restarted = await startEverythingHttp("streamableHttp", port);
+    await client.connect();
+    assertEquals(await echo.call({ message: "back" }), "Echo: back");
+  },
+});
+
+Deno.test("MCPClient sends the configured headers to an HTTP server", async () => {
+  const answer = tool({
+    name: "answer",
+    description: "Gives the answer.",
+    inputs: {},
+    outputType: "number",
+    forward: () => 42,
+  });
+  await using upstream = await serveMcp(answer, { port: 0 });
+  const seen: (string | null)[] = [];
+  // A gateway that wants a bearer token in front of the MCP server.
+  await using gateway = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    seen.push(req.headers.get("authorization"));
+    if (req.headers.get("authorization") !== "Bearer t0ken") {
+      return new Response("unauthorized", { status: 401 });
+    }
+    return fetch(upstream.url, { method: req.method, headers: req.headers, body: req.body });
+  });
+  const url = `http://127.0.0.1:${gateway.addr.port}/mcp`;
+
+  await using refused = new MCPClient({ url, name: "gateway" });
+  const error = await assertRejects(() => refused.connect());
+  assertStringIncludes(error.message, 'Cannot connect to MCP server "gateway"');
+
+  await using client = new MCPClient({ url, headers: { Authorization: "Bearer t0ken" } });
+  await client.connect();
+  assertEquals(await client.getTools()[0].call({}), "42");
+  assert(seen.includes("Bearer t0ken"));
+});
+
+Deno.test({
+  name: "a ToolCallingAgent calls server-everything's tools and answers with their results",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything);
+    await client.connect();
+    const model = new ScriptedModel({
+      replies: [
+        {
+          role: "assistant",
+          content: null,
+          toolCalls: [{ id: "1", name: "get_sum", arguments: { a: 40, b: 2 } }],
+        },
+        (messages) => {
+          const sum = /The sum of 40 and 2 is (\d+)/.exec(JSON.stringify(messages))?.[1];
+          return `{"name": "final_answer", "arguments": {"answer": "${sum}"}}`;
+        },
+      ],
+    });
+    const agent = new ToolCallingAgent({ model, tools: client.getTools(), logLevel: LogLevel.OFF });
+    assertEquals(await agent.run("What is 40 + 2?"), "42");
   },
 });
 
