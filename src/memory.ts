@@ -177,7 +177,7 @@ function actionMessages(step: ActionStep, summary: boolean): ChatMessage[] {
  * Converts anything thrown into {@linkcode ErrorData}, keeping the typed
  * fields of agent errors (`kind`, `toolName`, `permission`).
  *
- * @example
+ * @example Keeping the typed fields of an execution error
  * ```ts
  * import { AgentExecutionError, errorToData } from "@smoldeno/agents";
  *
@@ -198,7 +198,7 @@ export function errorToData(error: unknown): ErrorData {
 /**
  * Adds token usages; `undefined` counts as zero.
  *
- * @example
+ * @example Summing the usage of two calls
  * ```ts
  * import { addTokenUsage } from "@smoldeno/agents";
  *

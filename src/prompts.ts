@@ -127,7 +127,7 @@ export function validatePromptTemplates(value: unknown): PromptTemplates {
  * Parses a YAML document of prompt templates (same keys as
  * {@linkcode PromptTemplates}) and validates it.
  *
- * @example
+ * @example Parsing templates from YAML text
  * ```ts
  * import { parsePromptTemplates } from "@smoldeno/agents";
  *
@@ -164,7 +164,7 @@ export function codeAgentPromptTemplates(): PromptTemplates {
 /**
  * A fresh copy of the ToolCallingAgent's default templates.
  *
- * @example
+ * @example Reading the default ToolCallingAgent templates
  * ```ts
  * import { toolCallingAgentPromptTemplates } from "@smoldeno/agents";
  *
@@ -181,7 +181,7 @@ const environment = new nunjucks.Environment(null, { autoescape: false, throwOnU
  * Renders one template with nunjucks. An undefined variable or a syntax error
  * throws a `TypeError` naming the template.
  *
- * @example
+ * @example Rendering without HTML escaping
  * ```ts
  * import { renderPrompt } from "@smoldeno/agents";
  *

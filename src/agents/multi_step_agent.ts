@@ -148,9 +148,29 @@ export interface StepContext {
 const DEFAULT_MAX_STEPS = 20;
 
 /**
- * The base of {@linkcode CodeAgent} and {@linkcode ToolCallingAgent}: runs
- * think-act-observe steps until a final answer passes its checks or the step
- * limit is reached. Subclasses define what an action is.
+ * The base of `CodeAgent` and `ToolCallingAgent`: runs think-act-observe
+ * steps until a final answer passes its checks or the step limit is reached.
+ * Subclasses define what an action is.
+ *
+ * @example Checking the answer before accepting it
+ * ```ts
+ * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+ * import { ScriptedModel } from "@smoldeno/agents/testing";
+ *
+ * const model = new ScriptedModel({
+ *   replies: [
+ *     '{"name": "final_answer", "arguments": {"answer": "four"}}',
+ *     '{"name": "final_answer", "arguments": {"answer": 4}}',
+ *   ],
+ * });
+ * const agent = new ToolCallingAgent({
+ *   model,
+ *   logLevel: LogLevel.OFF,
+ *   finalAnswerChecks: [(answer) => typeof answer === "number"],
+ * });
+ * const result = await agent.run("2 + 2?", { returnFullResult: true });
+ * console.log(result.output, result.state); // 4 "success"
+ * ```
  */
 export abstract class MultiStepAgent implements AsyncDisposable {
   /** The model. */
@@ -328,7 +348,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   /**
    * Runs the agent on `task` and resolves to its answer.
    *
-   * @example
+   * @example Getting the answer of a run
    * ```ts
    * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
    * import { ScriptedModel } from "@smoldeno/agents/testing";
@@ -357,6 +377,20 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   /**
    * Runs the agent on `task`, yielding every event as it happens. The
    * generator's return value is the {@linkcode RunResult}.
+   *
+   * @example Streaming the events of a run
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const model = new ScriptedModel({ replies: ['{"name": "final_answer", "arguments": {"answer": "hi"}}'] });
+   * const agent = new ToolCallingAgent({ model, logLevel: LogLevel.OFF });
+   * const types: string[] = [];
+   * for await (const event of agent.stream("Say hi")) {
+   *   if (event.type !== "model_stream_delta") types.push(event.type);
+   * }
+   * console.log(types.at(0), types.at(-1)); // "run_start" "run_end"
+   * ```
    *
    * @throws {AgentGenerationError} when the model cannot reply.
    */
