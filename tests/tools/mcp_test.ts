@@ -13,6 +13,7 @@ import {
 import { AgentToolCallError, AgentToolExecutionError } from "../../src/errors.ts";
 import { type Tool, tool } from "../../src/tool.ts";
 import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
+import { CodeAgent } from "../../src/agents/code_agent.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { LogLevel } from "../../src/logger.ts";
 import { isAudioValue, isImageValue } from "../../src/media.ts";
@@ -509,4 +510,47 @@ Deno.test("ToolCollection.fromMcp refuses to load tools without trustRemoteCode:
     'Loading tools from MCP server "npx" needs { trustRemoteCode: true }',
   );
   assertStringIncludes(error.message, "runs a program on your machine");
+});
+
+Deno.test({
+  name:
+    "a CodeAgent calls server-everything's tools from inside the sandbox and returns their results",
+  ignore,
+  async fn() {
+    await using client = new MCPClient(everything);
+    await client.connect();
+    const model = new ScriptedModel({
+      replies: [
+        [
+          "Thought: I will use the MCP tools from code.",
+          "<code>",
+          "const sum = await get_sum({ a: 19, b: 23 });",
+          'const weather = await get_structured_content({ location: "Chicago" });',
+          "const parts = await get_tiny_image({});",
+          'const image = parts.find((p) => p.type === "image");',
+          "let refused = '';",
+          "try { await get_resource_reference({ resourceId: 0 }); } catch (e) { refused = e.message; }",
+          "final_answer({ sum, conditions: weather.conditions, image: [image.mimeType, image.data.length], refused });",
+          "</code>",
+        ].join("\n"),
+      ],
+    });
+    // Default permissions: the sandbox can do nothing itself; the MCP session stays on the host.
+    await using agent = new CodeAgent({
+      model,
+      tools: client.getTools(),
+      logLevel: LogLevel.OFF,
+    });
+    const answer = await agent.run("Add 19 and 23, get Chicago's weather and the tiny image") as {
+      sum: string;
+      conditions: string;
+      image: [string, number];
+      refused: string;
+    };
+    assertEquals(answer.sum, "The sum of 19 and 23 is 42.");
+    assertEquals(answer.conditions, "Light rain / drizzle");
+    assertEquals(answer.image[0], "image/png");
+    assert(answer.image[1] > 1000, `image of ${answer.image[1]} bytes`);
+    assertStringIncludes(answer.refused, "Invalid resourceId: 0");
+  },
 });
