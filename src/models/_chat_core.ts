@@ -208,12 +208,7 @@ export class ChatCore {
       : new RateLimiter(options.requestsPerMinute);
   }
 
-  /** Whether `stop` is sent to the server. */
-  get sendsStopParameter(): boolean {
-    return this.#settings.stopParameter;
-  }
-
-  /** The request body a call would send (used by tests and the benchmark). */
+  /** The request body a call sends. */
   body(
     messages: readonly ChatMessage[],
     options: ServerGenerateOptions,

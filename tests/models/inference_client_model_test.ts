@@ -13,7 +13,15 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
-import { chunk, completion, errorReply, FakeServer, sse, usageChunk } from "./_fake_server.ts";
+import {
+  chunk,
+  completion,
+  errorReply,
+  FakeServer,
+  ResettingServer,
+  sse,
+  usageChunk,
+} from "./_fake_server.ts";
 
 const TOKEN = "hf_testTOKEN0123456789abcdef";
 const user = (content: string): ChatMessage => ({ role: "user", content });
@@ -197,6 +205,24 @@ Deno.test("InferenceClientModel retries a 500, then returns the reply", async ()
   });
   assertEquals((await model.generate([user("?")])).content, "loaded");
   assertEquals(server.requests.length, 2);
+});
+
+Deno.test("InferenceClientModel retries a connection reset, then returns the reply", async () => {
+  await using server = new ResettingServer(1, {
+    id: "x",
+    object: "chat.completion",
+    created: 0,
+    model: "tgi",
+    choices: [{
+      index: 0,
+      message: { role: "assistant", content: "reconnected" },
+      finish_reason: "stop",
+    }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+  const model = new InferenceClientModel({ endpointUrl: server.origin, retryDelayMs: 5 });
+  assertEquals((await model.generate([user("?")])).content, "reconnected");
+  assertEquals(server.connections, 2);
 });
 
 Deno.test("InferenceClientModel rejects a 401 with the provider's message and never the token", async () => {
