@@ -120,6 +120,7 @@ export class DockerContainer implements SandboxProcess {
   oomKilled = false;
   readonly #settings: ContainerSettings;
   readonly #dir: string;
+  readonly #stdinWriter: WritableStreamDefaultWriter<Uint8Array>;
   #killing?: Promise<void>;
   #removed?: Promise<void>;
 
@@ -129,7 +130,15 @@ export class DockerContainer implements SandboxProcess {
     settings: ContainerSettings,
     dir: string,
   ) {
-    this.stdin = child.stdin;
+    // Our own writer on the CLI's stdin, so remove() can close the pipe even
+    // though the session holds a writer on the stream we expose.
+    const writer = child.stdin.getWriter();
+    this.#stdinWriter = writer;
+    this.stdin = new WritableStream<Uint8Array>({
+      write: (chunk) => writer.write(chunk),
+      close: () => writer.close(),
+      abort: (reason) => writer.abort(reason),
+    });
     this.stdout = child.stdout;
     this.stderr = child.stderr;
     this.name = name;
@@ -195,6 +204,7 @@ export class DockerContainer implements SandboxProcess {
       this.kill();
       await this.#killing;
       await this.exited.catch(() => {});
+      await this.#stdinWriter.close().catch(() => {});
       await docker(["rm", "--force", this.name], this.#settings).catch(() => {});
       await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
     })();

@@ -177,7 +177,7 @@ export function executorContract(
 
   test("reports a denied network call as kind permission naming net", async (executor) => {
     const error = await assertRejects(
-      () => executor.execute('await fetch("http://127.0.0.1:9/");'),
+      () => executor.execute('await fetch("http://example.com/");'),
       AgentExecutionError,
     );
     assertEquals(error.kind, "permission");
@@ -213,14 +213,16 @@ export function executorContract(
         return "aborting";
       }),
     });
-    const error = await assertRejects(
-      () =>
-        executor.execute("await abort_me({});\nawait new Promise(() => {});", {
-          signal: controller.signal,
-        }),
-      AgentExecutionError,
+    // Rejects with the signal's reason or an AgentExecutionError, never hangs.
+    const error = await assertRejects(() =>
+      executor.execute("await abort_me({});\nawait new Promise(() => {});", {
+        signal: controller.signal,
+      })
     );
-    assert(error instanceof AgentExecutionError);
+    assert(
+      error === controller.signal.reason || error instanceof AgentExecutionError,
+      `unexpected rejection: ${error}`,
+    );
     assertEquals((await executor.execute('"alive"')).output, "alive");
   });
 

@@ -1,0 +1,347 @@
+// DockerExecutor against the real Docker engine (.ci/docker.sh installs and
+// starts one and builds the local image). Without a reachable engine the
+// engine tests are ignored, and the reason is printed.
+
+import { CodeAgent } from "../../src/agents/code_agent.ts";
+import { AgentExecutionError } from "../../src/errors.ts";
+import { LogLevel } from "../../src/logger.ts";
+import { ScriptedModel } from "../../src/testing.ts";
+import { tool } from "../../src/tool.ts";
+import { MCPClient } from "../../tools/mcp.ts";
+import { DEFAULT_DOCKER_IMAGE, DockerExecutor } from "../../executors/docker.ts";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../_assert.ts";
+import { executorContract } from "./_contract.ts";
+
+const available = await DockerExecutor.engineAvailable();
+const skip = available
+  ? false
+  : "no Docker engine is reachable (docker version failed): run .ci/docker.sh";
+if (skip) console.warn(`SKIPPING the DockerExecutor engine tests: ${skip}`);
+const image = available ? await DockerExecutor.buildLocalImage() : DEFAULT_DOCKER_IMAGE;
+const ignore = skip !== false;
+
+async function docker(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const out = await new Deno.Command("docker", { args, stdout: "piped", stderr: "null" }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout).trim() };
+}
+
+executorContract(
+  "DockerExecutor (real engine)",
+  (o) => new DockerExecutor({ image, timeoutMs: o.timeoutMs }),
+  { skip, shortTimeoutMs: 2_500 },
+);
+
+Deno.test("DockerExecutor rejects bad options at construction, before any container starts", () => {
+  assertThrows(() => new DockerExecutor({ memoryLimitMb: 1 }), RangeError, "memoryLimitMb");
+  assertThrows(() => new DockerExecutor({ user: "0" }), TypeError, "non-zero uid");
+  assertThrows(() => new DockerExecutor({ image: "--privileged" }), TypeError, "image");
+  assertThrows(() => new DockerExecutor({ network: "host;rm" }), TypeError, "network");
+  assertThrows(
+    () => new DockerExecutor({ mounts: [{ hostPath: "relative", containerPath: "/data" }] }),
+    TypeError,
+    "absolute path",
+  );
+  assertThrows(
+    () => new DockerExecutor({ mounts: [{ hostPath: "/tmp", containerPath: "/smoldeno" }] }),
+    TypeError,
+    "reserved",
+  );
+  assertThrows(() => new DockerExecutor({ env: { "BAD-NAME": "x" } }), TypeError, "env entry");
+  // deno-lint-ignore no-explicit-any
+  assertThrows(() => new DockerExecutor({ permissions: { network: true } as any }), TypeError);
+});
+
+Deno.test("DockerExecutor defaults to the pinned official distroless Deno image", async () => {
+  await using executor = new DockerExecutor();
+  assertEquals(executor.image, DEFAULT_DOCKER_IMAGE);
+  assertEquals(DEFAULT_DOCKER_IMAGE, "denoland/deno:distroless-2.9.6");
+});
+
+Deno.test({
+  name: "DockerExecutor.buildLocalImage() reuses the image of an unchanged Deno binary",
+  ignore,
+  async fn() {
+    const again = await DockerExecutor.buildLocalImage();
+    assertEquals(again, image);
+    assertStringIncludes(image, `smoldeno-deno:${Deno.version.deno}-`);
+    const user = await docker("image", "inspect", "--format", "{{.Config.User}}", image);
+    assertEquals(user.stdout, "65534:65534");
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor runs a hardened container: no network, no capabilities, read-only, limits",
+  ignore,
+  async fn() {
+    await using executor = new DockerExecutor({ image, memoryLimitMb: 256, pidsLimit: 50 });
+    await executor.execute("1");
+    const name = executor.containerName!;
+    const format = [
+      "{{.HostConfig.NetworkMode}}",
+      "{{.HostConfig.CapDrop}}",
+      "{{.HostConfig.SecurityOpt}}",
+      "{{.HostConfig.ReadonlyRootfs}}",
+      "{{.HostConfig.PidsLimit}}",
+      "{{.HostConfig.Memory}}",
+      "{{.HostConfig.MemorySwap}}",
+      "{{.HostConfig.Init}}",
+      "{{.Config.User}}",
+      "{{.HostConfig.PortBindings}}",
+      '{{index .Config.Labels "smoldeno.executor"}}',
+      '{{index .Config.Labels "smoldeno.host-pid"}}',
+    ].join("|");
+    const inspect = await docker("inspect", "--format", format, name);
+    const mb = String(256 * 1024 * 1024);
+    assertEquals(inspect.stdout.split("|"), [
+      "none",
+      "[ALL]",
+      "[no-new-privileges]",
+      "true",
+      "50",
+      mb,
+      mb,
+      "true",
+      "65534:65534",
+      "map[]",
+      "1",
+      String(Deno.pid),
+    ]);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor keeps the code off the network even when Deno's net permission allows it",
+  ignore,
+  async fn() {
+    // A host server on the bridge gateway: reachable from a bridged container,
+    // so the negative case below can only pass because of --network none.
+    const gateway = Deno.networkInterfaces().find((i) =>
+      i.name === "docker0" && i.family === "IPv4"
+    )?.address;
+    assert(gateway, "the engine's docker0 bridge has an IPv4 address");
+    await using server = Deno.serve(
+      { hostname: "0.0.0.0", port: 0, onListen: () => {} },
+      () => new Response("host secret page"),
+    );
+    const target = `${gateway}:${server.addr.port}`;
+    const code = `(await fetch("http://${target}/")).text()`;
+
+    await using bridged = new DockerExecutor({
+      image,
+      network: "bridge",
+      permissions: { net: [target] },
+    });
+    assertEquals((await bridged.execute(code)).output, "host secret page");
+
+    await using isolated = new DockerExecutor({ image, permissions: { net: [target] } });
+    const error = await assertRejects(() => isolated.execute(code), AgentExecutionError);
+    assertEquals(error.kind, "runtime");
+    assert(!error.message.includes("host secret page"));
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor shows the code no host file except its read-only mounts",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "smoldeno-docker-test-" });
+    try {
+      await Deno.writeTextFile(`${dir}/shared.txt`, "mounted for the code");
+      await Deno.writeTextFile(`${dir}/../smoldeno-unshared-secret.txt`, "never visible").catch(
+        () => {},
+      );
+      await Deno.chmod(dir, 0o755);
+      await Deno.chmod(`${dir}/shared.txt`, 0o644);
+      await using executor = new DockerExecutor({
+        image,
+        permissions: { read: true, write: ["/data"] },
+        mounts: [{ hostPath: dir, containerPath: "/data" }],
+      });
+      const seen = await executor.execute('await Deno.readTextFile("/data/shared.txt")');
+      assertEquals(seen.output, "mounted for the code");
+
+      const hostFile = await assertRejects(
+        () => executor.execute(`await Deno.readTextFile(${JSON.stringify(`${dir}/shared.txt`)})`),
+        AgentExecutionError,
+      );
+      assertStringIncludes(hostFile.message, "NotFound");
+
+      const write = await assertRejects(
+        () => executor.execute('await Deno.writeTextFile("/data/new.txt", "x")'),
+        AgentExecutionError,
+      );
+      assertStringIncludes(write.message, "Read-only file system");
+      const etc = await executor.execute(
+        '(await Deno.readTextFile("/etc/passwd")).split("\\n")[0]',
+      );
+      assertEquals(etc.output, "root:x:0:0:root:/root:/sbin/nologin"); // the image's, not the host's
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(`${dir}/../smoldeno-unshared-secret.txt`).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor reports the kernel's OOM kill as kind memory and starts a fresh container",
+  ignore,
+  async fn() {
+    await using executor = new DockerExecutor({ image, memoryLimitMb: 128 });
+    await executor.execute("const kept = 1;");
+    const first = executor.containerName;
+    // ArrayBuffers escape V8's heap cap: only the container's cgroup stops them.
+    const error = await assertRejects(
+      () =>
+        executor.execute(
+          "const hoard = [];\nfor (;;) hoard.push(new Uint8Array(32 * 1024 * 1024).fill(1));",
+        ),
+      AgentExecutionError,
+    );
+    assertEquals(error.kind, "memory");
+    assertEquals(error.stateLost, true);
+    assertStringIncludes(error.message, "memory limit of 128 MB");
+    assertEquals((await executor.execute("typeof kept")).output, "undefined");
+    assertNotEquals(executor.containerName, first);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor kills a SIGTERM-trapping loop at the timeout and removes that container",
+  ignore,
+  async fn() {
+    await using executor = new DockerExecutor({ image, timeoutMs: 2_000 });
+    await executor.execute("1");
+    const first = executor.containerName!;
+    const error = await assertRejects(
+      () =>
+        executor.execute(
+          'try { Deno.addSignalListener("SIGTERM", () => {}); } catch { /* no permission */ }\nwhile (true) {}',
+        ),
+      AgentExecutionError,
+    );
+    assertEquals(error.kind, "timeout");
+    assertEquals((await executor.execute("21 * 2")).output, 42);
+    assertNotEquals(executor.containerName, first);
+    assertEquals((await docker("inspect", first)).code, 1, `${first} still exists`);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor.close() removes its container",
+  ignore,
+  async fn() {
+    const executor = new DockerExecutor({ image });
+    await executor.execute("1");
+    const name = executor.containerName!;
+    assertEquals((await docker("inspect", "--format", "{{.State.Running}}", name)).stdout, "true");
+    await executor.close();
+    await executor.close();
+    assertEquals((await docker("inspect", name)).code, 1);
+    assertEquals(executor.containerName, undefined);
+  },
+});
+
+Deno.test({
+  name:
+    "DockerExecutor's container stops when its host process dies, and cleanupStale() removes it",
+  ignore,
+  async fn() {
+    const script = `
+      import { DockerExecutor } from ${
+      JSON.stringify(new URL("../../executors/docker.ts", import.meta.url).href)
+    };
+      const executor = new DockerExecutor({ image: ${JSON.stringify(image)} });
+      await executor.execute("1");
+      console.log(executor.containerName);
+      await new Promise(() => {});
+    `;
+    const host = new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = host.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let printed = "";
+    while (!printed.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      printed += value;
+    }
+    const name = printed.trim();
+    assertStringIncludes(name, "smoldeno-");
+    host.kill("SIGKILL"); // a crash: no close(), no cleanup
+    await host.status;
+    await reader.cancel();
+    // The runner sees its stdin close and exits; poll (bounded) for the stop.
+    let running = "true";
+    for (let i = 0; i < 100 && running === "true"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      running = (await docker("inspect", "--format", "{{.State.Running}}", name)).stdout;
+    }
+    assertEquals(running, "false");
+    const removed = await DockerExecutor.cleanupStale();
+    assert(removed.includes(name), `cleanupStale() removed ${JSON.stringify(removed)}`);
+    assertEquals((await docker("inspect", name)).code, 1);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor runs a CodeAgent with a managed agent and an MCP tool unchanged",
+  ignore,
+  async fn() {
+    const fixture = new URL("../tools/_mcp_fixture_server.ts", import.meta.url).pathname;
+    await using mcp = new MCPClient({
+      command: Deno.execPath(),
+      args: ["run", "--allow-all", fixture],
+      name: "fixture",
+    });
+    await mcp.connect();
+    const add = mcp.getTools().find((t) => t.name === "add");
+    assert(add, `the fixture server has an add tool: ${mcp.getTools().map((t) => t.name)}`);
+
+    const hostSecret = tool({
+      name: "host_secret_length",
+      description: "Length of a secret only the host knows.",
+      inputs: {},
+      outputType: "number",
+      forward: () => "only-on-the-host".length,
+    });
+    await using helperExecutor = new DockerExecutor({ image });
+    await using agentExecutor = new DockerExecutor({ image });
+    const helper = new CodeAgent({
+      name: "helper",
+      description: "Answers small questions.",
+      model: new ScriptedModel({
+        replies: [
+          "Thought: easy.\n<code>\nfinal_answer(`helper says ${await host_secret_length({})}`)\n</code>",
+        ],
+      }),
+      tools: [hostSecret],
+      executor: helperExecutor,
+      logLevel: LogLevel.OFF,
+    });
+    await using _helper = helper;
+    const model = new ScriptedModel({
+      replies: [
+        'Thought: use both.\n<code>\nconst sum = await add({ a: 2, b: 40 });\nconst said = await helper({ task: "How long is the secret?" });\nconsole.log(said);\n</code>',
+        'Thought: done.\n<code>\nfinal_answer(`${sum} / ${said.includes("helper says 16")}`)\n</code>',
+      ],
+    });
+    const agent = new CodeAgent({
+      model,
+      tools: [add],
+      managedAgents: [helper],
+      executor: agentExecutor,
+      logLevel: LogLevel.OFF,
+    });
+    await using _agent = agent;
+    assertEquals(await agent.run("Add and ask"), "42 / true");
+  },
+});
