@@ -7,7 +7,13 @@ import { LogLevel } from "../../src/logger.ts";
 import { addTokenUsage } from "../../src/memory.ts";
 import { ScriptedModel, type ScriptedReply } from "../../src/testing.ts";
 import { tool } from "../../src/tool.ts";
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "../_assert.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../fixtures/replies/${name}`, import.meta.url));
@@ -325,4 +331,39 @@ Deno.test("CodeAgent e2e: close() stops the sandbox the agent started", async ()
   await agent.close();
   assertEquals(executor.pid, undefined);
   await agent.close();
+});
+
+Deno.test("CodeAgent e2e: timeoutMs reaches the sandbox; the model learns its state was lost", async () => {
+  const { model, agent } = agentWith([
+    'Thought: set up, then loop (oops).\n<code>\nconst base = 10;\nconsole.log("ready");\n</code>',
+    "Thought: spin.\n<code>\nwhile (true) {}\n</code>",
+    "Thought: the sandbox restarted, so I define base again.\n<code>\nconst base = 10;\nfinal_answer(base * 2)\n</code>",
+  ], { timeoutMs: 1_000 });
+  await using _ = agent;
+  const result = await agent.run("Double ten", { returnFullResult: true });
+  assertEquals(result.output, 20);
+  const timedOut = result.steps[2];
+  assert(timedOut.type === "action");
+  assertEquals(timedOut.error?.kind, "timeout");
+  assertMatch(String(model.calls[2].messages.at(-1)?.content), /restart|gone|lost/i);
+});
+
+Deno.test("CodeAgent e2e: aborting the signal stops a running execution and the agent stays usable", async () => {
+  const controller = new AbortController();
+  const { agent } = agentWith([
+    "Thought: wait for a long time.\n<code>\nawait new Promise((r) => setTimeout(r, 60_000));\n</code>",
+    'Thought: quick one.\n<code>\nfinal_answer("after abort")\n</code>',
+  ]);
+  await using _ = agent;
+  const events = agent.stream("Wait", { signal: controller.signal });
+  const pending = (async () => {
+    for await (const event of events) {
+      if (event.type === "code_action") {
+        setTimeout(() => controller.abort(new Error("user cancelled")), 200);
+      }
+    }
+  })();
+  const error = await assertRejects(() => pending);
+  assertStringIncludes(error.message, "user cancelled");
+  assertEquals(await agent.run("Again"), "after abort");
 });

@@ -277,3 +277,12 @@ Deno.test("CodeAgent rejects bad options at construction", () => {
   assertThrows(() => new CodeAgent({ model, executor, maxObservationLength: -1 }), RangeError);
   assertEquals(model.calls.length, 0);
 });
+
+Deno.test("CodeAgent checks the default executor's options at construction without starting it", () => {
+  const model = new ScriptedModel({ replies: [] });
+  assertThrows(() => new CodeAgent({ model, timeoutMs: -5 }), RangeError, "timeoutMs");
+  assertThrows(() => new CodeAgent({ model, permissions: { internet: true } as never }), TypeError);
+  const agent = new CodeAgent({ model, permissions: { net: ["example.com"] } });
+  assertEquals((agent.executor as { pid?: number }).pid, undefined);
+  assertEquals(model.calls.length, 0);
+});
