@@ -18,6 +18,7 @@
 
 import {
   InferenceClient,
+  InferenceClientHubApiError,
   InferenceClientInputError,
   InferenceClientProviderApiError,
   InferenceClientRoutingError,
@@ -257,7 +258,10 @@ function describeHfError(
   context: AttemptContext,
   endpoint: string,
 ): ProviderFailure {
-  if (error instanceof InferenceClientProviderApiError) {
+  // Hub errors come from the provider lookup made before the request.
+  if (
+    error instanceof InferenceClientProviderApiError || error instanceof InferenceClientHubApiError
+  ) {
     return {
       kind: "http",
       status: error.httpResponse.status,

@@ -186,6 +186,22 @@ Deno.test("InferenceClientModel with provider together resolves the provider's m
   assertEquals(chat.headers.get("authorization"), `Bearer ${TOKEN}`);
 });
 
+Deno.test("InferenceClientModel reports a model unknown to the Hub with status 404 and no retry", async () => {
+  await using server = new FakeServer([
+    Response.json({ error: "Repository Not Found for url" }, { status: 404 }),
+  ]);
+  const model = new InferenceClientModel({
+    modelId: "nobody/no-such-model",
+    provider: "groq",
+    token: TOKEN,
+    fetch: redirectTo(server.origin),
+  });
+  const error = await assertRejects(() => model.generate([user("?")]), AgentGenerationError);
+  assertEquals(error.status, 404);
+  assertStringIncludes(error.message, "Repository Not Found");
+  assertEquals(server.requests.length, 1);
+});
+
 Deno.test("InferenceClientModel retries a 429 honouring Retry-After, then returns the reply", async () => {
   await using server = new FakeServer([
     errorReply(429, "Too many requests", { "retry-after": "1" }),
