@@ -34,10 +34,13 @@ export function supportsStopParameter(modelId: string): boolean {
   return !NO_STOP_MODEL.test(modelId.split("/").at(-1) ?? modelId);
 }
 
-/** Whether a model wants `max_completion_tokens` (OpenAI reasoning models). */
+/**
+ * Whether a model wants `max_completion_tokens` (OpenAI reasoning models
+ * reject `max_tokens`). Routed ids such as "openai/gpt-5" keep `max_tokens`,
+ * which routers like OpenRouter translate.
+ */
 export function wantsMaxCompletionTokens(modelId: string): boolean {
-  const name = modelId.split("/").at(-1) ?? modelId;
-  return /^(o\d|gpt-5)/i.test(name);
+  return /^(o\d|gpt-5)/i.test(modelId);
 }
 
 /** The tool in the OpenAI function-calling shape. */

@@ -57,9 +57,11 @@ export interface OpenAIServerModelOptions extends ServerModelOptions {
   /** Base URL of the API, up to and including `/v1`. Default: OpenAI's. */
   apiBase?: string;
   /**
-   * The API key. Default: the `OPENAI_API_KEY` environment variable (read only
-   * with `--allow-env`). Required for OpenAI's own API; other servers may
-   * need none, and then no `Authorization` header is sent.
+   * The API key. Required for OpenAI's own API, where it defaults to the
+   * `OPENAI_API_KEY` environment variable (read only with `--allow-env`).
+   * With another `apiBase` it must be passed explicitly, so that your OpenAI
+   * key is never sent to another server; without one, no `Authorization`
+   * header is sent.
    */
   apiKey?: string;
   /** OpenAI organization id (`OpenAI-Organization` header). */
@@ -143,7 +145,8 @@ export class OpenAIServerModel implements Model {
     }
     this.modelId = options.modelId;
     this.apiBase = (options.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, "");
-    const apiKey = options.apiKey ?? readEnv("OPENAI_API_KEY");
+    const apiKey = options.apiKey ??
+      (this.apiBase === OPENAI_API_BASE ? readEnv("OPENAI_API_KEY") : undefined);
     if (!apiKey && this.apiBase === OPENAI_API_BASE) {
       throw new TypeError(
         "Missing API key for OpenAI: pass apiKey, or set OPENAI_API_KEY and run with --allow-env",

@@ -206,7 +206,7 @@ Deno.test("OpenAIServerModel sends stop to gpt-4o and truncates the reply at the
 });
 
 Deno.test("OpenAIServerModel does not send stop or max_tokens to o3 and gpt-5 but truncates client-side", async () => {
-  for (const modelId of ["o3", "gpt-5-mini", "openai/gpt-5"]) {
+  for (const modelId of ["o3", "gpt-5-mini"]) {
     await using server = new FakeServer([completion("Thought: go\nObservation: fake")]);
     const model = new OpenAIServerModel({
       modelId,
@@ -477,6 +477,36 @@ Deno.test("OpenAIServerModel rejects with the signal's reason when the call is a
   );
   assertEquals(error.message, "user stopped");
   assertEquals(server.requests.length, 1);
+});
+
+Deno.test("OpenAIServerModel does not send stop to a routed gpt-5 but keeps max_tokens for the router", async () => {
+  await using server = new FakeServer([completion("Answer.\nObservation: x")]);
+  const model = new OpenAIServerModel({
+    modelId: "openai/gpt-5",
+    apiBase: server.origin,
+    apiKey: KEY,
+    maxTokens: 50,
+  });
+  const reply = await model.generate([user("?")], { stopSequences: ["Observation:"] });
+  assertEquals(server.requests[0].body.stop, undefined);
+  assertEquals(server.requests[0].body.max_tokens, 50);
+  assertEquals(reply.content, "Answer.\n");
+});
+
+Deno.test("OpenAIServerModel never sends OPENAI_API_KEY from the environment to another server", async () => {
+  await using server = new FakeServer([completion("ok")]);
+  const previous = Deno.env.get("OPENAI_API_KEY");
+  Deno.env.set("OPENAI_API_KEY", KEY);
+  try {
+    const model = new OpenAIServerModel({ modelId: "llama3.2", apiBase: `${server.origin}/v1` });
+    await model.generate([user("?")]);
+    assertEquals(server.requests[0].headers.get("authorization"), null);
+    const openai = new OpenAIServerModel({ modelId: "gpt-4o" });
+    assertEquals(openai.apiBase, "https://api.openai.com/v1");
+  } finally {
+    if (previous === undefined) Deno.env.delete("OPENAI_API_KEY");
+    else Deno.env.set("OPENAI_API_KEY", previous);
+  }
 });
 
 Deno.test("OpenAIServerModel without a key sends no Authorization header to a local server", async () => {
