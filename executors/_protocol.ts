@@ -343,27 +343,44 @@ export class FrameReader {
     while (start < chunk.length) {
       const nl = chunk.indexOf(10, start);
       const end = nl === -1 ? chunk.length : nl + 1;
-      const piece = chunk.subarray(start, end);
+      let piece = chunk.subarray(start, end);
+      start = end;
       if (this.#overflow) {
-        events.push({ type: "text", text: this.#decoder.decode(piece, { stream: nl === -1 }) });
-      } else if (this.#size + piece.length > this.#maxFrameBytes) {
-        // Too long to be a frame: flush it as text and stop buffering this line.
-        for (const c of this.#chunks) {
-          events.push({ type: "text", text: this.#decoder.decode(c, { stream: true }) });
+        // Inside an over-long line: only a marker byte can start a frame again.
+        const k = piece.lastIndexOf(0x1e);
+        if (k === -1) {
+          this.#text(events, piece, nl === -1);
+          if (nl !== -1) this.#overflow = false;
+          continue;
         }
-        events.push({ type: "text", text: this.#decoder.decode(piece, { stream: nl === -1 }) });
+        this.#text(events, piece.subarray(0, k), true);
+        this.#overflow = false;
+        piece = piece.subarray(k);
+      }
+      if (this.#size + piece.length > this.#maxFrameBytes) {
+        const line = this.#joined(piece);
         this.#chunks = [];
         this.#size = 0;
-        this.#overflow = nl === -1;
-      } else {
-        this.#chunks.push(piece.slice());
-        this.#size += piece.length;
-        if (nl !== -1) this.#line(events);
+        const k = line.lastIndexOf(0x1e);
+        if (k > 0 && line.length - k <= this.#maxFrameBytes) {
+          this.#text(events, line.subarray(0, k), true);
+          piece = line.subarray(k);
+        } else {
+          this.#text(events, line, nl === -1);
+          this.#overflow = nl === -1;
+          continue;
+        }
       }
-      if (nl !== -1) this.#overflow = false;
-      start = end;
+      this.#chunks.push(piece.slice());
+      this.#size += piece.length;
+      if (nl !== -1) this.#line(events);
     }
     return events;
+  }
+
+  #text(events: ReaderEvent[], bytes: Uint8Array, stream: boolean): void {
+    const text = this.#decoder.decode(bytes, { stream });
+    if (text) events.push({ type: "text", text });
   }
 
   /** Returns the text of an unfinished last line (call when the stream ends). */
@@ -375,11 +392,12 @@ export class FrameReader {
     return [{ type: "text", text: this.#decoder.decode(line) }];
   }
 
-  #joined(): Uint8Array {
-    if (this.#chunks.length === 1) return this.#chunks[0];
-    const out = new Uint8Array(this.#size);
+  #joined(extra?: Uint8Array): Uint8Array {
+    const parts = extra ? [...this.#chunks, extra] : this.#chunks;
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(this.#size + (extra?.length ?? 0));
     let o = 0;
-    for (const c of this.#chunks) {
+    for (const c of parts) {
       out.set(c, o);
       o += c.length;
     }

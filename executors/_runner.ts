@@ -476,6 +476,21 @@ function userRealmMain(channelSource: string, Session: any): void {
     } catch {
       message = "Uncaught exception (unprintable)";
     }
+    // Some denials arrive wrapped (fetch of "localhost": "fetch failed", with
+    // the NotCapable message in the cause chain).
+    let cause = "";
+    try {
+      let c = (err as { cause?: unknown })?.cause;
+      for (let i = 0; i < 3 && c; i++) {
+        cause += ` ${String((c as Error)?.message ?? c)}`;
+        c = (c as { cause?: unknown })?.cause;
+      }
+    } catch {
+      // An exotic cause getter: ignore it.
+    }
+    if (cause && !/Requires \w+ access/.test(message) && /Requires \w+ access/.test(cause)) {
+      message = `${message}:${cause}`;
+    }
     const frames = stack.split("\n").filter((l) => /<anonymous>:\d+:\d+/.test(l));
     const at = /<anonymous>:(\d+):(\d+)/.exec(frames[0] ?? "");
     const perm = /Requires (\w+) access/.exec(message);

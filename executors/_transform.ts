@@ -64,8 +64,10 @@ export async function prepareCode(
     STATIC_IMPORT,
     (_m, lead, indent, def, _comma, clause: string | undefined, from, _q, spec, attrs) => {
       if (!from && (def || clause)) return _m; // not an import declaration
-      imports.push(spec);
-      const options = attrs ? `, { ${attrs.trim().replace(/^assert/, "with")} }` : "";
+      if (!imports.includes(spec)) imports.push(spec);
+      const options = attrs
+        ? `, { with: ${attrs.trim().replace(/^(?:with|assert)[ \t]*/, "")} }`
+        : "";
       const load = `await import(${JSON.stringify(spec)}${options})`;
       if (!def && !clause) return `${lead}${indent}${load}`;
       if (clause?.startsWith("*")) {

@@ -1,0 +1,52 @@
+import {
+  cacheableImports,
+  describeAuthorizedImports,
+  isImportAuthorized,
+  parseImportPattern,
+} from "../../executors/_imports.ts";
+import { assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
+
+const patterns = ["node:path", "npm:lodash@4", "npm:@scope/pkg@^1", "https://esm.sh/*"].map(
+  parseImportPattern,
+);
+
+const CASES: [string, boolean][] = [
+  ["node:path", true],
+  ["node:path/posix", true],
+  ["node:fs", false],
+  ["npm:lodash@4", true],
+  ["npm:lodash", true],
+  ["npm:lodash@4/chunk", true],
+  ["npm:lodash-es", false],
+  ["npm:@scope/pkg", true],
+  ["npm:@scope/other", false],
+  ["https://esm.sh/preact", true],
+  ["https://evil.example/x.js", false],
+  ["data:text/javascript,1", false],
+  ["./local.ts", true],
+  ["/abs/file.ts", true],
+  ["file:///x.ts", true],
+  ["jsr:@std/path", false],
+];
+
+for (const [specifier, expected] of CASES) {
+  Deno.test(`isImportAuthorized("${specifier}") is ${expected}`, () => {
+    assertEquals(isImportAuthorized(specifier, patterns), expected);
+  });
+}
+
+Deno.test("node:* authorizes every builtin", () => {
+  assertEquals(isImportAuthorized("node:child_process", [parseImportPattern("node:*")]), true);
+});
+
+Deno.test("parseImportPattern() rejects patterns it cannot honour", () => {
+  assertThrows(() => parseImportPattern("lodash"), TypeError, "scheme");
+  assertThrows(() => parseImportPattern("npm:*"), TypeError, "npm:<package>");
+  assertThrows(() => parseImportPattern("ftp:x"), TypeError, "unsupported scheme");
+});
+
+Deno.test("describeAuthorizedImports() and cacheableImports() describe the list", () => {
+  assertStringIncludes(describeAuthorizedImports([]), "No imports are authorized");
+  assertStringIncludes(describeAuthorizedImports(patterns), '"node:path", "npm:lodash@4"');
+  assertEquals(cacheableImports(patterns), ["npm:lodash@4", "npm:@scope/pkg@^1"]);
+});
