@@ -5,9 +5,9 @@
  * `openai` package. Import from `@smoldeno/agents/models/openai`; the main
  * entry point does not load `openai`.
  *
- * | Server | `apiBase` | `modelId` example | key |
+ * | Server | `apiBase` | `modelId` example | `apiKey` |
  * |---|---|---|---|
- * | OpenAI | (default) `https://api.openai.com/v1` | `gpt-4o`, `o3`, `gpt-5` | `OPENAI_API_KEY` |
+ * | OpenAI | (default) `https://api.openai.com/v1` | `gpt-4o`, `o3`, `gpt-5` | default `OPENAI_API_KEY` |
  * | Ollama | `http://localhost:11434/v1` | `qwen2.5-coder:7b` | none |
  * | vLLM | `http://localhost:8000/v1` | `Qwen/Qwen2.5-Coder-7B-Instruct` | none, or `--api-key` |
  * | llama.cpp server | `http://localhost:8080/v1` | any (one model per server) | none, or `--api-key` |
@@ -15,6 +15,23 @@
  * | Together | `https://api.together.xyz/v1` | `Qwen/Qwen2.5-Coder-32B-Instruct` | `TOGETHER_API_KEY` |
  * | Groq | `https://api.groq.com/openai/v1` | `llama-3.3-70b-versatile` | `GROQ_API_KEY` |
  * | OpenRouter | `https://openrouter.ai/api/v1` | `openai/gpt-4o`, `qwen/qwen3-coder` | `OPENROUTER_API_KEY` |
+ *
+ * Other servers' keys are passed explicitly, e.g.
+ * `apiKey: Deno.env.get("GROQ_API_KEY")`: `OPENAI_API_KEY` is only ever sent
+ * to OpenAI.
+ *
+ * @example Groq, with its own key
+ * ```ts
+ * import { OpenAIServerModel } from "@smoldeno/agents/models/openai";
+ *
+ * const model = new OpenAIServerModel({
+ *   modelId: "llama-3.3-70b-versatile",
+ *   apiBase: "https://api.groq.com/openai/v1",
+ *   apiKey: "gsk_example",
+ *   requestsPerMinute: 30,
+ * });
+ * console.log(model.apiBase); // "https://api.groq.com/openai/v1"
+ * ```
  *
  * @example Pointing at a local Ollama server
  * ```ts
