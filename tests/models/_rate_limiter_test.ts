@@ -14,14 +14,14 @@ function fakeClock() {
   return clock;
 }
 
-Deno.test("RateLimiter gives parallel callers evenly spaced slots", async () => {
+Deno.test("RateLimiter gives parallel callers evenly spaced slots (fake clock)", async () => {
   const clock = fakeClock();
   const limiter = new RateLimiter(600, clock); // one slot every 100 ms
   await Promise.all([limiter.acquire(), limiter.acquire(), limiter.acquire()]);
   assertEquals(clock.waits, [100, 200]);
 });
 
-Deno.test("RateLimiter lets a caller through at once when its slot has passed", async () => {
+Deno.test("RateLimiter lets a caller through at once when its slot has passed (fake clock)", async () => {
   const clock = fakeClock();
   const limiter = new RateLimiter(60, clock); // one slot a second
   await limiter.acquire();

@@ -49,7 +49,7 @@ Deno.test("isRetryableStatus() retries 408, 409, 429 and 5xx but no other 4xx", 
   ]);
 });
 
-Deno.test("withRetries() retries retryable failures with the computed waits, then succeeds", async () => {
+Deno.test("withRetries() retries retryable failures with the computed waits, then succeeds (fake sleep)", async () => {
   const waits: number[] = [];
   let calls = 0;
   const result = await withRetries(
@@ -69,7 +69,7 @@ Deno.test("withRetries() retries retryable failures with the computed waits, the
   assertEquals(waits, [2_000, 1_000]);
 });
 
-Deno.test("withRetries() rethrows a non-retryable failure at once and the last one after maxRetries", async () => {
+Deno.test("withRetries() rethrows a non-retryable failure at once and the last one after maxRetries (fake sleep)", async () => {
   let calls = 0;
   const sleep = () => Promise.resolve();
   await assertRejects(

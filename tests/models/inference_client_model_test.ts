@@ -136,7 +136,7 @@ Deno.test("InferenceClientModel.generateStream() sends stream_options and yields
   assertEquals(server.requests[0].body.stream_options, { include_usage: true });
 });
 
-Deno.test("InferenceClientModel goes through the Hugging Face router (provider auto) with an hf_ token", async () => {
+Deno.test("InferenceClientModel goes through the Hugging Face router (provider auto) with an hf_ token (router served locally via a redirecting fetch)", async () => {
   await using server = new FakeServer([
     completion("routed"),
     sse([chunk({ content: "streamed" })]),
@@ -155,7 +155,7 @@ Deno.test("InferenceClientModel goes through the Hugging Face router (provider a
   }
 });
 
-Deno.test("InferenceClientModel with provider together resolves the provider's model id on the Hub, then posts to the router", async () => {
+Deno.test("InferenceClientModel with provider together resolves the provider's model id on the Hub, then posts to the router (both served locally via a redirecting fetch)", async () => {
   const modelId = "Qwen/Qwen2.5-Coder-32B-Instruct";
   await using server = new FakeServer((request) =>
     request.method === "GET"
@@ -186,7 +186,7 @@ Deno.test("InferenceClientModel with provider together resolves the provider's m
   assertEquals(chat.headers.get("authorization"), `Bearer ${TOKEN}`);
 });
 
-Deno.test("InferenceClientModel reports a model unknown to the Hub with status 404 and no retry", async () => {
+Deno.test("InferenceClientModel reports a model unknown to the Hub with status 404 and no retry (Hub served locally)", async () => {
   await using server = new FakeServer([
     Response.json({ error: "Repository Not Found for url" }, { status: 404 }),
   ]);
