@@ -2,10 +2,12 @@
 // plan sees only the task; updates see the history in summary mode, so the
 // old plan does not anchor the new one.
 
-import type { AgentMemory } from "../memory.ts";
+import type { AgentEvent, Timing } from "../events.ts";
+import type { AgentMemory, PlanningStep } from "../memory.ts";
 import { toMessages } from "../memory.ts";
-import type { ChatMessage } from "../models/model.ts";
+import type { ChatMessage, Model } from "../models/model.ts";
 import { type PromptTemplates, renderPrompt } from "../prompts.ts";
+import { callModel, textOf } from "./_model_call.ts";
 
 /** Whether a plan is written before step `stepNumber` (1-based, within the run). */
 export function isPlanningStep(stepNumber: number, interval: number | undefined): boolean {
@@ -59,4 +61,49 @@ export const END_PLAN = "<end_plan>";
 export function cleanPlan(text: string): string {
   const end = text.indexOf(END_PLAN);
   return (end === -1 ? text : text.slice(0, end)).trim();
+}
+
+/** What writing a plan needs. */
+export interface PlanContext {
+  model: Model;
+  templates: PromptTemplates;
+  memory: AgentMemory;
+  variables: PlanningVariables;
+  stepNumber: number;
+  maxSteps: number;
+  signal?: AbortSignal;
+  stream: boolean;
+}
+
+/** Asks the model for a plan, yielding its events; returns the planning step. */
+export async function* writePlan(context: PlanContext): AsyncGenerator<AgentEvent, PlanningStep> {
+  const { stepNumber } = context;
+  const timing: Timing = { startTime: Date.now() };
+  const kind = stepNumber === 1 ? "initial" : "update";
+  const messages = kind === "initial"
+    ? initialPlanMessages(context.templates, context.variables)
+    : updatePlanMessages(context.templates, context.memory, {
+      ...context.variables,
+      remainingSteps: context.maxSteps - stepNumber + 1,
+    });
+  const reply = yield* callModel(
+    context.model,
+    messages,
+    { stopSequences: [END_PLAN], signal: context.signal },
+    { stepNumber, phase: "planning", stream: context.stream },
+  );
+  timing.endTime = Date.now();
+  timing.duration = timing.endTime - timing.startTime;
+  const tokenUsage = reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {};
+  const plan = cleanPlan(textOf(reply));
+  yield { type: "planning", stepNumber, kind, plan, timing, ...tokenUsage };
+  return {
+    type: "planning",
+    kind,
+    plan,
+    modelInputMessages: messages,
+    modelOutputMessage: reply,
+    timing,
+    ...tokenUsage,
+  };
 }

@@ -8,8 +8,10 @@
  * @module
  */
 
-import { AgentError, AgentGenerationError, AgentMaxStepsError } from "../errors.ts";
+import { AgentError, AgentGenerationError } from "../errors.ts";
 import type { AgentEvent, RunState, Timing } from "../events.ts";
+import { Logger, LogLevel } from "../logger.ts";
+import type { ImageValue } from "../media.ts";
 import {
   type ActionStep,
   addTokenUsage,
@@ -19,22 +21,24 @@ import {
   type MemoryStep,
   type PlanningStep,
   type TaskStep,
-  toMessages,
 } from "../memory.ts";
-import { Logger, LogLevel } from "../logger.ts";
-import type { ImageValue } from "../media.ts";
-import type { ChatMessage, ImagePart, Model, TokenUsage } from "../models/model.ts";
-import { type PromptTemplates, renderPrompt, validatePromptTemplates } from "../prompts.ts";
-import { type Tool, validateTool } from "../tool.ts";
-import { managedAgentTool } from "./_managed_agent.ts";
-import { callModel, textOf } from "./_model_call.ts";
+import type { ImagePart, Model, TokenUsage } from "../models/model.ts";
+import { type PromptTemplates, validatePromptTemplates } from "../prompts.ts";
+import type { Tool } from "../tool.ts";
 import {
-  cleanPlan,
-  END_PLAN,
-  initialPlanMessages,
-  isPlanningStep,
-  updatePlanMessages,
-} from "./_planning.ts";
+  type CallbackLists,
+  checkFinalAnswerChecks,
+  checkManagedAgents,
+  checkModel,
+  checkName,
+  checkTools,
+  normalizeCallbacks,
+  positiveInteger,
+} from "./_agent_options.ts";
+import { writeFallbackAnswer } from "./_final_answer.ts";
+import { managedAgentTool } from "./_managed_agent.ts";
+import { isPlanningStep, writePlan } from "./_planning.ts";
+import { countActions, taskWithArgs, toImagePart } from "./_run_input.ts";
 
 /** A callback run after a step of type `S`, with the agent that ran it. */
 export type StepCallback<S> = (step: S, agent: MultiStepAgent) => void | Promise<void>;
@@ -199,7 +203,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   readonly logger: AgentEventSink;
   /** Values usable by name in this run (additional args, stored tool outputs). */
   state: Record<string, unknown> = {};
-  readonly #callbacks: Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }>;
+  readonly #callbacks: CallbackLists;
   readonly #checks: FinalAnswerCheck[];
   readonly #streamOutputs: boolean;
   #interrupted = false;
@@ -213,97 +217,34 @@ export abstract class MultiStepAgent implements AsyncDisposable {
    */
   constructor(options: MultiStepAgentOptions, defaultTemplates: () => PromptTemplates) {
     const kind = new.target.name;
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`Cannot create ${kind}: expected an options object`);
-    }
-    const { model } = options;
-    if (model === null || typeof model !== "object" || typeof model.generate !== "function") {
-      throw new TypeError(
-        `Cannot create ${kind}: "model" must be a Model with a generate() method`,
-      );
-    }
-    this.model = model;
-    this.maxSteps = positiveInteger(
-      options.maxSteps ?? DEFAULT_MAX_STEPS,
-      "maxSteps",
-      `Cannot create ${kind}`,
-    );
+    this.model = checkModel(options, kind);
+    const prefix = `Cannot create ${kind}`;
+    this.maxSteps = positiveInteger(options.maxSteps ?? DEFAULT_MAX_STEPS, "maxSteps", prefix);
     if (options.planningInterval !== undefined) {
-      this.planningInterval = positiveInteger(
-        options.planningInterval,
-        "planningInterval",
-        `Cannot create ${kind}`,
-      );
+      this.planningInterval = positiveInteger(options.planningInterval, "planningInterval", prefix);
     }
-    if (options.name !== undefined) {
-      if (typeof options.name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.name)) {
-        throw new TypeError(
-          `Cannot create ${kind}: name ${
-            JSON.stringify(options.name)
-          } must be a valid identifier, e.g. "web_researcher"`,
-        );
-      }
-      this.name = options.name;
-    }
+    this.name = checkName(options.name, kind);
     if (options.description !== undefined && typeof options.description !== "string") {
-      throw new TypeError(`Cannot create ${kind}: description must be a string`);
+      throw new TypeError(`${prefix}: description must be a string`);
     }
     this.description = options.description;
     this.provideRunSummary = options.provideRunSummary ?? false;
     this.instructions = options.instructions ?? "";
     this.#streamOutputs = options.streamOutputs ?? true;
     if (options.logger !== undefined && typeof options.logger?.log !== "function") {
-      throw new TypeError(`Cannot create ${kind}: logger must have a log(event) method`);
+      throw new TypeError(`${prefix}: logger must have a log(event) method`);
     }
     this.logger = options.logger ?? new Logger({ level: options.logLevel ?? LogLevel.INFO });
     this.promptTemplates = validatePromptTemplates(options.promptTemplates ?? defaultTemplates());
-
-    this.tools = {};
-    if (options.tools !== undefined && !Array.isArray(options.tools)) {
-      throw new TypeError(`Cannot create ${kind}: "tools" must be an array of tools`);
-    }
-    for (const tool of options.tools ?? []) {
-      validateTool(tool);
-      if (typeof tool.call !== "function") {
-        throw new TypeError(`Cannot create ${kind}: tool "${tool.name}" has no call() method`);
-      }
-      if (tool.name in this.tools) {
-        throw new TypeError(`Cannot create ${kind}: two tools are named "${tool.name}"`);
-      }
-      this.tools[tool.name] = tool;
-    }
-    this.managedAgents = {};
-    for (const [i, agent] of (options.managedAgents ?? []).entries()) {
-      if (!(agent instanceof MultiStepAgent)) {
-        throw new TypeError(`Cannot create ${kind}: managed agent ${i} is not an agent`);
-      }
-      if (!agent.name || !agent.description?.trim()) {
-        throw new TypeError(
-          `Cannot create ${kind}: managed agent ${i} needs a name and a description, so the manager knows how and when to call it`,
-        );
-      }
-      if (agent.name in this.tools || agent.name in this.managedAgents) {
-        throw new TypeError(
-          `Cannot create ${kind}: managed agent "${agent.name}" has the name of another tool or agent`,
-        );
-      }
-      if (agent === this) {
-        throw new TypeError(`Cannot create ${kind}: an agent cannot manage itself`);
-      }
-      this.managedAgents[agent.name] = agent;
-    }
+    this.tools = checkTools(options.tools, kind);
+    this.managedAgents = checkManagedAgents(
+      options.managedAgents,
+      (value): value is MultiStepAgent => value instanceof MultiStepAgent,
+      this.tools,
+      kind,
+    );
     this.#callbacks = normalizeCallbacks(options.stepCallbacks, kind);
-    if (options.finalAnswerChecks !== undefined) {
-      if (
-        !Array.isArray(options.finalAnswerChecks) ||
-        options.finalAnswerChecks.some((c) => typeof c !== "function")
-      ) {
-        throw new TypeError(
-          `Cannot create ${kind}: "finalAnswerChecks" must be an array of functions`,
-        );
-      }
-    }
-    this.#checks = [...(options.finalAnswerChecks ?? [])];
+    this.#checks = checkFinalAnswerChecks(options.finalAnswerChecks, kind);
     this.memory = new AgentMemory("");
   }
 
@@ -549,43 +490,17 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     maxSteps: number,
     context: StepContext,
   ): AsyncGenerator<AgentEvent> {
-    const timing: Timing = { startTime: Date.now() };
-    const variables = { task, ...this.promptToolVariables() };
-    const kind = stepNumber === 1 ? "initial" : "update";
-    const messages = kind === "initial"
-      ? initialPlanMessages(this.promptTemplates, variables)
-      : updatePlanMessages(this.promptTemplates, this.memory, {
-        ...variables,
-        remainingSteps: maxSteps - stepNumber + 1,
-      });
-    const reply = yield* callModel(this.model, messages, {
-      stopSequences: [END_PLAN],
-      signal: context.signal,
-    }, {
+    const step = yield* writePlan({
+      model: this.model,
+      templates: this.promptTemplates,
+      memory: this.memory,
+      variables: { task, ...this.promptToolVariables() },
       stepNumber,
-      phase: "planning",
+      maxSteps,
+      signal: context.signal,
       stream: context.stream,
     });
-    timing.endTime = Date.now();
-    timing.duration = timing.endTime - timing.startTime;
-    const step: PlanningStep = {
-      type: "planning",
-      kind,
-      plan: cleanPlan(textOf(reply)),
-      modelInputMessages: messages,
-      modelOutputMessage: reply,
-      timing,
-      ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}),
-    };
     this.memory.steps.push(step);
-    yield {
-      type: "planning",
-      stepNumber,
-      kind,
-      plan: step.plan,
-      timing,
-      ...(step.tokenUsage ? { tokenUsage: step.tokenUsage } : {}),
-    };
     await this.#runCallbacks("planning", step);
   }
 
@@ -615,52 +530,18 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     maxSteps: number,
     context: StepContext,
   ): AsyncGenerator<AgentEvent, unknown> {
-    const stepNumber = maxSteps + 1;
-    const step: ActionStep = {
-      type: "action",
-      stepNumber,
-      timing: { startTime: Date.now() },
-      isFinalAnswer: true,
-    };
-    const templates = this.promptTemplates.finalAnswer;
-    const messages: ChatMessage[] = [
-      {
-        role: "system",
-        content: renderPrompt(templates.preMessages, {}, "finalAnswer.preMessages"),
-      },
-      ...this.memory.steps.flatMap((s) => toMessages(s)),
-      {
-        role: "user",
-        content: renderPrompt(templates.postMessages, { task }, "finalAnswer.postMessages"),
-      },
-    ];
-    step.modelInputMessages = messages;
-    step.error = errorToData(
-      new AgentMaxStepsError(`Reached the step limit (${maxSteps}) without a final answer`, {
-        maxSteps,
-      }),
-    );
-    const reply = yield* callModel(this.model, messages, { signal: context.signal }, {
-      stepNumber,
-      phase: "final_answer",
+    const step = yield* writeFallbackAnswer({
+      model: this.model,
+      templates: this.promptTemplates,
+      memory: this.memory,
+      task,
+      maxSteps,
+      signal: context.signal,
       stream: context.stream,
     });
-    const answer = textOf(reply);
-    step.modelOutputMessage = reply;
-    step.modelOutput = answer;
-    step.actionOutput = answer;
-    if (reply.tokenUsage) step.tokenUsage = reply.tokenUsage;
-    yield {
-      type: "model_output",
-      stepNumber,
-      phase: "final_answer",
-      content: answer,
-      ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}),
-    };
-    yield { type: "error", stepNumber, error: step.error };
     this.#finishStep(step);
     await this.#runCallbacks("action", step);
-    return answer;
+    return step.actionOutput;
   }
 
   async #runCallbacks<K extends keyof StepCallbacks>(type: K, step: MemoryStep): Promise<void> {
@@ -688,57 +569,4 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function positiveInteger(value: unknown, name: string, prefix: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${prefix}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function normalizeCallbacks(
-  value: MultiStepAgentOptions["stepCallbacks"],
-  kind: string,
-): Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }> {
-  const byType: Record<string, unknown> = Array.isArray(value) ? { action: value } : { ...value };
-  const result = { action: [], planning: [], final_answer: [] } as Required<
-    { [K in keyof StepCallbacks]: StepCallback<never>[] }
-  >;
-  for (const [type, entry] of Object.entries(byType)) {
-    if (!(type in result)) {
-      throw new TypeError(
-        `Cannot create ${kind}: unknown step type "${type}" in stepCallbacks: use "action", "planning" or "final_answer"`,
-      );
-    }
-    const list = Array.isArray(entry) ? entry : entry === undefined ? [] : [entry];
-    if (list.some((cb) => typeof cb !== "function")) {
-      throw new TypeError(`Cannot create ${kind}: stepCallbacks.${type} must be functions`);
-    }
-    result[type as keyof StepCallbacks].push(...list);
-  }
-  return result;
-}
-
-function taskWithArgs(task: string, args: Record<string, unknown>): string {
-  const names = Object.keys(args);
-  if (names.length === 0) return task;
-  const lines = names.map((name) => `- ${name}: ${describeValue(args[name])}`);
-  return `${task}\n\nYou have been given these values, usable by name:\n${lines.join("\n")}`;
-}
-
-function describeValue(value: unknown): string {
-  const text = typeof value === "string"
-    ? JSON.stringify(value)
-    : Deno.inspect(value, { depth: 2, colors: false, compact: true });
-  return text.length > 200 ? `${text.slice(0, 200)}… (${typeof value})` : text;
-}
-
-function toImagePart(image: ImagePart | ImageValue): ImagePart {
-  if ("data" in image) return { type: "image", image: image.data, mimeType: image.mimeType };
-  return image;
-}
-
-function countActions(steps: MemoryStep[]): number {
-  return steps.filter((s) => s.type === "action" && s.error?.name !== "AgentMaxStepsError").length;
 }

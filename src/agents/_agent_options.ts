@@ -1,0 +1,122 @@
+// Checks of the options every agent shares. Programmer mistakes surface as
+// TypeError/RangeError at construction, before any model call or spawn.
+
+import type { Model } from "../models/model.ts";
+import { type Tool, validateTool } from "../tool.ts";
+import type { FinalAnswerCheck, StepCallback, StepCallbacks } from "./multi_step_agent.ts";
+
+/** Step callbacks by step type, each a list. */
+export type CallbackLists = Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }>;
+
+/** `value` if it is a positive integer; a RangeError starting with `prefix` otherwise. */
+export function positiveInteger(value: unknown, name: string, prefix: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${prefix}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The options object itself, and its model. */
+export function checkModel(options: unknown, kind: string): Model {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Cannot create ${kind}: expected an options object`);
+  }
+  const model = (options as { model?: Partial<Model> }).model;
+  if (model === null || typeof model !== "object" || typeof model.generate !== "function") {
+    throw new TypeError(`Cannot create ${kind}: "model" must be a Model with a generate() method`);
+  }
+  return model as Model;
+}
+
+/** A managed agent's name: it becomes a function name in the manager's code. */
+export function checkName(name: unknown, kind: string): string | undefined {
+  if (name === undefined) return undefined;
+  if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new TypeError(
+      `Cannot create ${kind}: name ${
+        JSON.stringify(name)
+      } must be a valid identifier, e.g. "web_researcher"`,
+    );
+  }
+  return name;
+}
+
+/** Tools by name, each validated, no two with the same name. */
+export function checkTools(tools: unknown, kind: string): Record<string, Tool> {
+  if (tools !== undefined && !Array.isArray(tools)) {
+    throw new TypeError(`Cannot create ${kind}: "tools" must be an array of tools`);
+  }
+  const byName: Record<string, Tool> = {};
+  for (const tool of (tools ?? []) as Tool[]) {
+    validateTool(tool);
+    if (typeof tool.call !== "function") {
+      throw new TypeError(`Cannot create ${kind}: tool "${tool.name}" has no call() method`);
+    }
+    if (tool.name in byName) {
+      throw new TypeError(`Cannot create ${kind}: two tools are named "${tool.name}"`);
+    }
+    byName[tool.name] = tool;
+  }
+  return byName;
+}
+
+/** Managed agents by name: each named, described, and named unlike any tool. */
+export function checkManagedAgents<A extends { name?: string; description?: string }>(
+  agents: unknown,
+  isAgent: (value: unknown) => value is A,
+  tools: Record<string, Tool>,
+  kind: string,
+): Record<string, A> {
+  if (agents !== undefined && !Array.isArray(agents)) {
+    throw new TypeError(`Cannot create ${kind}: "managedAgents" must be an array of agents`);
+  }
+  const byName: Record<string, A> = {};
+  for (const [i, agent] of ((agents ?? []) as unknown[]).entries()) {
+    if (!isAgent(agent)) {
+      throw new TypeError(`Cannot create ${kind}: managed agent ${i} is not an agent`);
+    }
+    if (!agent.name || !agent.description?.trim()) {
+      throw new TypeError(
+        `Cannot create ${kind}: managed agent ${i} needs a name and a description, so the manager knows how and when to call it`,
+      );
+    }
+    if (agent.name in tools || agent.name in byName) {
+      throw new TypeError(
+        `Cannot create ${kind}: managed agent "${agent.name}" has the name of another tool or agent`,
+      );
+    }
+    byName[agent.name] = agent;
+  }
+  return byName;
+}
+
+/** Step callbacks as lists by type; an array means action-step callbacks. */
+export function normalizeCallbacks(
+  value: StepCallbacks | StepCallback<never>[] | undefined,
+  kind: string,
+): CallbackLists {
+  const byType: Record<string, unknown> = Array.isArray(value) ? { action: value } : { ...value };
+  const result: CallbackLists = { action: [], planning: [], final_answer: [] };
+  for (const [type, entry] of Object.entries(byType)) {
+    if (!(type in result)) {
+      throw new TypeError(
+        `Cannot create ${kind}: unknown step type "${type}" in stepCallbacks: use "action", "planning" or "final_answer"`,
+      );
+    }
+    const list = Array.isArray(entry) ? entry : entry === undefined ? [] : [entry];
+    if (list.some((cb) => typeof cb !== "function")) {
+      throw new TypeError(`Cannot create ${kind}: stepCallbacks.${type} must be functions`);
+    }
+    result[type as keyof StepCallbacks].push(...list);
+  }
+  return result;
+}
+
+/** The final-answer checks, as a copy. */
+export function checkFinalAnswerChecks(checks: unknown, kind: string): FinalAnswerCheck[] {
+  if (checks === undefined) return [];
+  if (!Array.isArray(checks) || checks.some((c) => typeof c !== "function")) {
+    throw new TypeError(`Cannot create ${kind}: "finalAnswerChecks" must be an array of functions`);
+  }
+  return [...checks];
+}
