@@ -1,5 +1,6 @@
-// Gives an agent the tools of an MCP server (the reference "everything"
-// server), then optionally serves that agent to other MCP clients.
+// Gives a CodeAgent the tools of an MCP server (the reference "everything"
+// server): its code calls them from the sandbox, which itself has no
+// permissions. Optionally serves that agent to other MCP clients.
 //
 //   deno run --allow-all examples/mcp_tools.ts            # run a task
 //   deno run --allow-all examples/mcp_tools.ts --serve    # serve the agent over stdio
@@ -15,7 +16,7 @@
 //   { "mcpServers": { "smoldeno": {
 //       "command": "deno",
 //       "args": ["run", "--allow-all", "/abs/path/examples/mcp_tools.ts", "--serve"] } } }
-import { type Model, ToolCallingAgent } from "@smoldeno/agents";
+import { CodeAgent, type Model } from "@smoldeno/agents";
 import { MCPClient, type McpStdioServerParameters, serveMcp } from "@smoldeno/agents/mcp";
 import { OpenAIServerModel } from "@smoldeno/agents/models/openai";
 import { ScriptedModel } from "@smoldeno/agents/testing";
@@ -41,32 +42,27 @@ function makeModel(): Model {
       apiKey,
     });
   }
-  // The replies a model would give: two tool calls, then the answer.
-  return new ScriptedModel({
-    replies: [
-      {
-        role: "assistant",
-        content: null,
-        toolCalls: [
-          { id: "1", name: "get_sum", arguments: { a: 19, b: 23 } },
-          { id: "2", name: "get_structured_content", arguments: { location: "Chicago" } },
-        ],
-      },
-      (messages) => {
-        const seen = messages.map((m) => JSON.stringify(m.content)).join(" ");
-        const sum = /The sum of 19 and 23 is (\d+)/.exec(seen)?.[1];
-        const weather = /conditions[^a-zA-Z]+([A-Za-z /]+)/.exec(seen)?.[1]?.trim();
-        return `{"name": "final_answer", "arguments": {"answer": "19 + 23 = ${sum}; Chicago: ${weather}"}}`;
-      },
-    ],
-  });
+  // What a model would write: TypeScript that calls the MCP tools. It runs in
+  // the sandbox, which has no permissions; the calls reach the MCP server
+  // through the host.
+  const code = [
+    "Thought: I will add the numbers and look up the weather with the MCP tools.",
+    "<code>",
+    "const sum = await get_sum({ a: 19, b: 23 });",
+    'const weather = await get_structured_content({ location: "Chicago" });',
+    "console.log(sum, weather);",
+    "final_answer(`${sum} In Chicago: ${weather.conditions}, ${weather.temperature}°.`);",
+    "</code>",
+  ].join("\n");
+  // One reply per run; served over MCP, the agent may run many times.
+  return new ScriptedModel({ replies: Array.from({ length: 100 }, () => code) });
 }
 
 await using client = new MCPClient(everything);
 await client.connect();
 const tools = client.getTools();
 
-const agent = new ToolCallingAgent({
+await using agent = new CodeAgent({
   model: makeModel(),
   tools,
   name: "everything_agent",
