@@ -1,8 +1,17 @@
 // How values and long texts appear in observations the model reads.
 
-/** A value as the model should read it: strings as is, the rest as Deno prints them. */
+import { isAudioValue, isImageValue } from "../media.ts";
+
+/**
+ * A value as the model should read it: strings as is, images and sounds as a
+ * short description (their bytes mean nothing as text), the rest as Deno
+ * prints them.
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === "string") return value;
+  if (isImageValue(value) || isAudioValue(value)) {
+    return `<${value.type} ${value.mimeType}, ${value.data.length} bytes>`;
+  }
   return Deno.inspect(value, {
     depth: 6,
     colors: false,

@@ -10,6 +10,7 @@
 import { AgentExecutionError, AgentParsingError } from "../errors.ts";
 import type { AgentEvent } from "../events.ts";
 import type { CodeOutput, Executor } from "../executor.ts";
+import { isImageValue } from "../media.ts";
 import type { ActionStep } from "../memory.ts";
 import type { GenerateOptions, ResponseFormat } from "../models/model.ts";
 import { codeAgentPromptTemplates, renderPrompt } from "../prompts.ts";
@@ -297,6 +298,9 @@ export class CodeAgent extends MultiStepAgent {
       output,
       isFinalAnswer: result.isFinalAnswer,
     };
+    if (isImageValue(output)) {
+      step.observationImages = [{ type: "image", image: output.data, mimeType: output.mimeType }];
+    }
     const parts: string[] = [];
     if (result.logs) parts.push(`Execution logs:\n${result.logs}`);
     if (output !== undefined) parts.push(`Last output from code snippet:\n${formatValue(output)}`);

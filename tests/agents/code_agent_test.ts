@@ -3,6 +3,7 @@
 import { CodeAgent } from "../../src/agents/code_agent.ts";
 import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { AgentExecutionError } from "../../src/errors.ts";
+import { imageValue } from "../../src/media.ts";
 import type { CodeOutput, Executor } from "../../src/executor.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { type Tool, tool } from "../../src/tool.ts";
@@ -285,4 +286,20 @@ Deno.test("CodeAgent checks the default executor's options at construction witho
   const agent = new CodeAgent({ model, permissions: { net: ["example.com"] } });
   assertEquals((agent.executor as { pid?: number }).pid, undefined);
   assertEquals(model.calls.length, 0);
+});
+
+Deno.test("CodeAgent (fake executor) shows an image output to the model as an image, not bytes", async () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+  const executor = new FakeExecutor([printed("", imageValue(png)), finalAnswer("a chart")]);
+  const model = new ScriptedModel({
+    replies: ["<code>\nawait draw_chart({})\n</code>", "<code>\nfinal_answer('a chart')\n</code>"],
+  });
+  const agent = new CodeAgent({ model, executor });
+  await agent.run("Draw");
+  const step = agent.memory.steps[1];
+  assert(step.type === "action");
+  assertEquals(step.observations, "Last output from code snippet:\n<image image/png, 12 bytes>");
+  assertEquals(step.observationImages?.[0].image, png);
+  const parts = model.calls[1].messages.find((m) => Array.isArray(m.content));
+  assert(parts !== undefined, "the image is sent to the model as a content part");
 });
