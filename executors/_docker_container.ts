@@ -9,6 +9,8 @@ import type { ProcessExit, SandboxProcess } from "./_session.ts";
 
 /** Where the per-executor directory appears inside the container. */
 export const CONTAINER_DIR = "/smoldeno";
+/** Prefix of the per-executor host directories (followed by the host PID). */
+const DIR_PREFIX = "smoldeno-docker-";
 /** Label set on every container so `cleanupStale()` can find them. */
 export const EXECUTOR_LABEL = "smoldeno.executor";
 
@@ -164,7 +166,8 @@ export class DockerContainer implements SandboxProcess {
     settings: ContainerSettings,
     launch: ContainerLaunch,
   ): Promise<DockerContainer> {
-    const dir = await Deno.makeTempDir({ prefix: "smoldeno-docker-" });
+    // The PID in the name lets cleanupStale() remove directories of dead hosts.
+    const dir = await Deno.makeTempDir({ prefix: `${DIR_PREFIX}${Deno.pid}-` });
     const name = `smoldeno-${crypto.randomUUID()}`;
     try {
       for (const [file, text] of Object.entries(launch.files)) {
@@ -260,6 +263,7 @@ export async function cleanupStale(options: CleanupStaleOptions = {}): Promise<s
     if (ownerGone || tooOld) stale.push(name);
   }
   if (stale.length) await docker(["rm", "--force", ...stale], options);
+  await removeDeadHostDirs();
   return stale;
 }
 
@@ -277,4 +281,24 @@ async function processAlive(pid: number): Promise<boolean> {
   const probe = await new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
     .output().catch(() => ({ success: false }));
   return probe.success;
+}
+
+// Per-executor directories of host processes that died without close().
+async function removeDeadHostDirs(): Promise<void> {
+  let tmp: string;
+  try {
+    tmp = Deno.env.get("TMPDIR") || "/tmp";
+  } catch {
+    return; // no env permission: leave the directories alone
+  }
+  try {
+    for await (const entry of Deno.readDir(tmp)) {
+      const match = entry.isDirectory && entry.name.match(/^smoldeno-docker-(\d+)-/);
+      if (match && Number(match[1]) !== Deno.pid && !(await processAlive(Number(match[1])))) {
+        await Deno.remove(`${tmp}/${entry.name}`, { recursive: true }).catch(() => {});
+      }
+    }
+  } catch {
+    // An unreadable temp directory is not ours to clean.
+  }
 }

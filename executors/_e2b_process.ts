@@ -1,177 +1,87 @@
-// Starts the sandbox runner inside an E2B sandbox and exposes its channel as
-// a byte stream on the host. The E2B SDK only offers a process's stdin/stdout,
-// and stdio is reachable by the model's code (it can print anything), so the
-// runner talks to a unix socket inside the VM exactly as it does locally, and a
-// tiny relay process, which runs no user code, pipes that socket to its own
-// stdin/stdout. Forged prints of the code land in the runner's logs, never in
-// the protocol.
+// A runner started inside an E2B sandbox, seen as a SandboxProcess: the E2B
+// SDK streams a background command's stdout/stderr as strings and accepts
+// stdin writes, which is all `_protocol.ts` needs (its frames are UTF-8 JSON
+// lines signed with a key the sandboxed code never sees, so re-encoding the
+// SDK's strings gives back the exact frame bytes).
 
 import type { E2BCommandHandle, E2BSandbox } from "./_e2b_sandbox.ts";
+import type { ProcessExit, SandboxProcess } from "./_session.ts";
 
-/** Source of the relay uploaded next to the runner. */
-export const RELAY_SOURCE = `// smoldeno relay: pipes one unix-socket connection to stdin/stdout.
-const path = Deno.args[0];
-const listener = Deno.listen({ transport: "unix", path });
-console.error("smoldeno-relay-ready");
-const conn = await listener.accept();
-listener.close();
-await Promise.race([
-  Deno.stdin.readable.pipeTo(conn.writable).catch(() => {}),
-  conn.readable.pipeTo(Deno.stdout.writable).catch(() => {}),
-]);
-Deno.exit(0);
-`;
-
-const READY = "smoldeno-relay-ready";
-
-/** What to run in the sandbox. */
-export interface E2BLaunch {
-  /** Files written into the per-executor directory, by name. */
-  files: Record<string, string>;
-  /** The runner's argv after the deno binary, given the directory and socket path. */
-  args: (dir: string, socketPath: string) => string[];
-  /** Written to the runner's stdin, which is then closed. */
-  stdin?: string;
-  /** Give up when the relay is not ready by then. */
-  startTimeoutMs: number;
-  /** Receives the runner's stdout/stderr (untrusted logs). */
-  onOutput?: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
-}
-
-/** The host end of a runner started in E2B. */
-export interface E2BProcess {
-  /** Bytes the runner sent (through the relay). */
-  readable: ReadableStream<Uint8Array>;
-  /** Bytes for the runner (through the relay). */
-  writable: WritableStream<Uint8Array>;
-  /** SIGKILLs the runner and the relay. */
-  kill(): Promise<void>;
-  /** Resolves with the runner's exit code once it has ended. */
-  exited: Promise<{ code: number }>;
-}
-
-/** Quotes one argument for the sandbox's `/bin/bash -l -c`. */
+/** Quotes one argument for the sandbox's shell. */
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Starts relay and runner in `sandbox` with the given Deno binary path. */
+/** What to start. */
+export interface E2BLaunch {
+  /** Deno binary inside the sandbox. */
+  deno: string;
+  /** Arguments after the binary. */
+  args: string[];
+  /** Environment of the runner. */
+  env: Record<string, string>;
+  /** Working directory inside the sandbox. */
+  cwd: string;
+}
+
+/** Starts the runner as a background command with stdin kept open. */
 export async function startE2BProcess(
   sandbox: E2BSandbox,
-  deno: string,
   launch: E2BLaunch,
-): Promise<E2BProcess> {
-  const dir = `/tmp/smoldeno-${crypto.randomUUID()}`;
-  const socketPath = `${dir}/rpc.sock`;
+): Promise<SandboxProcess> {
   const encoder = new TextEncoder();
-  await sandbox.commands.run(`mkdir -m 700 -p ${shellQuote(dir)}`);
-  for (const [name, text] of Object.entries({ ...launch.files, "relay.ts": RELAY_SOURCE })) {
-    await sandbox.files.write(`${dir}/${name}`, text);
-  }
-
-  let toHost!: ReadableStreamDefaultController<Uint8Array>;
-  const readable = new ReadableStream<Uint8Array>({ start: (c) => (toHost = c) });
-  let ready!: () => void;
-  const relayReady = new Promise<void>((resolve) => (ready = resolve));
-  let stderrSeen = "";
-  const relay = await sandbox.commands.run(
-    [
-      deno,
-      "run",
-      "--no-prompt",
-      "--no-config",
-      "--no-lock",
-      "--no-remote",
-      "--no-npm",
-      `--allow-read=${socketPath}`,
-      `--allow-write=${socketPath}`,
-      `--allow-net=unix:${socketPath}`,
-      `${dir}/relay.ts`,
-      socketPath,
-    ].map(shellQuote).join(" "),
-    {
-      background: true,
-      stdin: true,
-      timeoutMs: 0,
-      onStdout: (data) => {
-        try {
-          toHost.enqueue(encoder.encode(data));
-        } catch { /* the host side was closed */ }
-      },
-      onStderr: (data) => {
-        stderrSeen = (stderrSeen + data).slice(-4096);
-        if (stderrSeen.includes(READY)) ready();
-      },
-    },
-  );
-  const relayEnded = settle(relay).then((r) => {
+  let out!: ReadableStreamDefaultController<Uint8Array>;
+  let err!: ReadableStreamDefaultController<Uint8Array>;
+  const stdout = new ReadableStream<Uint8Array>({ start: (c) => (out = c) });
+  const stderr = new ReadableStream<Uint8Array>({ start: (c) => (err = c) });
+  const push = (c: ReadableStreamDefaultController<Uint8Array>, data: string) => {
     try {
-      toHost.close();
+      c.enqueue(encoder.encode(data));
     } catch { /* already closed */ }
-    return r;
-  });
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      relayReady,
-      relayEnded.then(() => {
-        throw new Error(`Cannot start the E2B relay: it exited early: ${stderrSeen.trim()}`);
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(`Cannot start the E2B relay: not ready within ${launch.startTimeoutMs} ms`),
-            ),
-          launch.startTimeoutMs,
-        );
-      }),
-    ]);
-  } catch (error) {
-    await relay.kill().catch(() => false);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-
-  const runner = await sandbox.commands.run(
-    [deno, ...launch.args(dir, socketPath)].map(shellQuote).join(" "),
+  };
+  const handle = await sandbox.commands.run(
+    [launch.deno, ...launch.args].map(shellQuote).join(" "),
     {
       background: true,
       stdin: true,
-      timeoutMs: 0,
-      onStdout: (data) => launch.onOutput?.(encoder.encode(data), "stdout"),
-      onStderr: (data) => launch.onOutput?.(encoder.encode(data), "stderr"),
+      timeoutMs: 0, // the session owns timeouts; 0 lifts the SDK's 60 s default
+      cwd: launch.cwd,
+      envs: launch.env,
+      onStdout: (data) => push(out, data),
+      onStderr: (data) => push(err, data),
     },
   );
-  await sandbox.commands.sendStdin(runner.pid, launch.stdin ?? "");
-  await sandbox.commands.closeStdin(runner.pid);
-
-  const writable = new WritableStream<Uint8Array>({
-    write: (chunk) => sandbox.commands.sendStdin(relay.pid, chunk),
+  let killed: Promise<unknown> | undefined;
+  const exited = settle(handle).then((exit) => {
+    for (const c of [out, err]) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+    return exit;
   });
-  const exited = settle(runner).then(async (r) => {
-    await relay.kill().catch(() => false);
-    await relayEnded;
-    return r;
+  const stdin = new WritableStream<Uint8Array>({
+    // WritableStream runs one write at a time, so frames keep their order.
+    write: (chunk) => sandbox.commands.sendStdin(handle.pid, chunk),
+    close: () => sandbox.commands.closeStdin(handle.pid),
   });
   return {
-    readable,
-    writable,
+    stdin,
+    stdout,
+    stderr,
     exited,
-    kill: async () => {
-      await Promise.all([runner.kill().catch(() => false), relay.kill().catch(() => false)]);
+    kill: () => {
+      killed ??= handle.kill().catch(() => false);
     },
   };
 }
 
-// wait() rejects with CommandExitError on a non-zero exit; we only want the code.
-async function settle(handle: E2BCommandHandle): Promise<{ code: number }> {
+// wait() rejects with CommandExitError on a non-zero exit; only the code matters.
+async function settle(handle: E2BCommandHandle): Promise<ProcessExit> {
   try {
-    return { code: (await handle.wait()).exitCode };
+    return { code: (await handle.wait()).exitCode, signal: null };
   } catch (error) {
     const code = (error as { exitCode?: unknown }).exitCode;
-    return { code: typeof code === "number" ? code : -1 };
+    return { code: typeof code === "number" ? code : null, signal: null };
   }
 }

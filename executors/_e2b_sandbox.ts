@@ -4,8 +4,11 @@
 
 /** A finished foreground command. */
 export interface E2BCommandResult {
+  /** Exit code of the command. */
   exitCode: number;
+  /** Everything it printed to stdout. */
   stdout: string;
+  /** Everything it printed to stderr. */
   stderr: string;
 }
 
@@ -21,43 +24,63 @@ export interface E2BCommandHandle {
 
 /** Options of `commands.run` that we use. */
 export interface E2BRunOptions {
+  /** Return a handle at once instead of waiting for the command to end. */
   background?: boolean;
+  /** Keep stdin open for `sendStdin`. */
   stdin?: boolean;
+  /** Working directory. */
   cwd?: string;
+  /** Environment variables of the command. */
   envs?: Record<string, string>;
   /** Command timeout in ms; 0 disables it. */
   timeoutMs?: number;
+  /** Receives stdout as decoded text. */
   onStdout?: (data: string) => void | Promise<void>;
+  /** Receives stderr as decoded text. */
   onStderr?: (data: string) => void | Promise<void>;
 }
 
 /** `sandbox.commands`. */
 export interface E2BCommands {
+  /** Starts a command in the background. */
   run(cmd: string, opts: E2BRunOptions & { background: true }): Promise<E2BCommandHandle>;
+  /** Runs a command to completion. */
   run(cmd: string, opts?: E2BRunOptions & { background?: false }): Promise<E2BCommandResult>;
+  /** Writes to a background command's stdin. */
   sendStdin(pid: number, data: string | Uint8Array): Promise<void>;
+  /** Closes a background command's stdin. */
   closeStdin(pid: number): Promise<void>;
 }
 
 /** `sandbox.files`. */
 export interface E2BFiles {
+  /** Writes a file, creating its parent directories. */
   write(path: string, data: string | ArrayBuffer | Blob | ReadableStream): Promise<unknown>;
 }
 
 /** A running sandbox. */
 export interface E2BSandbox {
+  /** E2B's id of the sandbox. */
   readonly sandboxId: string;
+  /** The sandbox's file system. */
   readonly files: E2BFiles;
+  /** Processes in the sandbox. */
   readonly commands: E2BCommands;
+  /** Ends the sandbox. */
   kill(): Promise<boolean>;
 }
 
 /** What `Sandbox.create(template, opts)` receives from us. */
 export interface E2BCreateOptions {
+  /** The E2B API key (stays on the host). */
   apiKey?: string;
+  /** Lifetime of the sandbox, in ms. */
   timeoutMs?: number;
+  /** Whether the sandbox may reach the internet. */
   allowInternetAccess?: boolean;
+  /** Default environment of the sandbox's commands. */
   envs?: Record<string, string>;
+  /** Labels shown in E2B's dashboard and listings. */
   metadata?: Record<string, string>;
 }
 

@@ -250,7 +250,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "DockerExecutor's container stops when its host process dies, and cleanupStale() removes it",
+    "DockerExecutor's container stops when its host process dies, and cleanupStale() removes it and its directory",
   ignore,
   async fn() {
     const script = `
@@ -289,6 +289,11 @@ Deno.test({
     const removed = await DockerExecutor.cleanupStale();
     assert(removed.includes(name), `cleanupStale() removed ${JSON.stringify(removed)}`);
     assertEquals((await docker("inspect", name)).code, 1);
+    const tmp = Deno.env.get("TMPDIR") || "/tmp";
+    const leftovers = [...Deno.readDirSync(tmp)].filter((e) =>
+      e.name.startsWith(`smoldeno-docker-${host.pid}-`)
+    );
+    assertEquals(leftovers.map((e) => e.name), []);
   },
 });
 
