@@ -1,0 +1,64 @@
+import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "../_assert.ts";
+import { AgentExecutionError, AgentToolExecutionError } from "../../src/errors.ts";
+import type { CodeOutput, Executor } from "../../src/executor.ts";
+import { CodeInterpreterTool } from "../../tools/mod.ts";
+
+/** A stand-in executor (mocked boundary) that records its life cycle. */
+function fakeExecutor(result: CodeOutput | AgentExecutionError, log: string[]): Executor {
+  return {
+    sendTools: () => Promise.resolve(),
+    sendVariables: () => Promise.resolve(),
+    execute: (code) => {
+      log.push(`execute ${code}`);
+      return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
+    },
+    close: () => {
+      log.push("close");
+      return Promise.resolve();
+    },
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+}
+
+Deno.test("CodeInterpreterTool returns stdout and the last value, in a fresh executor per call (stand-in executor)", async () => {
+  const log: string[] = [];
+  let created = 0;
+  const tool = new CodeInterpreterTool({
+    createExecutor: () => {
+      created++;
+      return fakeExecutor({ output: { sum: 3 }, logs: "hi\n", isFinalAnswer: false }, log);
+    },
+  });
+  assertEquals(tool.name, "code_interpreter");
+  const text = await tool.call({ code: "console.log('hi'); ({ sum: 1 + 2 })" });
+  assertEquals(text, 'Stdout:\nhi\n\nLast value: {\n  "sum": 3\n}');
+  await tool.call({ code: "1" });
+  assertEquals(created, 2);
+  assertEquals(log, ["execute console.log('hi'); ({ sum: 1 + 2 })", "close", "execute 1", "close"]);
+});
+
+Deno.test("CodeInterpreterTool turns an execution error into a tool error with its kind and logs (stand-in executor)", async () => {
+  const log: string[] = [];
+  const failure = new AgentExecutionError('Requires net access to "example.com"', {
+    kind: "permission",
+    permission: "net",
+    logs: "fetching\n",
+  });
+  const tool = new CodeInterpreterTool({ createExecutor: () => fakeExecutor(failure, log) });
+  const error = await assertRejects(
+    () => tool.call({ code: "await fetch('https://example.com')" }),
+    AgentToolExecutionError,
+  );
+  assertStringIncludes(error.message, 'permission error: Requires net access to "example.com"');
+  assertStringIncludes(error.message, "Printed before the error:\nfetching");
+  assertEquals(log.at(-1), "close");
+});
+
+Deno.test("CodeInterpreterTool requires createExecutor", () => {
+  assertThrows(
+    // @ts-expect-error: testing a call from untyped code
+    () => new CodeInterpreterTool({}),
+    TypeError,
+    "createExecutor must be a function",
+  );
+});
