@@ -554,3 +554,21 @@ Deno.test({
     assertStringIncludes(answer.refused, "Invalid resourceId: 0");
   },
 });
+
+Deno.test("the core entry point does not load the MCP SDK; the ./mcp subpath does", async () => {
+  // The specifiers of every module an entry point loads.
+  const graph = async (entry: string): Promise<string> => {
+    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", new URL(entry, import.meta.url).pathname],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assert(success, `deno info ${entry} failed`);
+    const info = JSON.parse(new TextDecoder().decode(stdout)) as {
+      modules: { specifier: string }[];
+    };
+    return info.modules.map((m) => m.specifier).join("\n");
+  };
+  assert(!(await graph("../../mod.ts")).includes("@modelcontextprotocol/sdk"));
+  assertStringIncludes(await graph("../../tools/mcp.ts"), "npm:/@modelcontextprotocol/sdk@");
+});
