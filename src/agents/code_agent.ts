@@ -7,7 +7,12 @@
  * @module
  */
 
-import { AgentExecutionError, AgentParsingError } from "../errors.ts";
+import {
+  AgentError,
+  AgentExecutionError,
+  AgentParsingError,
+  AgentToolExecutionError,
+} from "../errors.ts";
 import type { AgentEvent } from "../events.ts";
 import type { CodeOutput, Executor } from "../executor.ts";
 import { isImageValue } from "../media.ts";
@@ -289,7 +294,15 @@ export class CodeAgent extends MultiStepAgent {
     if (result.isFinalAnswer && this.tools.final_answer) {
       const tool = this.tools.final_answer;
       const input = Object.keys(tool.inputs)[0] ?? "answer";
-      output = await tool.call({ [input]: output }, { signal: context.signal });
+      try {
+        output = await tool.call({ [input]: output }, { signal: context.signal });
+      } catch (error) {
+        if (error instanceof AgentError) throw error;
+        throw new AgentToolExecutionError(
+          `Tool "final_answer" failed: ${error instanceof Error ? error.message : String(error)}`,
+          { toolName: "final_answer", cause: error },
+        );
+      }
     }
     yield {
       type: "code_output",

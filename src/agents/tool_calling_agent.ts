@@ -39,7 +39,21 @@ const DEFAULT_FINAL_ANSWER: Tool = {
   description: "Gives the final answer to the task and ends it.",
   inputs: { answer: { type: "any", description: "The complete final answer." } },
   outputType: "any",
-  call: (args) => Promise.resolve(args.answer),
+  call(args: Record<string, unknown>): Promise<unknown> {
+    if (Object.hasOwn(args, "answer")) return Promise.resolve(args.answer);
+    // Models sometimes rename the argument ("result", "final_answer"); one
+    // value is unambiguous, several are not.
+    const values = Object.values(args);
+    if (values.length === 1) return Promise.resolve(values[0]);
+    return Promise.reject(
+      new AgentToolCallError(
+        `final_answer takes one argument, "answer", got ${
+          Object.keys(args).map((k) => `"${k}"`).join(", ") || "none"
+        }`,
+        { toolName: "final_answer" },
+      ),
+    );
+  },
 };
 
 interface CallResult {

@@ -303,3 +303,27 @@ Deno.test("CodeAgent (fake executor) shows an image output to the model as an im
   const parts = model.calls[1].messages.find((m) => Array.isArray(m.content));
   assert(parts !== undefined, "the image is sent to the model as a content part");
 });
+
+Deno.test("CodeAgent (fake executor) shows a failing user final_answer tool to the model", async () => {
+  const executor = new FakeExecutor([finalAnswer(""), finalAnswer("Oslo")]);
+  const strict = tool({
+    name: "final_answer",
+    description: "Refuses empty answers.",
+    inputs: { answer: { type: "string", description: "The answer" } },
+    outputType: "string",
+    forward: ({ answer }) => {
+      if (answer === "") throw new Error("the answer is empty");
+      return answer;
+    },
+  });
+  const model = new ScriptedModel({
+    replies: ["<code>\nfinal_answer('')\n</code>", "<code>\nfinal_answer('Oslo')\n</code>"],
+  });
+  const result = await new CodeAgent({ model, executor, tools: [strict] }).run("City?", {
+    returnFullResult: true,
+  });
+  assertEquals(result.output, "Oslo");
+  const first = result.steps[1];
+  assert(first.type === "action");
+  assertEquals(first.error?.message, 'Tool "final_answer" failed: the answer is empty');
+});

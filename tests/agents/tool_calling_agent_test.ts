@@ -234,3 +234,14 @@ Deno.test("ToolCallingAgent rejects a non-positive maxObservationLength", () => 
     "maxObservationLength",
   );
 });
+
+Deno.test("ToolCallingAgent takes a renamed single final_answer argument and refuses an ambiguous one", async () => {
+  const model = new ScriptedModel({
+    replies: [calls(["final_answer", { a: 1, b: 2 }]), calls(["final_answer", { result: 42 }])],
+  });
+  const result = await new ToolCallingAgent({ model }).run("Go", { returnFullResult: true });
+  assertEquals(result.output, 42);
+  const first = result.steps[1];
+  assert(first.type === "action");
+  assertEquals(first.error?.message, 'final_answer takes one argument, "answer", got "a", "b"');
+});
