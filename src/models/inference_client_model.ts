@@ -133,7 +133,8 @@ export class InferenceClientModel implements Model {
   /**
    * Creates the model; nothing is sent until the first call.
    *
-   * @throws {TypeError} when both `provider` and `endpointUrl` are given, or `endpointUrl` is not a URL.
+   * @throws {TypeError} when both `provider` and `endpointUrl` are given, `endpointUrl` is not a
+   * URL, or the router is used without a token (or with a provider key and no provider).
    * @throws {RangeError} when a numeric option is out of range.
    */
   constructor(options: InferenceClientModelOptions = {}) {
@@ -159,6 +160,20 @@ export class InferenceClientModel implements Model {
     if (options.provider !== undefined) this.provider = options.provider;
     if (options.billTo !== undefined) this.billTo = options.billTo;
     const token = options.token ?? readEnv("HF_TOKEN");
+    if (this.endpointUrl === undefined) {
+      if (!token) {
+        throw new TypeError(
+          "Missing Hugging Face token: pass token, or set HF_TOKEN and run with --allow-env",
+        );
+      }
+      // The router picks a provider only for Hugging Face tokens; a provider's
+      // own key must say which provider it belongs to.
+      if (!token.startsWith("hf_") && (options.provider ?? "auto") === "auto") {
+        throw new TypeError(
+          'Cannot route a provider key with provider "auto": pass the provider it belongs to (e.g. provider: "together"), or use a Hugging Face token (hf_…)',
+        );
+      }
+    }
     const client = new InferenceClient(token ?? "");
     const transport = hfTransport(client, {
       modelId: this.modelId,
@@ -274,7 +289,7 @@ function describeHfError(
     return { kind: "invalid", message: error.message };
   }
   if (error instanceof TypeError) {
-    return { kind: "connection", message: `cannot reach ${endpoint}: ${error.message}` };
+    return { kind: "connection", message: `connection to ${endpoint} failed: ${error.message}` };
   }
   return { kind: "invalid", message: error instanceof Error ? error.message : String(error) };
 }

@@ -22,6 +22,7 @@ import {
   sse,
   usageChunk,
 } from "./_fake_server.ts";
+import { withEnv } from "./_env.ts";
 
 const TOKEN = "hf_testTOKEN0123456789abcdef";
 const user = (content: string): ChatMessage => ({ role: "user", content });
@@ -290,17 +291,30 @@ Deno.test("InferenceClientModel refuses responseFormat for a provider without st
   );
 });
 
-Deno.test("InferenceClientModel passes responseFormat through to an endpoint", async () => {
+Deno.test("InferenceClientModel passes responseFormat through to an endpoint, without a token when none is set", async () => {
   await using server = new FakeServer([completion('{"ok":true}')]);
-  const model = new InferenceClientModel({ endpointUrl: server.origin });
-  await model.generate([user("?")], {
-    responseFormat: { type: "json_schema", jsonSchema: { name: "r", schema: { type: "object" } } },
+  await withEnv({ HF_TOKEN: undefined }, async () => {
+    const model = new InferenceClientModel({ endpointUrl: server.origin });
+    await model.generate([user("?")], {
+      responseFormat: {
+        type: "json_schema",
+        jsonSchema: { name: "r", schema: { type: "object" } },
+      },
+    });
   });
   assertEquals(server.requests[0].body.response_format, {
     type: "json_schema",
     json_schema: { name: "r", schema: { type: "object" }, strict: false },
   });
   assertEquals(server.requests[0].headers.get("authorization"), null);
+});
+
+Deno.test("InferenceClientModel takes its token from HF_TOKEN by default", async () => {
+  await using server = new FakeServer([completion("ok")]);
+  await withEnv({ HF_TOKEN: TOKEN }, async () => {
+    await new InferenceClientModel({ endpointUrl: server.origin }).generate([user("?")]);
+  });
+  assertEquals(server.requests[0].headers.get("authorization"), `Bearer ${TOKEN}`);
 });
 
 Deno.test("InferenceClientModel validates its options at construction", () => {
@@ -314,5 +328,20 @@ Deno.test("InferenceClientModel validates its options at construction", () => {
     TypeError,
     "Invalid endpointUrl",
   );
-  assertThrows(() => new InferenceClientModel({ timeoutMs: -5 }), RangeError, "Invalid timeoutMs");
+  assertThrows(
+    () => new InferenceClientModel({ token: TOKEN, timeoutMs: -5 }),
+    RangeError,
+    "Invalid timeoutMs",
+  );
+  assertThrows(
+    () => new InferenceClientModel({ provider: "together", token: "" }),
+    TypeError,
+    "Missing Hugging Face token",
+  );
+  const error = assertThrows(
+    () => new InferenceClientModel({ token: "tgp_v1_providerKEY123" }),
+    TypeError,
+    'Cannot route a provider key with provider "auto"',
+  );
+  assert(!error.message.includes("tgp_v1_providerKEY123"));
 });

@@ -25,6 +25,7 @@ import {
   sse,
   usageChunk,
 } from "./_fake_server.ts";
+import { withEnv } from "./_env.ts";
 
 const KEY = "sk-test-0123456789abcdefSECRET";
 const user = (content: string): ChatMessage => ({ role: "user", content });
@@ -495,18 +496,13 @@ Deno.test("OpenAIServerModel does not send stop to a routed gpt-5 but keeps max_
 
 Deno.test("OpenAIServerModel never sends OPENAI_API_KEY from the environment to another server", async () => {
   await using server = new FakeServer([completion("ok")]);
-  const previous = Deno.env.get("OPENAI_API_KEY");
-  Deno.env.set("OPENAI_API_KEY", KEY);
-  try {
+  await withEnv({ OPENAI_API_KEY: KEY }, async () => {
     const model = new OpenAIServerModel({ modelId: "llama3.2", apiBase: `${server.origin}/v1` });
     await model.generate([user("?")]);
     assertEquals(server.requests[0].headers.get("authorization"), null);
-    const openai = new OpenAIServerModel({ modelId: "gpt-4o" });
-    assertEquals(openai.apiBase, "https://api.openai.com/v1");
-  } finally {
-    if (previous === undefined) Deno.env.delete("OPENAI_API_KEY");
-    else Deno.env.set("OPENAI_API_KEY", previous);
-  }
+    // For OpenAI itself the variable is the default (no "Missing API key" error).
+    assertEquals(new OpenAIServerModel({ modelId: "gpt-4o" }).apiBase, "https://api.openai.com/v1");
+  });
 });
 
 Deno.test("OpenAIServerModel without a key sends no Authorization header to a local server", async () => {
@@ -516,12 +512,14 @@ Deno.test("OpenAIServerModel without a key sends no Authorization header to a lo
   assertEquals(server.requests[0].headers.get("authorization"), null);
 });
 
-Deno.test("OpenAIServerModel validates its options at construction", () => {
-  assertThrows(
-    () => new OpenAIServerModel({ modelId: "gpt-4o", apiKey: undefined, apiBase: undefined }),
-    TypeError,
-    "Missing API key for OpenAI",
-  );
+Deno.test("OpenAIServerModel validates its options at construction", async () => {
+  await withEnv({ OPENAI_API_KEY: undefined }, () => {
+    assertThrows(
+      () => new OpenAIServerModel({ modelId: "gpt-4o" }),
+      TypeError,
+      "Missing API key for OpenAI",
+    );
+  });
   assertThrows(
     () => new OpenAIServerModel({ modelId: "", apiBase: "http://x" }),
     TypeError,
@@ -622,18 +620,51 @@ Deno.test("AzureOpenAIServerModel calls the deployment path with api-version and
   }
 });
 
-Deno.test("AzureOpenAIServerModel says which setting is missing", () => {
-  assertThrows(
-    () => new AzureOpenAIServerModel({ modelId: "gpt-4o", apiKey: KEY, apiVersion: "2024-10-21" }),
-    TypeError,
-    "Missing Azure endpoint",
-  );
-  assertThrows(
-    () =>
-      new AzureOpenAIServerModel({ modelId: "gpt-4o", apiKey: KEY, azureEndpoint: "https://x" }),
-    TypeError,
-    "Missing Azure API version",
-  );
+Deno.test("AzureOpenAIServerModel says which setting is missing", async () => {
+  const unset = {
+    AZURE_OPENAI_ENDPOINT: undefined,
+    AZURE_OPENAI_API_KEY: undefined,
+    OPENAI_API_VERSION: undefined,
+  };
+  await withEnv(unset, () => {
+    assertThrows(
+      () =>
+        new AzureOpenAIServerModel({ modelId: "gpt-4o", apiKey: KEY, apiVersion: "2024-10-21" }),
+      TypeError,
+      "Missing Azure endpoint",
+    );
+    assertThrows(
+      () =>
+        new AzureOpenAIServerModel({ modelId: "gpt-4o", apiKey: KEY, azureEndpoint: "https://x" }),
+      TypeError,
+      "Missing Azure API version",
+    );
+    assertThrows(
+      () =>
+        new AzureOpenAIServerModel({
+          modelId: "gpt-4o",
+          azureEndpoint: "https://x",
+          apiVersion: "2024-10-21",
+        }),
+      TypeError,
+      "Missing Azure credentials",
+    );
+  });
+});
+
+Deno.test("AzureOpenAIServerModel falls back to AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION", async () => {
+  await using server = new FakeServer([completion("env ok")]);
+  await withEnv({
+    AZURE_OPENAI_ENDPOINT: server.origin,
+    AZURE_OPENAI_API_KEY: KEY,
+    OPENAI_API_VERSION: "2025-01-01-preview",
+  }, async () => {
+    const model = new AzureOpenAIServerModel({ modelId: "gpt-4o" });
+    assertEquals((await model.generate([user("?")])).content, "env ok");
+  });
+  assertEquals(server.requests[0].path, "/openai/deployments/gpt-4o/chat/completions");
+  assertEquals(server.requests[0].query.get("api-version"), "2025-01-01-preview");
+  assertEquals(server.requests[0].headers.get("api-key"), KEY);
 });
 
 async function moduleGraph(file: string): Promise<string[]> {
