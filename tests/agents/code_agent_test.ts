@@ -5,9 +5,13 @@ import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { AgentExecutionError } from "../../src/errors.ts";
 import { imageValue } from "../../src/media.ts";
 import type { CodeOutput, Executor } from "../../src/executor.ts";
+import { LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { type Tool, tool } from "../../src/tool.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
+
+// Keep test output readable: the console logger has its own tests.
+const OFF = LogLevel.OFF;
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../fixtures/replies/${name}`, import.meta.url));
@@ -70,7 +74,7 @@ Deno.test("CodeAgent (fake executor) runs the code of each reply and returns the
       "Thought: done.\n<code>\nfinal_answer(24);\n</code>",
     ],
   });
-  const agent = new CodeAgent({ model, executor });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor });
   const result = await agent.run("Days from 10 Feb to 5 Mar 2024?", { returnFullResult: true });
   assertEquals(result.output, 24);
   assertStringIncludes(executor.codes[0], "86_400_000");
@@ -84,7 +88,7 @@ Deno.test("CodeAgent (fake executor) stops the model at the closing tag and puts
   const model = new ScriptedModel({
     replies: [fixture("tagged_closer_eaten_by_stop_sequence.txt")],
   });
-  const agent = new CodeAgent({ model, executor });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor });
   await agent.run("Compare");
   assertEquals(model.calls[0].options.stopSequences, ["Observation:", "Calling tools:", "</code>"]);
   const step = agent.memory.steps[1];
@@ -96,7 +100,7 @@ Deno.test("CodeAgent (fake executor) stops the model at the closing tag and puts
 Deno.test("CodeAgent (fake executor) does not use a closing fence as a stop sequence with markdown tags", async () => {
   const executor = new FakeExecutor([finalAnswer(1)]);
   const model = new ScriptedModel({ replies: ["```ts\nfinal_answer(1)\n```"] });
-  const agent = new CodeAgent({ model, executor, codeBlockTags: "markdown" });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor, codeBlockTags: "markdown" });
   await agent.run("Go");
   assertEquals(model.calls[0].options.stopSequences, ["Observation:", "Calling tools:"]);
   assertStringIncludes(agent.memory.systemPrompt.systemPrompt, "```ts\nconst start");
@@ -110,7 +114,7 @@ Deno.test("CodeAgent (fake executor) shows a parse error to the model, which the
       '<code>\nfinal_answer("Canberra")\n</code>',
     ],
   });
-  const agent = new CodeAgent({ model, executor });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor });
   const result = await agent.run("Capital of Australia?", { returnFullResult: true });
   assertEquals(result.output, "Canberra");
   const failed = result.steps[1];
@@ -139,7 +143,7 @@ Deno.test("CodeAgent (fake executor) shows the logs and the error of failed code
       "<code>\nfinal_answer('ok')\n</code>",
     ],
   });
-  const agent = new CodeAgent({ model, executor });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor });
   const result = await agent.run("Go", { returnFullResult: true });
   const failed = result.steps[1];
   assert(failed.type === "action");
@@ -167,7 +171,9 @@ Deno.test("CodeAgent (fake executor) tells the model when a restarted sandbox lo
   const model = new ScriptedModel({
     replies: ["<code>\nwhile (true) {}\n</code>", "<code>\nfinal_answer(1)\n</code>"],
   });
-  const result = await new CodeAgent({ model, executor }).run("Go", { returnFullResult: true });
+  const result = await new CodeAgent({ logLevel: OFF, model, executor }).run("Go", {
+    returnFullResult: true,
+  });
   const failed = result.steps[1];
   assert(failed.type === "action");
   assertStringIncludes(
@@ -182,7 +188,7 @@ Deno.test("CodeAgent (fake executor) builds the observation from logs and last o
   const model = new ScriptedModel({
     replies: ["<code>\nlong()\n</code>", "<code>\nfinal_answer(3)\n</code>"],
   });
-  const agent = new CodeAgent({ model, executor, maxObservationLength: 100 });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor, maxObservationLength: 100 });
   await agent.run("Go");
   const step = agent.memory.steps[1];
   assert(step.type === "action");
@@ -194,12 +200,19 @@ Deno.test("CodeAgent (fake executor) builds the observation from logs and last o
 Deno.test("CodeAgent (fake executor) gives the sandbox tools, managed agents and additional args", async () => {
   const executor = new FakeExecutor([finalAnswer("ok")]);
   const helper = new ToolCallingAgent({
+    logLevel: OFF,
     model: new ScriptedModel({ replies: [] }),
     name: "helper",
     description: "Helps with research.",
   });
   const model = new ScriptedModel({ replies: ["<code>\nfinal_answer('ok')\n</code>"] });
-  const agent = new CodeAgent({ model, executor, tools: [getWeather], managedAgents: [helper] });
+  const agent = new CodeAgent({
+    logLevel: OFF,
+    model,
+    executor,
+    tools: [getWeather],
+    managedAgents: [helper],
+  });
   await agent.run("Go", { additionalArgs: { budget: 10 } });
   assertEquals(Object.keys(executor.tools).sort(), ["get_weather", "helper"]);
   assertEquals(executor.variables, { budget: 10 });
@@ -215,6 +228,7 @@ Deno.test("CodeAgent (fake executor) gives the sandbox tools, managed agents and
 
 Deno.test("CodeAgent lists its authorized imports in the system prompt", () => {
   const agent = new CodeAgent({
+    logLevel: OFF,
     model: new ScriptedModel({ replies: [] }),
     executor: new FakeExecutor(),
     authorizedImports: ["npm:lodash@4", "node:*"],
@@ -227,7 +241,12 @@ Deno.test("CodeAgent (fake executor) asks for {thought, code} JSON with structur
   const model = new ScriptedModel({
     replies: ['{"thought": "Simple sum.", "code": "final_answer(2 + 2)"}'],
   });
-  const agent = new CodeAgent({ model, executor, useStructuredOutputsInternally: true });
+  const agent = new CodeAgent({
+    logLevel: OFF,
+    model,
+    executor,
+    useStructuredOutputsInternally: true,
+  });
   assertEquals(await agent.run("2 + 2?"), 4);
   assertEquals(executor.codes, ["final_answer(2 + 2)"]);
   assertEquals(model.calls[0].options.responseFormat?.jsonSchema.name, "code_step");
@@ -244,14 +263,18 @@ Deno.test("CodeAgent (fake executor) passes the sandbox's answer through a user 
     forward: ({ answer }) => answer.toUpperCase(),
   });
   const model = new ScriptedModel({ replies: ["<code>\nfinal_answer('paris')\n</code>"] });
-  const agent = new CodeAgent({ model, executor, tools: [upper] });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor, tools: [upper] });
   assertEquals(await agent.run("Capital?"), "PARIS");
   assert(!("final_answer" in executor.tools), "the sandbox keeps its own final_answer");
 });
 
 Deno.test("CodeAgent does not close an executor it was given", async () => {
   const executor = new FakeExecutor();
-  const agent = new CodeAgent({ model: new ScriptedModel({ replies: [] }), executor });
+  const agent = new CodeAgent({
+    logLevel: OFF,
+    model: new ScriptedModel({ replies: [] }),
+    executor,
+  });
   await agent.close();
   await agent[Symbol.asyncDispose]();
   assertEquals(executor.closed, 0);
@@ -261,29 +284,39 @@ Deno.test("CodeAgent rejects bad options at construction", () => {
   const model = new ScriptedModel({ replies: [] });
   const executor = new FakeExecutor();
   assertThrows(
-    () => new CodeAgent({ model, executor, codeBlockTags: ["<code>"] as never }),
+    () => new CodeAgent({ logLevel: OFF, model, executor, codeBlockTags: ["<code>"] as never }),
     TypeError,
     "codeBlockTags",
   );
   assertThrows(
-    () => new CodeAgent({ model, executor: {} as Executor }),
+    () => new CodeAgent({ logLevel: OFF, model, executor: {} as Executor }),
     TypeError,
     "executor must implement",
   );
   assertThrows(
-    () => new CodeAgent({ model, executor, authorizedImports: [""] }),
+    () => new CodeAgent({ logLevel: OFF, model, executor, authorizedImports: [""] }),
     TypeError,
     "authorizedImports",
   );
-  assertThrows(() => new CodeAgent({ model, executor, maxObservationLength: -1 }), RangeError);
+  assertThrows(
+    () => new CodeAgent({ logLevel: OFF, model, executor, maxObservationLength: -1 }),
+    RangeError,
+  );
   assertEquals(model.calls.length, 0);
 });
 
 Deno.test("CodeAgent checks the default executor's options at construction without starting it", () => {
   const model = new ScriptedModel({ replies: [] });
-  assertThrows(() => new CodeAgent({ model, timeoutMs: -5 }), RangeError, "timeoutMs");
-  assertThrows(() => new CodeAgent({ model, permissions: { internet: true } as never }), TypeError);
-  const agent = new CodeAgent({ model, permissions: { net: ["example.com"] } });
+  assertThrows(
+    () => new CodeAgent({ logLevel: OFF, model, timeoutMs: -5 }),
+    RangeError,
+    "timeoutMs",
+  );
+  assertThrows(
+    () => new CodeAgent({ logLevel: OFF, model, permissions: { internet: true } as never }),
+    TypeError,
+  );
+  const agent = new CodeAgent({ logLevel: OFF, model, permissions: { net: ["example.com"] } });
   assertEquals((agent.executor as { pid?: number }).pid, undefined);
   assertEquals(model.calls.length, 0);
 });
@@ -294,7 +327,7 @@ Deno.test("CodeAgent (fake executor) shows an image output to the model as an im
   const model = new ScriptedModel({
     replies: ["<code>\nawait draw_chart({})\n</code>", "<code>\nfinal_answer('a chart')\n</code>"],
   });
-  const agent = new CodeAgent({ model, executor });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor });
   await agent.run("Draw");
   const step = agent.memory.steps[1];
   assert(step.type === "action");
@@ -319,9 +352,12 @@ Deno.test("CodeAgent (fake executor) shows a failing user final_answer tool to t
   const model = new ScriptedModel({
     replies: ["<code>\nfinal_answer('')\n</code>", "<code>\nfinal_answer('Oslo')\n</code>"],
   });
-  const result = await new CodeAgent({ model, executor, tools: [strict] }).run("City?", {
-    returnFullResult: true,
-  });
+  const result = await new CodeAgent({ logLevel: OFF, model, executor, tools: [strict] }).run(
+    "City?",
+    {
+      returnFullResult: true,
+    },
+  );
   assertEquals(result.output, "Oslo");
   const first = result.steps[1];
   assert(first.type === "action");

@@ -6,6 +6,7 @@ import type { StepCallbacks } from "../../src/agents/multi_step_agent.ts";
 import { AgentError, AgentGenerationError } from "../../src/errors.ts";
 import type { AgentEvent } from "../../src/events.ts";
 import type { ChatMessage } from "../../src/models/model.ts";
+import { LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { tool } from "../../src/tool.ts";
 import {
@@ -15,6 +16,9 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
+
+// Keep test output readable: the console logger has its own tests.
+const OFF = LogLevel.OFF;
 
 const lookup = tool({
   name: "lookup",
@@ -38,31 +42,52 @@ async function collect(events: AsyncIterable<AgentEvent>): Promise<AgentEvent[]>
 Deno.test("MultiStepAgent rejects bad options at construction, before any model call", () => {
   const model = new ScriptedModel({ replies: [] });
   assertThrows(() => new ToolCallingAgent({} as never), TypeError, '"model" must be a Model');
-  assertThrows(() => new ToolCallingAgent({ model, maxSteps: 0 }), RangeError, "maxSteps");
-  assertThrows(() => new ToolCallingAgent({ model, planningInterval: 1.5 }), RangeError);
   assertThrows(
-    () => new ToolCallingAgent({ model, tools: [lookup, lookup] }),
+    () => new ToolCallingAgent({ logLevel: OFF, model, maxSteps: 0 }),
+    RangeError,
+    "maxSteps",
+  );
+  assertThrows(
+    () => new ToolCallingAgent({ logLevel: OFF, model, planningInterval: 1.5 }),
+    RangeError,
+  );
+  assertThrows(
+    () => new ToolCallingAgent({ logLevel: OFF, model, tools: [lookup, lookup] }),
     TypeError,
     'two tools are named "lookup"',
   );
   assertThrows(
-    () => new ToolCallingAgent({ model, managedAgents: [new ToolCallingAgent({ model })] }),
+    () =>
+      new ToolCallingAgent({
+        logLevel: OFF,
+        model,
+        managedAgents: [new ToolCallingAgent({ logLevel: OFF, model })],
+      }),
     TypeError,
     "needs a name and a description",
   );
   assertThrows(
-    () => new ToolCallingAgent({ model, name: "not valid" }),
+    () => new ToolCallingAgent({ logLevel: OFF, model, name: "not valid" }),
     TypeError,
     "valid identifier",
   );
   assertThrows(
-    () => new ToolCallingAgent({ model, stepCallbacks: { acton: [] } as StepCallbacks }),
+    () =>
+      new ToolCallingAgent({ logLevel: OFF, model, stepCallbacks: { acton: [] } as StepCallbacks }),
     TypeError,
     'unknown step type "acton"',
   );
-  assertThrows(() => new ToolCallingAgent({ model, finalAnswerChecks: [42 as never] }), TypeError);
   assertThrows(
-    () => new ToolCallingAgent({ model, promptTemplates: { systemPrompt: "x" } as never }),
+    () => new ToolCallingAgent({ logLevel: OFF, model, finalAnswerChecks: [42 as never] }),
+    TypeError,
+  );
+  assertThrows(
+    () =>
+      new ToolCallingAgent({
+        logLevel: OFF,
+        model,
+        promptTemplates: { systemPrompt: "x" } as never,
+      }),
     TypeError,
     "Prompt templates are missing",
   );
@@ -71,7 +96,7 @@ Deno.test("MultiStepAgent rejects bad options at construction, before any model 
 
 Deno.test("MultiStepAgent.stream() yields events in order from run_start to run_end", async () => {
   const model = new ScriptedModel({ replies: [call("lookup", { query: "x" }), answer("done")] });
-  const agent = new ToolCallingAgent({ model, tools: [lookup] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [lookup] });
   const types = (await collect(agent.stream("Find x"))).filter((e) =>
     e.type !== "model_stream_delta"
   )
@@ -99,12 +124,12 @@ Deno.test("MultiStepAgent.stream() forwards the model's stream deltas when it st
   const model = new ScriptedModel({
     replies: ['{"name": "final_answer", "arguments": {"answer": "a long answer"}}'],
   });
-  const agent = new ToolCallingAgent({ model });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
   const deltas = (await collect(agent.stream("Go"))).filter((e) => e.type === "model_stream_delta");
   assert(deltas.length > 1, "expected several deltas");
   assertEquals(model.calls[0].stream, true);
   const quiet = new ScriptedModel({ replies: [answer(1)] });
-  await new ToolCallingAgent({ model: quiet, streamOutputs: false }).run("Go");
+  await new ToolCallingAgent({ logLevel: OFF, model: quiet, streamOutputs: false }).run("Go");
   assertEquals(quiet.calls[0].stream, false);
 });
 
@@ -115,7 +140,12 @@ Deno.test("MultiStepAgent.run() returns a full result with state, steps, token u
       { ...answer("ok"), tokenUsage: { inputTokens: 150, outputTokens: 5 } },
     ],
   });
-  const agent = new ToolCallingAgent({ model, tools: [lookup], streamOutputs: false });
+  const agent = new ToolCallingAgent({
+    logLevel: OFF,
+    model,
+    tools: [lookup],
+    streamOutputs: false,
+  });
   const result = await agent.run("Find x", { returnFullResult: true });
   assertEquals(result.output, "ok");
   assertEquals(result.state, "success");
@@ -141,7 +171,7 @@ Deno.test("MultiStepAgent shows a failed tool call to the model, which retries",
   const model = new ScriptedModel({
     replies: [call("flaky", {}), call("flaky", {}), answer("worked")],
   });
-  const agent = new ToolCallingAgent({ model, tools: [flaky] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [flaky] });
   const result = await agent.run("Try", { returnFullResult: true });
   assertEquals(result.output, "worked");
   const secondCall = JSON.stringify(model.calls[1].messages);
@@ -152,7 +182,7 @@ Deno.test("MultiStepAgent shows a failed tool call to the model, which retries",
 
 Deno.test("MultiStepAgent ends the run on a model failure instead of retrying", async () => {
   const model = new ScriptedModel({ replies: [] });
-  const agent = new ToolCallingAgent({ model });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
   await assertRejects(() => agent.run("Go"), AgentGenerationError, "no reply left");
 });
 
@@ -168,6 +198,7 @@ Deno.test("MultiStepAgent plans before step 1 and then every planningInterval st
     ],
   });
   const agent = new ToolCallingAgent({
+    logLevel: OFF,
     model,
     tools: [lookup],
     planningInterval: 2,
@@ -193,6 +224,7 @@ Deno.test("MultiStepAgent runs step callbacks by type, in order, with the agent"
   const seen: string[] = [];
   const model = new ScriptedModel({ replies: ["plan", call("lookup", { query: "q" }), answer(7)] });
   const agent: ToolCallingAgent = new ToolCallingAgent({
+    logLevel: OFF,
     model,
     tools: [lookup],
     planningInterval: 5,
@@ -219,7 +251,11 @@ Deno.test("MultiStepAgent runs step callbacks by type, in order, with the agent"
 Deno.test("MultiStepAgent accepts an array of step callbacks as action callbacks", async () => {
   const steps: number[] = [];
   const model = new ScriptedModel({ replies: [answer(1)] });
-  await new ToolCallingAgent({ model, stepCallbacks: [(s) => void steps.push(s.stepNumber)] }).run(
+  await new ToolCallingAgent({
+    logLevel: OFF,
+    model,
+    stepCallbacks: [(s) => void steps.push(s.stepNumber)],
+  }).run(
     "Go",
   );
   assertEquals(steps, [1]);
@@ -228,6 +264,7 @@ Deno.test("MultiStepAgent accepts an array of step callbacks as action callbacks
 Deno.test("MultiStepAgent feeds a rejected final answer back, then accepts a corrected one", async () => {
   const model = new ScriptedModel({ replies: [answer("twelve"), answer(12)] });
   const agent = new ToolCallingAgent({
+    logLevel: OFF,
     model,
     finalAnswerChecks: [
       function isNumber(value, memory, a) {
@@ -250,7 +287,11 @@ Deno.test("MultiStepAgent feeds a rejected final answer back, then accepts a cor
 
 Deno.test("MultiStepAgent rejects an answer when a check returns false", async () => {
   const model = new ScriptedModel({ replies: [answer("a"), answer("b")] });
-  const agent = new ToolCallingAgent({ model, finalAnswerChecks: [(v) => v === "b"] });
+  const agent = new ToolCallingAgent({
+    logLevel: OFF,
+    model,
+    finalAnswerChecks: [(v) => v === "b"],
+  });
   assertEquals(await agent.run("Go"), "b");
 });
 
@@ -258,7 +299,7 @@ Deno.test("MultiStepAgent asks for a best answer at maxSteps and marks the run m
   const model = new ScriptedModel({
     replies: [call("lookup", { query: "a" }), call("lookup", { query: "b" }), "Best guess: 42"],
   });
-  const agent = new ToolCallingAgent({ model, tools: [lookup], maxSteps: 5 });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [lookup], maxSteps: 5 });
   const result = await agent.run("Find it", { maxSteps: 2, returnFullResult: true });
   assertEquals(result.state, "max_steps_error");
   assertEquals(result.output, "Best guess: 42");
@@ -275,6 +316,7 @@ Deno.test("MultiStepAgent.interrupt() stops the run after the current step", asy
     replies: [call("lookup", { query: "a" }), call("lookup", { query: "b" })],
   });
   const agent: ToolCallingAgent = new ToolCallingAgent({
+    logLevel: OFF,
     model,
     tools: [lookup],
     stepCallbacks: { action: () => agent.interrupt() },
@@ -285,6 +327,7 @@ Deno.test("MultiStepAgent.interrupt() stops the run after the current step", asy
   assertEquals(model.calls.length, 1);
   const again = new ScriptedModel({ replies: [call("lookup", { query: "a" })] });
   const other: ToolCallingAgent = new ToolCallingAgent({
+    logLevel: OFF,
     model: again,
     tools: [lookup],
     stepCallbacks: [() => other.interrupt()],
@@ -294,7 +337,7 @@ Deno.test("MultiStepAgent.interrupt() stops the run after the current step", asy
 
 Deno.test("MultiStepAgent continues the conversation with reset: false", async () => {
   const model = new ScriptedModel({ replies: [answer("Paris"), answer("Lyon")] });
-  const agent = new ToolCallingAgent({ model });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
   await agent.run("Capital of France?");
   await agent.run("And its second city?", { reset: false });
   const input = JSON.stringify(model.calls[1].messages);
@@ -307,7 +350,7 @@ Deno.test("MultiStepAgent continues the conversation with reset: false", async (
 
 Deno.test("MultiStepAgent describes additional arguments in the task and keeps them as state", async () => {
   const model = new ScriptedModel({ replies: [answer("ok")] });
-  const agent = new ToolCallingAgent({ model });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
   await agent.run("Summarize the report", { additionalArgs: { report: "Q3 revenue rose 4%" } });
   assertStringIncludes(
     JSON.stringify(model.calls[0].messages),
@@ -318,7 +361,7 @@ Deno.test("MultiStepAgent describes additional arguments in the task and keeps t
 
 Deno.test("MultiStepAgent passes task images to the model", async () => {
   const model = new ScriptedModel({ replies: [answer("a cat")] });
-  const agent = new ToolCallingAgent({ model });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
   const image = { type: "image" as const, data: new Uint8Array([1, 2, 3]), mimeType: "image/png" };
   await agent.run("What is this?", { images: [image] });
   const task = model.calls[0].messages[1];
@@ -329,6 +372,7 @@ Deno.test("MultiStepAgent passes task images to the model", async () => {
 Deno.test("MultiStepAgent calls a managed agent like a tool and returns its report", async () => {
   const workerModel = new ScriptedModel({ replies: [answer("The population is 2.1 million.")] });
   const worker = new ToolCallingAgent({
+    logLevel: OFF,
     model: workerModel,
     name: "researcher",
     description: "Finds facts on the web.",
@@ -340,7 +384,11 @@ Deno.test("MultiStepAgent calls a managed agent like a tool and returns its repo
       answer("2.1 million"),
     ],
   });
-  const manager = new ToolCallingAgent({ model: managerModel, managedAgents: [worker] });
+  const manager = new ToolCallingAgent({
+    logLevel: OFF,
+    model: managerModel,
+    managedAgents: [worker],
+  });
   assertStringIncludes(
     manager.memory.systemPrompt.systemPrompt,
     "- researcher: Finds facts on the web.",
@@ -359,7 +407,7 @@ Deno.test("MultiStepAgent calls a managed agent like a tool and returns its repo
 
 Deno.test("MultiStepAgent.replay() returns the events of the last run from memory", async () => {
   const model = new ScriptedModel({ replies: [call("lookup", { query: "x" }), answer("ok")] });
-  const agent = new ToolCallingAgent({ model, tools: [lookup] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [lookup] });
   await agent.run("Find x");
   const types = agent.replay().map((e) => e.type);
   assertEquals(types[0], "run_start");
@@ -371,7 +419,7 @@ Deno.test("MultiStepAgent refuses to run twice at the same time", async () => {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
   const model = new ScriptedModel({ replies: [async () => (await gate, answer(1))] });
-  const agent = new ToolCallingAgent({ model });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
   const first = agent.run("Go");
   await new Promise((r) => setTimeout(r, 0));
   await assertRejects(() => agent.run("Again"), AgentError, "already running");
@@ -387,7 +435,7 @@ Deno.test("MultiStepAgent aborts the run when the signal fires", async () => {
       answer(1),
     ],
   });
-  const agent = new ToolCallingAgent({ model, tools: [lookup] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [lookup] });
   const error = await assertRejects(() => agent.run("Go", { signal: controller.signal }));
   assertStringIncludes(error.message, "stop now");
 });
@@ -396,6 +444,7 @@ Deno.test("MultiStepAgent sends every event to its logger as the stream yields i
   const logged: AgentEvent[] = [];
   const model = new ScriptedModel({ replies: [call("lookup", { query: "x" }), answer("ok")] });
   const agent = new ToolCallingAgent({
+    logLevel: OFF,
     model,
     tools: [lookup],
     logger: { log: (e) => logged.push(e) },
@@ -404,14 +453,23 @@ Deno.test("MultiStepAgent sends every event to its logger as the stream yields i
   assertEquals(logged, streamed);
   const replayed = agent.replay();
   assertEquals(logged.slice(streamed.length), replayed);
-  assertThrows(() => new ToolCallingAgent({ model, logger: {} as never }), TypeError, "log(event)");
+  assertThrows(
+    () => new ToolCallingAgent({ logLevel: OFF, model, logger: {} as never }),
+    TypeError,
+    "log(event)",
+  );
 });
 
 Deno.test("MultiStepAgent can run again after a consumer stopped reading the stream early", async () => {
   const model = new ScriptedModel({
     replies: [call("lookup", { query: "x" }), answer("second run")],
   });
-  const agent = new ToolCallingAgent({ model, tools: [lookup], logger: { log: () => {} } });
+  const agent = new ToolCallingAgent({
+    logLevel: OFF,
+    model,
+    tools: [lookup],
+    logger: { log: () => {} },
+  });
   for await (const event of agent.stream("Go")) if (event.type === "step_start") break;
   assertEquals(await agent.run("Again"), "second run");
 });

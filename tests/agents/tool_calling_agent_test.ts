@@ -2,9 +2,13 @@ import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import type { AgentEvent } from "../../src/events.ts";
 import { imageValue } from "../../src/media.ts";
 import type { ChatMessage, ToolCall } from "../../src/models/model.ts";
+import { LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { tool } from "../../src/tool.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
+
+// Keep test output readable: the console logger has its own tests.
+const OFF = LogLevel.OFF;
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../fixtures/replies/${name}`, import.meta.url));
@@ -41,7 +45,7 @@ function lookupFact(log: string[] = []) {
 
 Deno.test("ToolCallingAgent offers every tool, managed agent and final_answer to the model natively", async () => {
   const model = new ScriptedModel({ replies: [answer("x")] });
-  await new ToolCallingAgent({ model, tools: [getWeather] }).run("Go");
+  await new ToolCallingAgent({ logLevel: OFF, model, tools: [getWeather] }).run("Go");
   const offered = model.calls[0].options.toolsToCallFrom?.map((t) => t.name).sort();
   assertEquals(offered, ["final_answer", "get_weather"]);
   assertEquals(model.calls[0].options.toolChoice, "required");
@@ -51,7 +55,7 @@ Deno.test("ToolCallingAgent falls back to a JSON call written in the text", asyn
   const model = new ScriptedModel({
     replies: [fixture("json_call_after_prose.txt"), answer("done")],
   });
-  const agent = new ToolCallingAgent({ model, tools: [getWeather] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [getWeather] });
   const result = await agent.run("Weather in Lima?", { returnFullResult: true });
   assertEquals(result.output, "done");
   const step = result.steps[1];
@@ -62,7 +66,9 @@ Deno.test("ToolCallingAgent falls back to a JSON call written in the text", asyn
 
 Deno.test("ToolCallingAgent feeds an unparseable JSON call back to the model", async () => {
   const model = new ScriptedModel({ replies: [fixture("json_call_malformed.txt"), answer("ok")] });
-  const result = await new ToolCallingAgent({ model }).run("Go", { returnFullResult: true });
+  const result = await new ToolCallingAgent({ logLevel: OFF, model }).run("Go", {
+    returnFullResult: true,
+  });
   const step = result.steps[1];
   assert(step.type === "action");
   assertEquals(step.error?.name, "AgentParsingError");
@@ -74,7 +80,7 @@ Deno.test("ToolCallingAgent refuses final_answer together with other calls", asy
   const model = new ScriptedModel({
     replies: [fixture("json_call_hermes_tags_parameters.txt"), answer("Lima")],
   });
-  const agent = new ToolCallingAgent({ model, tools: [lookupFact(log)] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [lookupFact(log)] });
   const result = await agent.run("Capital of Peru?", { returnFullResult: true });
   assertEquals(result.output, "Lima");
   assertEquals(log, [], "no tool ran in the refused step");
@@ -105,7 +111,7 @@ Deno.test("ToolCallingAgent runs a step's calls concurrently and reports them in
     forward: () => (started.push("fast"), releaseSlow(), "fast result"),
   });
   const model = new ScriptedModel({ replies: [calls(["slow", {}], ["fast", {}]), answer("ok")] });
-  const agent = new ToolCallingAgent({ model, tools: [slow, fast] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [slow, fast] });
   const events: AgentEvent[] = [];
   for await (const e of agent.stream("Go")) events.push(e);
   assertEquals(started, ["slow", "fast"]);
@@ -129,9 +135,10 @@ Deno.test("ToolCallingAgent keeps the other results when one parallel call fails
   const model = new ScriptedModel({
     replies: [calls(["get_weather", { city: "Oslo" }], ["broken", {}]), answer("ok")],
   });
-  const result = await new ToolCallingAgent({ model, tools: [getWeather, broken] }).run("Go", {
-    returnFullResult: true,
-  });
+  const result = await new ToolCallingAgent({ logLevel: OFF, model, tools: [getWeather, broken] })
+    .run("Go", {
+      returnFullResult: true,
+    });
   const step = result.steps[1];
   assert(step.type === "action");
   assertStringIncludes(step.observations ?? "", "19°C in Oslo");
@@ -143,9 +150,12 @@ Deno.test("ToolCallingAgent tells the model which tools exist when it calls an u
   const model = new ScriptedModel({
     replies: [calls(["get_wether", { city: "Rome" }]), answer("ok")],
   });
-  const result = await new ToolCallingAgent({ model, tools: [getWeather] }).run("Go", {
-    returnFullResult: true,
-  });
+  const result = await new ToolCallingAgent({ logLevel: OFF, model, tools: [getWeather] }).run(
+    "Go",
+    {
+      returnFullResult: true,
+    },
+  );
   const step = result.steps[1];
   assert(step.type === "action");
   assertEquals(
@@ -158,9 +168,12 @@ Deno.test("ToolCallingAgent reports invalid arguments with the tool's validation
   const model = new ScriptedModel({
     replies: [calls(["get_weather", { town: "Rome" }]), answer("ok")],
   });
-  const result = await new ToolCallingAgent({ model, tools: [getWeather] }).run("Go", {
-    returnFullResult: true,
-  });
+  const result = await new ToolCallingAgent({ logLevel: OFF, model, tools: [getWeather] }).run(
+    "Go",
+    {
+      returnFullResult: true,
+    },
+  );
   const step = result.steps[1];
   assert(step.type === "action");
   assertEquals(step.error?.name, "AgentToolCallError");
@@ -177,7 +190,7 @@ Deno.test("ToolCallingAgent substitutes a string argument naming a state variabl
     forward: ({ table }) => (seen.push(table), (table as unknown[]).length),
   });
   const model = new ScriptedModel({ replies: [calls(["measure", { table: "sales" }]), answer(3)] });
-  const agent = new ToolCallingAgent({ model, tools: [measure] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [measure] });
   await agent.run("How many rows?", { additionalArgs: { sales: [1, 2, 3] } });
   assertEquals(seen, [[1, 2, 3]]);
 });
@@ -192,7 +205,7 @@ Deno.test("ToolCallingAgent stores image results by name and shows them to the m
     forward: () => imageValue(png),
   });
   const model = new ScriptedModel({ replies: [calls(["draw", {}]), answer("image_1")] });
-  const agent = new ToolCallingAgent({ model, tools: [draw] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model, tools: [draw] });
   const output = await agent.run("Draw");
   assertEquals((output as { data: Uint8Array }).data, png);
   const step = agent.memory.steps[1];
@@ -205,9 +218,12 @@ Deno.test("ToolCallingAgent accepts arguments given as a JSON string or a bare v
   const model = new ScriptedModel({
     replies: [calls(["get_weather", '{"city": "Nice"}']), calls(["final_answer", "sunny"])],
   });
-  const result = await new ToolCallingAgent({ model, tools: [getWeather] }).run("Go", {
-    returnFullResult: true,
-  });
+  const result = await new ToolCallingAgent({ logLevel: OFF, model, tools: [getWeather] }).run(
+    "Go",
+    {
+      returnFullResult: true,
+    },
+  );
   assertEquals(result.output, "sunny");
   const step = result.steps[1];
   assert(step.type === "action");
@@ -223,13 +239,16 @@ Deno.test("ToolCallingAgent uses a user-defined final_answer tool instead of the
     forward: ({ answer }) => answer.toUpperCase(),
   });
   const model = new ScriptedModel({ replies: [answer("paris")] });
-  assertEquals(await new ToolCallingAgent({ model, tools: [finalAnswer] }).run("Go"), "PARIS");
+  assertEquals(
+    await new ToolCallingAgent({ logLevel: OFF, model, tools: [finalAnswer] }).run("Go"),
+    "PARIS",
+  );
 });
 
 Deno.test("ToolCallingAgent rejects a non-positive maxObservationLength", () => {
   const model = new ScriptedModel({ replies: [] });
   assertThrows(
-    () => new ToolCallingAgent({ model, maxObservationLength: 0 }),
+    () => new ToolCallingAgent({ logLevel: OFF, model, maxObservationLength: 0 }),
     RangeError,
     "maxObservationLength",
   );
@@ -239,7 +258,9 @@ Deno.test("ToolCallingAgent takes a renamed single final_answer argument and ref
   const model = new ScriptedModel({
     replies: [calls(["final_answer", { a: 1, b: 2 }]), calls(["final_answer", { result: 42 }])],
   });
-  const result = await new ToolCallingAgent({ model }).run("Go", { returnFullResult: true });
+  const result = await new ToolCallingAgent({ logLevel: OFF, model }).run("Go", {
+    returnFullResult: true,
+  });
   assertEquals(result.output, 42);
   const first = result.steps[1];
   assert(first.type === "action");
