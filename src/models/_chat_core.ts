@@ -129,6 +129,11 @@ class Attempt {
   }
 }
 
+function hasPayload(chunk: WireChunk): boolean {
+  const delta = chunk.choices?.[0]?.delta;
+  return Boolean(delta?.content || delta?.tool_calls?.length || chunk.usage);
+}
+
 function checkNumber(name: string, value: number | undefined, min: number, integer = false): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
@@ -242,7 +247,11 @@ export class ChatCore {
     return message;
   }
 
-  /** One reply, streamed. Retries happen only before the first chunk is yielded. */
+  /**
+   * One reply, streamed. Failures are retried until the first chunk with
+   * content, a tool call or usage arrives (the opening role-only chunk does
+   * not count): after that, text has reached the caller and cannot be taken back.
+   */
   async *generateStream(
     messages: readonly ChatMessage[],
     options: ServerGenerateOptions = {},
@@ -255,7 +264,11 @@ export class ChatCore {
       );
       const iterator = iterable[Symbol.asyncIterator]();
       try {
-        return { attempt, iterator, first: await attempt.timed(iterator.next()) };
+        let first = await attempt.timed(iterator.next());
+        while (!first.done && !hasPayload(first.value)) {
+          first = await attempt.timed(iterator.next());
+        }
+        return { attempt, iterator, first };
       } catch (error) {
         await iterator.return?.().catch(() => {});
         throw error;

@@ -323,6 +323,17 @@ Deno.test("OpenAIServerModel.generateStream() retries a 503 before the first chu
   assertEquals(server.requests.length, 2);
 });
 
+Deno.test("OpenAIServerModel.generateStream() retries a stream that breaks before any content", async () => {
+  await using server = new FakeServer([
+    sse([chunk({ role: "assistant", content: "" })], { failAfter: true }),
+    sse([chunk({ role: "assistant", content: "" }), chunk({ content: "second stream" })]),
+  ]);
+  const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin, retryDelayMs: 1 });
+  const deltas = await collect(model.generateStream([user("?")]));
+  assertEquals(deltas.map((d) => d.content).join(""), "second stream");
+  assertEquals(server.requests.length, 2);
+});
+
 Deno.test("OpenAIServerModel gives up after maxRetries with the last status in an AgentGenerationError", async () => {
   await using server = new FakeServer([errorReply(503, "overloaded")]);
   const model = new OpenAIServerModel({
