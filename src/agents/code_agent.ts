@@ -13,13 +13,13 @@ import {
   AgentParsingError,
   AgentToolExecutionError,
 } from "../errors.ts";
-import type { AgentEvent } from "../events.ts";
+import type { AgentEvent, ErrorData } from "../events.ts";
 import type { CodeOutput, Executor } from "../executor.ts";
 import { isImageValue } from "../media.ts";
-import type { ActionStep } from "../memory.ts";
+import { type ActionStep, errorToData } from "../memory.ts";
 import type { GenerateOptions, ResponseFormat } from "../models/model.ts";
 import { codeAgentPromptTemplates, renderPrompt } from "../prompts.ts";
-import { type Tool, toolToTypeScript } from "../tool.ts";
+import { type Tool, type ToolCallOptions, toolToTypeScript } from "../tool.ts";
 import { extractCode } from "./_code_blocks.ts";
 import { callModel, textOf } from "./_model_call.ts";
 import {
@@ -122,6 +122,8 @@ export class CodeAgent extends MultiStepAgent {
   readonly #executor: Executor;
   readonly #ownsExecutor: boolean;
   readonly #maxObservationLength: number;
+  // Calls the running code made to host tools, reported as events after it ends.
+  readonly #toolCalls: RecordedCall[] = [];
   #closed = false;
 
   /**
@@ -231,7 +233,11 @@ export class CodeAgent extends MultiStepAgent {
     // A user-defined final_answer tool runs on the host after the code ends,
     // so the sandbox keeps its own final_answer that ends the step.
     delete sandboxTools.final_answer;
-    await this.#executor.sendTools(sandboxTools);
+    const recorded: Record<string, Tool> = {};
+    for (const [name, tool] of Object.entries(sandboxTools)) {
+      recorded[name] = recordCalls(tool, this.#toolCalls);
+    }
+    await this.#executor.sendTools(recorded);
     if (Object.keys(additionalArgs).length > 0) await this.#executor.sendVariables(additionalArgs);
   }
 
@@ -278,9 +284,11 @@ export class CodeAgent extends MultiStepAgent {
     yield { type: "code_action", stepNumber: step.stepNumber, code };
 
     let result: CodeOutput;
+    this.#toolCalls.length = 0;
     try {
       result = await this.#executor.execute(code, { signal: context.signal });
     } catch (error) {
+      yield* toolCallEvents(this.#toolCalls, step.stepNumber, this.#maxObservationLength);
       if (!(error instanceof AgentExecutionError)) throw error;
       if (error.logs) {
         step.observations = truncate(`Execution logs:\n${error.logs}`, this.#maxObservationLength);
@@ -290,6 +298,7 @@ export class CodeAgent extends MultiStepAgent {
         ? withStateLostNote(error)
         : error;
     }
+    yield* toolCallEvents(this.#toolCalls, step.stepNumber, this.#maxObservationLength);
     let output = result.output;
     if (result.isFinalAnswer && this.tools.final_answer) {
       const tool = this.tools.final_answer;
@@ -329,6 +338,73 @@ export class CodeAgent extends MultiStepAgent {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#ownsExecutor) await this.#executor.close();
+  }
+}
+
+interface RecordedCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  output?: unknown;
+  error?: ErrorData;
+  done: boolean;
+}
+
+// The tool as the sandbox sees it: the same tool, with each call noted so the
+// step can report what the code called (a UI shows it; the model reads logs).
+function recordCalls(tool: Tool, log: RecordedCall[]): Tool {
+  let count = 0;
+  return {
+    name: tool.name,
+    description: tool.description,
+    inputs: tool.inputs,
+    outputType: tool.outputType,
+    ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
+    async call(args: Record<string, unknown>, options?: ToolCallOptions): Promise<unknown> {
+      const entry: RecordedCall = {
+        id: `${tool.name}_${++count}`,
+        name: tool.name,
+        arguments: args,
+        done: false,
+      };
+      log.push(entry);
+      try {
+        entry.output = await tool.call(args, options);
+        return entry.output;
+      } catch (error) {
+        entry.error = errorToData(error);
+        throw error;
+      } finally {
+        entry.done = true;
+      }
+    },
+  };
+}
+
+function* toolCallEvents(
+  log: RecordedCall[],
+  stepNumber: number,
+  maxLength: number,
+): Generator<AgentEvent> {
+  for (const call of log.splice(0)) {
+    yield {
+      type: "tool_call",
+      stepNumber,
+      id: call.id,
+      name: call.name,
+      arguments: call.arguments,
+    };
+    if (!call.done) continue;
+    yield {
+      type: "tool_result",
+      stepNumber,
+      id: call.id,
+      name: call.name,
+      observation: call.error
+        ? `Error: ${call.error.message}`
+        : truncate(formatValue(call.output), maxLength),
+      ...(call.error ? { error: call.error } : { output: call.output }),
+    };
   }
 }
 

@@ -367,3 +367,25 @@ Deno.test("CodeAgent e2e: aborting the signal stops a running execution and the 
   assertStringIncludes(error.message, "user cancelled");
   assertEquals(await agent.run("Again"), "after abort");
 });
+
+Deno.test("CodeAgent e2e: stream() reports the tool calls the code made, in call order", async () => {
+  const { agent } = agentWith([
+    "Thought: two searches at once, then a conversion.\n<code>\nconst [a, b] = await Promise.all([\n" +
+    '  search_flights({ from: "Lyon", to: "Oslo", date: "2025-06-14" }),\n' +
+    '  search_flights({ from: "Nice", to: "Oslo", date: "2025-06-14" }),\n]);\n' +
+    'const eur = await convert_currency({ amount: a[0].price, from: "NOK", to: "XYZ", extra: 1 }).catch((e) => String(e));\n' +
+    "console.log(a.length + b.length, eur);\n</code>",
+    "Thought: done.\n<code>\nfinal_answer(a.length + b.length)\n</code>",
+  ]);
+  await using _ = agent;
+  const events = await collect(agent.stream("Count flights"));
+  const calls = events.flatMap((e) => e.type === "tool_call" ? [`${e.name}:${e.stepNumber}`] : []);
+  assertEquals(calls, ["search_flights:1", "search_flights:1", "convert_currency:1"]);
+  const results = events.filter((e) => e.type === "tool_result");
+  assertEquals(results.length, 3);
+  const failed = results[2];
+  assert(failed.type === "tool_result" && failed.error !== undefined);
+  assertEquals(failed.error.name, "AgentToolCallError");
+  const firstCodeOutput = events.findIndex((e) => e.type === "code_output");
+  assert(events.findIndex((e) => e.type === "tool_result") < firstCodeOutput);
+});
