@@ -6,16 +6,6 @@ import type { ChatTransport, ProviderFailure } from "./_chat_core.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 import { parseRetryAfter } from "./_retry.ts";
 
-/** Reads an environment variable, or undefined when unset or not permitted. */
-export function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name)?.trim() || undefined;
-  } catch {
-    // No --allow-env: behave as if the variable were unset.
-    return undefined;
-  }
-}
-
 /** A transport over an `openai` client; `endpoint` is named in connection errors. */
 export function openAITransport(client: OpenAI, endpoint: string): ChatTransport {
   return {

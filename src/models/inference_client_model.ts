@@ -32,7 +32,7 @@ import {
   type ChatTransport,
   type ProviderFailure,
 } from "./_chat_core.ts";
-import { readEnv } from "./_openai_transport.ts";
+import { readEnv } from "./_env.ts";
 import { parseRetryAfter } from "./_retry.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 

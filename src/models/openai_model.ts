@@ -51,7 +51,8 @@ import OpenAI from "openai";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
 import { ChatCore } from "./_chat_core.ts";
-import { openAITransport, readEnv } from "./_openai_transport.ts";
+import { openAITransport } from "./_openai_transport.ts";
+import { readEnv } from "./_env.ts";
 
 export type {
   CompletionParameters,
