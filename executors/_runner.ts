@@ -18,37 +18,34 @@
  * @module
  */
 
-import { decodeValue, encodeValue } from "./_protocol.ts";
+import { decodeValue, encodeValue, hmacSha256 } from "./_protocol.ts";
 
 /** Returns the JavaScript source of the runner (the sandbox's entry module). */
 export function runnerSource(): string {
   const channel = [
     `const encodeValue = ${encodeValue.toString()};`,
     `const decodeValue = ${decodeValue.toString()};`,
-    `(${channelMain.toString()})(encodeValue, decodeValue);`,
+    `const hmacSha256 = ${hmacSha256.toString()};`,
+    `(${channelMain.toString()})(encodeValue, decodeValue, hmacSha256);`,
   ].join("\n");
   return [
     `// smoldeno sandbox runner (generated; see executors/_runner.ts)`,
-    `import { Session } from "node:inspector";`,
-    `(${userRealmMain.toString()})(${JSON.stringify(channel)}, Session);`,
+    `(${userRealmMain.toString()})(${JSON.stringify(channel)});`,
     ``,
   ].join("\n");
 }
 
 /** The channel worker: owns the key and the stdio protocol; trusts nothing it receives. */
-function channelMain(encodeValue: any, decodeValue: any): void {
+function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any): void {
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   const scope = globalThis as any;
   const post = (m: unknown) => scope.postMessage(m);
-  let key: CryptoKey | null = null;
-  let queue: Promise<void> = Promise.resolve();
+  let key: ((m: Uint8Array) => Uint8Array) | null = null;
   let seq = 0;
   let maxFrame = 32 * 1024 * 1024;
   let maxOutput = 50000;
   let readySent = false;
-  let keyPending = false;
-  const early: unknown[] = [];
   let step = 0;
   let stepDone = true;
   const write = (bytes: Uint8Array) => {
@@ -75,27 +72,32 @@ function channelMain(encodeValue: any, decodeValue: any): void {
       );
     }
     const n = ++seq;
-    // Signing is async (WebCrypto keeps node compat out of this worker, which
-    // would add ~35 ms to every start); the queue keeps frames in seq order.
-    queue = queue.then(async () => {
-      const sig = new Uint8Array(
-        await crypto.subtle.sign("HMAC", key!, enc.encode(`${n} ${json}`)),
-      );
-      let bin = "";
-      for (let i = 0; i < sig.length; i++) bin += String.fromCharCode(sig[i]);
-      const mac = btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-      write(enc.encode(`\x1eSMOLDENO1 ${n} ${mac} ${json}\n`));
-    });
+    const sig = key!(enc.encode(`${n} ${json}`));
+    let bin = "";
+    for (let i = 0; i < sig.length; i++) bin += String.fromCharCode(sig[i]);
+    const mac = btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    write(enc.encode(`\x1eSMOLDENO1 ${n} ${mac} ${json}\n`));
   };
   const str = (v: unknown, max: number) => String(v).slice(0, max);
+  let mainReady = false;
+  const sendReady = () => {
+    if (key !== null && mainReady && !readySent) {
+      readySent = true;
+      send({ t: "ready", v: 1 });
+    }
+  };
   const onMain = (m: any) => {
-    if (!m || typeof m !== "object" || key === null) return;
+    if (!m || typeof m !== "object") return;
+    if (m.t === "ready") {
+      mainReady = true;
+      sendReady();
+      return;
+    }
+    if (key === null) return;
     switch (m.t) {
       case "ready":
-        if (!readySent) {
-          readySent = true;
-          send({ t: "ready", v: 1 });
-        }
+        mainReady = true;
+        sendReady();
         return;
       case "ack":
         send({ t: "ack", id: Number(m.id) | 0 });
@@ -161,22 +163,14 @@ function channelMain(encodeValue: any, decodeValue: any): void {
   };
   const onHost = (m: any) => {
     if (key === null) {
-      if (keyPending) {
-        early.push(m);
-        return;
-      }
       if (m?.t !== "hello" || typeof m.key !== "string" || !/^[0-9a-f]{64}$/.test(m.key)) return;
       const raw = new Uint8Array(32);
       for (let i = 0; i < 32; i++) raw[i] = parseInt(m.key.slice(i * 2, i * 2 + 2), 16);
       if (Number.isSafeInteger(m.maxFrameBytes)) maxFrame = m.maxFrameBytes;
       if (Number.isSafeInteger(m.maxOutputLength)) maxOutput = m.maxOutputLength;
-      keyPending = true;
-      crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
-        .then((k) => {
-          key = k;
-          post({ t: "init", maxOutputLength: maxOutput });
-          for (const e of early.splice(0)) onHost(e);
-        });
+      key = hmacSha256(raw);
+      post({ t: "init", maxOutputLength: maxOutput });
+      sendReady();
       return;
     }
     switch (m?.t) {
@@ -224,10 +218,12 @@ function channelMain(encodeValue: any, decodeValue: any): void {
 }
 
 /** The user realm's runner: evaluates steps, captures logs, exposes tools. */
-function userRealmMain(channelSource: string, Session: any): void {
+async function userRealmMain(channelSource: string): Promise<void> {
   const apply = Reflect.apply;
   const keepSys = Deno.args.includes("--keep-sys");
   const inspect = Deno.inspect;
+  // The channel starts first: it boots on its own thread while this one
+  // loads the inspector, which is most of the start-up time.
   const post = (method: string, params: unknown): Promise<any> =>
     new Promise((resolve, reject) =>
       apply(sessionPost, session, [
@@ -242,8 +238,11 @@ function userRealmMain(channelSource: string, Session: any): void {
     deno: { permissions: "none" },
   } as any);
   const workerPost = Worker.prototype.postMessage;
+  const early: MessageEvent[] = [];
+  channel.onmessage = (e: MessageEvent) => early.push(e);
   // After the worker exists: with a session connected, every new Worker
   // waits ~0.5 s for the inspector.
+  const { Session } = await import("node:inspector");
   const session = new Session();
   session.connect();
   const sessionPost = Session.prototype.post;
@@ -575,7 +574,6 @@ function userRealmMain(channelSource: string, Session: any): void {
     switch (m?.t) {
       case "init":
         maxOut = m.maxOutputLength;
-        toChannel({ t: "ready" });
         return;
       case "exec":
         runStep(m.id, m.code);
@@ -609,4 +607,6 @@ function userRealmMain(channelSource: string, Session: any): void {
       }
     }
   };
+  for (const e of early.splice(0)) channel.onmessage(e);
+  toChannel({ t: "ready" });
 }

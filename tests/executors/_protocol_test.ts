@@ -3,6 +3,7 @@ import {
   encodeValue,
   FRAME_MARKER,
   FrameReader,
+  hmacSha256,
   parseRunnerFrame,
   signFrame,
 } from "../../executors/_protocol.ts";
@@ -126,4 +127,16 @@ Deno.test("FrameReader still finds a frame that follows an over-long line withou
   const reader = new FrameReader(KEY, 256);
   const events = reader.push(bytes("y".repeat(500) + signFrame(KEY, 1, { t: "ack", id: 9 })));
   assertEquals(events[events.length - 1], { type: "frame", message: { t: "ack", id: 9 } });
+});
+
+Deno.test("hmacSha256() matches node:crypto for short, block-sized and long messages", async () => {
+  const { createHmac } = await import("node:crypto");
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  const mac = hmacSha256(key);
+  for (const size of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100_000]) {
+    const msg = crypto.getRandomValues(new Uint8Array(Math.min(size, 65536)));
+    const big = size > 65536 ? new Uint8Array(size).fill(7) : msg;
+    const expected = new Uint8Array(createHmac("sha256", key).update(big).digest());
+    assertEquals(mac(big), expected, `size ${size}`);
+  }
 });
