@@ -3,7 +3,12 @@
 
 import type { Model } from "../models/model.ts";
 import { type Tool, validateTool } from "../tool.ts";
-import type { FinalAnswerCheck, StepCallback, StepCallbacks } from "./multi_step_agent.ts";
+import type {
+  FinalAnswerCheck,
+  RunOptions,
+  StepCallback,
+  StepCallbacks,
+} from "./multi_step_agent.ts";
 
 /** Step callbacks by step type, each a list. */
 export type CallbackLists = Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }>;
@@ -119,4 +124,33 @@ export function checkFinalAnswerChecks(checks: unknown, kind: string): FinalAnsw
     throw new TypeError(`Cannot create ${kind}: "finalAnswerChecks" must be an array of functions`);
   }
   return [...checks];
+}
+
+/** The options of one run (the task and maxSteps are checked by the caller). */
+export function checkRunOptions(options: RunOptions, kind: string): void {
+  const prefix = `Cannot run ${kind}`;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${prefix}: options must be an object`);
+  }
+  const args = options.additionalArgs;
+  if (
+    args !== undefined &&
+    (args === null || typeof args !== "object" || Array.isArray(args))
+  ) {
+    throw new TypeError(
+      `${prefix}: additionalArgs must be an object of named values, e.g. { report: "…" }`,
+    );
+  }
+  if (options.images !== undefined) {
+    const ok = Array.isArray(options.images) &&
+      options.images.every((image) => image?.type === "image");
+    if (!ok) {
+      throw new TypeError(
+        `${prefix}: images must be an array of image parts or image values (see imageValue())`,
+      );
+    }
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`${prefix}: signal must be an AbortSignal`);
+  }
 }

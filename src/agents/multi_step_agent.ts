@@ -31,6 +31,7 @@ import {
   checkManagedAgents,
   checkModel,
   checkName,
+  checkRunOptions,
   checkTools,
   normalizeCallbacks,
   positiveInteger,
@@ -346,6 +347,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       "maxSteps",
       `Cannot run ${this.constructor.name}`,
     );
+    checkRunOptions(options, this.constructor.name);
     if (this.#running) {
       throw new AgentError(
         `Cannot run ${this.constructor.name}: it is already running; wait for the run to end`,

@@ -473,3 +473,17 @@ Deno.test("MultiStepAgent can run again after a consumer stopped reading the str
   for await (const event of agent.stream("Go")) if (event.type === "step_start") break;
   assertEquals(await agent.run("Again"), "second run");
 });
+
+Deno.test("MultiStepAgent.run() rejects bad run options before calling the model", async () => {
+  const model = new ScriptedModel({ replies: [answer(1)] });
+  const agent = new ToolCallingAgent({ logLevel: OFF, model });
+  await assertRejects(() => agent.run(""), TypeError, "non-empty string");
+  await assertRejects(() => agent.run("Go", { maxSteps: 0 }), RangeError, "maxSteps");
+  await assertRejects(
+    () => agent.run("Go", { additionalArgs: "x" as never }),
+    TypeError,
+    "additionalArgs must be an object",
+  );
+  await assertRejects(() => agent.run("Go", { images: ["a.png"] as never }), TypeError, "images");
+  assertEquals(model.calls.length, 0);
+});
