@@ -1,0 +1,245 @@
+// Security suite, file system: model-written code trying to read, write,
+// delete and link host files, with no grant and with a scoped grant.
+
+import { assertEquals, assertNotEquals } from "../_assert.ts";
+import { expectFailure, expectOutput, startSuite } from "./_harness.ts";
+
+Deno.test("security: file-system access is denied without a grant", async (t) => {
+  await using suite = await startSuite();
+  const { ex, canary } = suite;
+  const hostCwd = Deno.cwd();
+  await ex.sendVariables({ hostCwd, canaryPath: canary.file });
+
+  await t.step("reading /etc/passwd to enumerate users is denied read", async () => {
+    await expectFailure(
+      ex,
+      `const passwd = await Deno.readTextFile("/etc/passwd");
+const users = passwd.split("\\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(":")[0]);
+console.log("users:", users.join(", "));
+users.length`,
+      { kind: "permission", permission: "read" },
+    );
+    await suite.check();
+  });
+
+  await t.step("listing the home directory for SSH keys and dotfiles is denied read", async () => {
+    await expectFailure(
+      ex,
+      `const found: string[] = [];
+for (const home of ["/root", "/home"]) {
+  for await (const entry of Deno.readDir(home)) found.push(\`\${home}/\${entry.name}\`);
+}
+const keys = found.filter((p) => /\\.ssh|\\.aws|\\.env|\\.netrc/.test(p));
+keys`,
+      { kind: "permission", permission: "read" },
+    );
+    await suite.check();
+  });
+
+  await t.step("reading /proc/self/environ through node:fs is denied read", async () => {
+    await expectFailure(
+      ex,
+      `const fs = process.getBuiltinModule("node:fs");
+const env = fs.readFileSync("/proc/self/environ", "utf8").split("\\0");
+env.filter((kv) => /KEY|TOKEN|SECRET/i.test(kv))`,
+      { kind: "permission", permission: "read" },
+    );
+    await suite.check();
+  });
+
+  await t.step(
+    "the sandbox runs in a private directory, and the host's cwd is denied read",
+    async () => {
+      const cwd = await expectOutput(ex, "Deno.cwd()");
+      assertNotEquals(cwd.output, hostCwd);
+      await expectFailure(
+        ex,
+        `const files = [...Deno.readDirSync(hostCwd)].map((e) => e.name);
+const config = files.find((f) => f === "deno.json" || f === ".env");
+config ? Deno.readTextFileSync(\`\${hostCwd}/\${config}\`) : files`,
+        { kind: "permission", permission: "read" },
+      );
+      await expectFailure(ex, `Deno.chdir(hostCwd); Deno.readTextFileSync("deno.json")`, {
+        kind: "permission",
+        permission: "read",
+      });
+      await suite.check();
+    },
+  );
+
+  await t.step("reading the host canary file with Deno.readTextFile is denied read", async () => {
+    await expectFailure(ex, `const secret = await Deno.readTextFile(canaryPath);\nsecret.trim()`, {
+      kind: "permission",
+      permission: "read",
+    });
+    await suite.check();
+  });
+
+  await t.step("reading the host canary file through fetch(file://) is denied read", async () => {
+    await expectFailure(
+      ex,
+      `const res = await fetch(new URL(\`file://\${canaryPath}\`));\nawait res.text()`,
+      { kind: "permission", permission: "read" },
+    );
+    await suite.check();
+  });
+
+  await t.step(
+    "importing the host canary file as text with a literal specifier (the entry-graph trick) is denied read",
+    async () => {
+      await expectFailure(
+        ex,
+        `const { default: secret } = await import(${
+          JSON.stringify(canary.file)
+        }, { with: { type: "text" } });\nsecret`,
+        { kind: "permission", permission: "read" },
+      );
+      await expectFailure(
+        ex,
+        `import hostname from "/etc/hostname" with { type: "text" };\nhostname`,
+        { kind: "permission", permission: "read" },
+      );
+      await suite.check();
+    },
+  );
+
+  await t.step(
+    "importing the canary file through a computed file: URL is denied read",
+    async () => {
+      await expectFailure(
+        ex,
+        `const url = "file://" + canaryPath;
+const mod = await import(url, { with: { type: "text" } });
+mod.default`,
+        { kind: "permission", permission: "read" },
+      );
+      await suite.check();
+    },
+  );
+
+  await t.step(
+    "a data: module reading the canary file runs with the same (no) permissions",
+    async () => {
+      await expectFailure(
+        ex,
+        `const src = \`export default Deno.readTextFileSync(\${JSON.stringify(canaryPath)});\`;
+const url = "data:text/javascript;base64," + btoa(src);
+(await import(url)).default`,
+        { kind: "permission", permission: "read" },
+      );
+      await suite.check();
+    },
+  );
+
+  await t.step("probing whether host files exist with Deno.stat is denied read", async () => {
+    await expectFailure(
+      ex,
+      `const probe = ["/root/.ssh/id_rsa", canaryPath, "/etc/shadow"].map((p) => {
+  try { return [p, Deno.statSync(p).size]; } catch (e) { if (e instanceof Deno.errors.NotFound) return [p, -1]; throw e; }
+});
+probe`,
+      { kind: "permission", permission: "read" },
+    );
+    await suite.check();
+  });
+
+  await t.step("overwriting the host canary file is denied write", async () => {
+    await expectFailure(
+      ex,
+      `await Deno.writeTextFile(canaryPath, "pwned by the model");\n"done"`,
+      { kind: "permission", permission: "write" },
+    );
+    await expectFailure(
+      ex,
+      `const fs = process.getBuiltinModule("node:fs");\nfs.appendFileSync(canaryPath, "\\nexfil");`,
+      { kind: "permission", permission: "write" },
+    );
+    await suite.check();
+  });
+
+  await t.step("deleting the host canary directory is denied write", async () => {
+    const dir = canary.dir;
+    await expectFailure(
+      ex,
+      `await Deno.remove(${JSON.stringify(dir)}, { recursive: true });\n"cleaned up"`,
+      { kind: "permission", permission: "write" },
+    );
+    await suite.check();
+  });
+
+  await t.step("writing a file in its own working directory is denied write", async () => {
+    await expectFailure(ex, `await Deno.writeTextFile("notes.txt", "scratch");`, {
+      kind: "permission",
+      permission: "write",
+    });
+    await expectFailure(ex, `Deno.makeTempDirSync({ prefix: "work" })`, {
+      kind: "permission",
+      permission: "write",
+    });
+    await suite.check();
+  });
+});
+
+Deno.test("security: a scoped read/write grant does not reach outside its directory", async (t) => {
+  const granted = await Deno.makeTempDir({ prefix: "smoldeno-granted-" });
+  try {
+    await using suite = await startSuite({ permissions: { read: [granted], write: [granted] } });
+    const { ex, canary } = suite;
+    await ex.sendVariables({ granted, canaryPath: canary.file });
+    const relative = `${granted}/../${canary.dir.split("/").pop()}/secret.txt`;
+
+    await t.step("the granted directory itself is readable and writable", async () => {
+      const out = await expectOutput(
+        ex,
+        `await Deno.writeTextFile(\`\${granted}/report.md\`, "# Report");
+await Deno.readTextFile(\`\${granted}/report.md\`)`,
+      );
+      assertEquals(out.output, "# Report");
+      await suite.check();
+    });
+
+    await t.step("climbing out of the grant with ../ is denied read", async () => {
+      await expectFailure(ex, `Deno.readTextFileSync(${JSON.stringify(relative)})`, {
+        kind: "permission",
+        permission: "read",
+      });
+      await expectFailure(
+        ex,
+        `Deno.chdir(granted);\nDeno.readTextFileSync("../" + canaryPath.split("/").slice(-2).join("/"))`,
+        { kind: "permission", permission: "read" },
+      );
+      await suite.check();
+    });
+
+    await t.step(
+      "symlinking the canary into the grant is denied (it needs unscoped read and write)",
+      async () => {
+        // See /work/notes/security-findings.md F4 about the missing `permission` field.
+        await expectFailure(
+          ex,
+          `await Deno.symlink(canaryPath, \`\${granted}/innocent.txt\`);
+await Deno.readTextFile(\`\${granted}/innocent.txt\`)`,
+          { kind: "permission", permission: "write" },
+        );
+        const listing = await expectOutput(ex, `[...Deno.readDirSync(granted)].map((e) => e.name)`);
+        assertEquals(listing.output, ["report.md"]);
+        await suite.check();
+      },
+    );
+
+    await t.step(
+      "hard-linking, copying or moving the canary into the grant is denied read",
+      async () => {
+        for (const op of ["linkSync", "copyFileSync", "renameSync"]) {
+          await expectFailure(ex, `Deno.${op}(canaryPath, \`\${granted}/${op}.txt\`);`, {
+            kind: "permission",
+            permission: "read",
+          });
+        }
+        await suite.check();
+      },
+    );
+  } finally {
+    await Deno.remove(granted, { recursive: true });
+  }
+});

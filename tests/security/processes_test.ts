@@ -1,0 +1,220 @@
+// Security suite, processes and native code: spawning, signalling the host,
+// FFI, the inspector, Workers asking for more than the sandbox has, and
+// permission requests.
+
+import { assertEquals } from "../_assert.ts";
+import { expectContained, expectFailure, expectOutput, LIMITS, startSuite } from "./_harness.ts";
+
+Deno.test("security: processes, signals, FFI and the inspector are denied", async (t) => {
+  await using suite = await startSuite();
+  const { ex, canary } = suite;
+  await ex.sendVariables({ canaryPath: canary.file });
+
+  await t.step("spawning /bin/sh with Deno.Command is denied run", async () => {
+    await expectFailure(
+      ex,
+      `const cmd = new Deno.Command("/bin/sh", { args: ["-c", "cat /etc/passwd; env"], stdout: "piped" });
+const { stdout } = await cmd.output();
+new TextDecoder().decode(stdout)`,
+      { kind: "permission", permission: "run" },
+    );
+    await suite.check();
+  });
+
+  await t.step("Deno.Command with a bare program name is denied run", async () => {
+    // See /work/notes/security-findings.md F2: reported as runtime NotFound (no PATH).
+    await expectFailure(
+      ex,
+      `const out = new Deno.Command("id").outputSync();\nnew TextDecoder().decode(out.stdout)`,
+      { kind: "permission", permission: "run" },
+    );
+    await suite.check();
+  });
+
+  await t.step("the legacy Deno.run is denied run", async () => {
+    await expectFailure(
+      ex,
+      `const p = (Deno as any).run({ cmd: ["/usr/bin/curl", "-s", "http://example.com"], stdout: "piped" });
+await p.status()`,
+      { kind: "permission", permission: "run" },
+    );
+    await suite.check();
+  });
+
+  await t.step("node:child_process execSync is denied before anything runs", async () => {
+    await expectFailure(
+      ex,
+      `const { execSync } = process.getBuiltinModule("node:child_process");
+execSync("whoami && cat ~/.bash_history", { encoding: "utf8" })`,
+      { kind: "permission", permission: "env" },
+    );
+    await suite.check();
+  });
+
+  await t.step("killing the host process with Deno.kill(Deno.ppid) is denied run", async () => {
+    await expectFailure(ex, `Deno.kill(Deno.ppid, "SIGKILL");\n"parent gone"`, {
+      kind: "permission",
+      permission: "run",
+    });
+    await expectFailure(ex, `process.kill(process.ppid, "SIGTERM")`, {
+      kind: "permission",
+      permission: "run",
+    });
+    await suite.check();
+  });
+
+  await t.step("signalling its whole process group or every process is denied run", async () => {
+    await expectFailure(ex, `Deno.kill(0, "SIGKILL")`, { kind: "permission", permission: "run" });
+    await expectFailure(ex, `Deno.kill(-1, "SIGKILL")`, { kind: "permission", permission: "run" });
+    await suite.check();
+  });
+
+  await t.step("Deno.dlopen of libc to call system() is denied ffi", async () => {
+    await expectFailure(
+      ex,
+      `const libc = Deno.dlopen("libc.so.6", { system: { parameters: ["buffer"], result: "i32" } });
+libc.symbols.system(new TextEncoder().encode("id > /tmp/pwned\\0"))`,
+      { kind: "permission", permission: "ffi" },
+    );
+    await expectFailure(
+      ex,
+      `const m = { exports: {} };\nprocess.dlopen(m, "/lib/x86_64-linux-gnu/libc.so.6");\nm.exports`,
+      { kind: "permission", permission: "ffi" },
+    );
+    await suite.check();
+  });
+
+  await t.step("connecting a node:inspector session is denied sys", async () => {
+    await expectFailure(
+      ex,
+      `const inspector = process.getBuiltinModule("node:inspector");
+const session = new inspector.Session();
+session.connect();
+session.post("Runtime.evaluate", { expression: "Deno.readTextFileSync('/etc/shadow')" });`,
+      { kind: "permission", permission: "sys" },
+    );
+    await expectFailure(
+      ex,
+      `const inspector = process.getBuiltinModule("node:inspector");\ninspector.open(9229, "0.0.0.0");\ninspector.url()`,
+      { kind: "permission", permission: "sys" },
+    );
+    await suite.check();
+  });
+
+  await t.step("system information the runner needed at start-up is revoked (sys)", async () => {
+    await expectFailure(ex, `({ host: Deno.hostname(), os: Deno.osRelease() })`, {
+      kind: "permission",
+      permission: "sys",
+    });
+    await suite.check();
+  });
+
+  await t.step("a Worker asking for read access cannot escalate", async () => {
+    await expectFailure(
+      ex,
+      `const src = \`postMessage(Deno.readTextFileSync(\${JSON.stringify(canaryPath)}))\`;
+const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+const w = new Worker(url, { type: "module", deno: { permissions: { read: true, net: true } } } as any);
+await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)))`,
+      { kind: "permission", permission: undefined },
+    );
+    await suite.check();
+  });
+
+  await t.step("a polluted Object.prototype does not grant a Worker more permissions", async () => {
+    await expectFailure(
+      ex,
+      `(Object.prototype as any).read = true;
+try {
+  const src = \`try { postMessage(Deno.readTextFileSync(\${JSON.stringify(canaryPath)})) } catch (e) { postMessage(e.name) }\`;
+  const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+  const w = new Worker(url, { type: "module", deno: { permissions: { net: false } } } as any);
+  await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+} finally {
+  delete (Object.prototype as any).read;
+}`,
+      { kind: "permission", permission: undefined },
+    );
+    await suite.check();
+  });
+
+  await t.step(
+    "inheriting Workers and node:worker_threads have no more than the sandbox",
+    async () => {
+      const web = await expectOutput(
+        ex,
+        `const src = \`try { postMessage(Deno.readTextFileSync(\${JSON.stringify(canaryPath)})) } catch (e) { postMessage(e.name) }\`;
+const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+const w = new Worker(url, { type: "module", deno: { permissions: "inherit" } } as any);
+const got = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+w.terminate();
+got`,
+      );
+      assertEquals(web.output, "NotCapable");
+      const node = await expectOutput(
+        ex,
+        `const { Worker: NodeWorker } = process.getBuiltinModule("node:worker_threads");
+const w = new NodeWorker(\`
+  const { parentPort } = require("node:worker_threads");
+  try { parentPort.postMessage(require("node:fs").readFileSync(\${JSON.stringify(canaryPath)}, "utf8")); }
+  catch (e) { parentPort.postMessage(e.name); }\`, { eval: true });
+const got = await new Promise((resolve) => w.on("message", resolve));
+await w.terminate();
+got`,
+      );
+      assertEquals(node.output, "NotCapable");
+      await suite.check();
+    },
+  );
+
+  await t.step(
+    "Deno.permissions.request is denied for every permission, and changes nothing",
+    async () => {
+      const out = await expectOutput(
+        ex,
+        `const names = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const;
+const states: Record<string, string> = {};
+for (const name of names) states[name] = (await Deno.permissions.request({ name } as Deno.PermissionDescriptor)).state;
+states`,
+      );
+      assertEquals(out.output, {
+        read: "denied",
+        write: "denied",
+        net: "denied",
+        env: "denied",
+        sys: "denied",
+        run: "denied",
+        ffi: "denied",
+        import: "denied",
+      });
+      await expectFailure(ex, `Deno.readTextFileSync(canaryPath)`, {
+        kind: "permission",
+        permission: "read",
+      });
+      await suite.check();
+    },
+  );
+});
+
+Deno.test("security: Deno.exit() ends only the sandbox, typed crashed", async () => {
+  await expectContained(
+    LIMITS,
+    `console.log("cleaning up");\nDeno.exit(0);`,
+    { kind: "crashed" },
+  );
+});
+
+Deno.test("security: a SIGTERM-trapping busy loop is still killed at the timeout", async () => {
+  await expectContained(
+    LIMITS,
+    `Deno.addSignalListener("SIGTERM", () => console.log("ignoring SIGTERM"));
+Deno.addSignalListener("SIGINT", () => console.log("ignoring SIGINT"));
+let n = 0;
+while (true) n++;`,
+    { kind: "timeout" },
+  );
+});
+
+Deno.test("security: a sandbox that stops itself with SIGSTOP is killed at the timeout", async () => {
+  await expectContained(LIMITS, `Deno.kill(Deno.pid, "SIGSTOP");\n"frozen"`, { kind: "timeout" });
+});
