@@ -4,9 +4,12 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/client/sse"
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { SSEClientTransport, SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -214,10 +217,7 @@ export class McpSession {
       }
       // The close handler may run just after the pending call is rejected.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      const lost = this.#isLost() ||
-        (error instanceof McpError && error.code === ErrorCode.ConnectionClosed);
-      if (lost || !(error instanceof McpError)) {
-        // Nothing in the protocol failed, so the link did: HTTP down, process gone.
+      if (this.#isLost() || isLinkFailure(error)) {
         if (this.#state === "connected") {
           this.#state = "lost";
           this.#lostReason = `the last call failed: ${describe(error)}`;
@@ -231,7 +231,7 @@ export class McpSession {
           { cause: error },
         );
       }
-      throw new Error(`MCP tool "${name}" on server "${this.name}" failed: ${error.message}`, {
+      throw new Error(`MCP tool "${name}" on server "${this.name}" failed: ${describe(error)}`, {
         cause: error,
       });
     }
@@ -268,6 +268,16 @@ export class McpSession {
     await this.#closeTransport();
     this.#state = "closed";
   }
+}
+
+/**
+ * Whether the connection itself failed (process gone, HTTP unreachable or
+ * refusing the session), as opposed to the server answering with an error.
+ */
+function isLinkFailure(error: unknown): boolean {
+  if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed;
+  return error instanceof TypeError || error instanceof StreamableHTTPError ||
+    error instanceof SseError;
 }
 
 function isTimeout(error: unknown): boolean {

@@ -7,7 +7,12 @@
 
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport";
 // @ts-types="@modelcontextprotocol/sdk/types"
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ErrorCode,
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  McpError,
+} from "@modelcontextprotocol/sdk/types.js";
 
 /** A message longer than this (10 MiB, the SDK's own limit) ends the connection. */
 const MAX_LINE_CHARS = 10 * 1024 * 1024;
@@ -187,7 +192,10 @@ export class DenoStdioClientTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (!this.#writer || this.#status) {
-      throw new Error("Not connected: the server process has exited");
+      throw new McpError(
+        ErrorCode.ConnectionClosed,
+        "Not connected: the server process has exited",
+      );
     }
     await this.#writer.write(encoder.encode(JSON.stringify(message) + "\n"));
   }

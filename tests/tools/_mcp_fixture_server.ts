@@ -35,6 +35,8 @@ const agent: AgentLike = {
   async *stream(task): AsyncIterable<AgentEvent> {
     for (let step = 1; step <= 3; step++) {
       yield { type: "step_start", stepNumber: step, maxSteps: 3 };
+      // Steps take time, as a model call would.
+      await new Promise((resolve) => setTimeout(resolve, 30));
     }
     yield { type: "final_answer", output: `done: ${task}` };
   },
