@@ -145,7 +145,22 @@ export class AzureOpenAIServerModel implements Model {
   }
 }
 
-/** Alias of {@linkcode AzureOpenAIServerModel}, the name smolagents also uses. */
+/**
+ * Alias of {@linkcode AzureOpenAIServerModel}, the name smolagents also uses.
+ *
+ * @example Using the short name
+ * ```ts
+ * import { AzureOpenAIModel } from "@smoldeno/agents/models/openai";
+ *
+ * const model = new AzureOpenAIModel({
+ *   modelId: "gpt-4o",
+ *   azureEndpoint: "https://my-resource.openai.azure.com",
+ *   apiKey: "<your key>",
+ *   apiVersion: "2024-10-21",
+ * });
+ * console.log(model.apiVersion); // "2024-10-21"
+ * ```
+ */
 export const AzureOpenAIModel: typeof AzureOpenAIServerModel = AzureOpenAIServerModel;
 /** Alias of {@linkcode AzureOpenAIServerModel}. */
 export type AzureOpenAIModel = AzureOpenAIServerModel;

@@ -42,12 +42,30 @@ export type {
   ServerModelOptions,
 } from "./model_options.ts";
 
-/** The model used when `modelId` is omitted: a strong open coding model served by several providers. */
+/**
+ * The model used when `modelId` is omitted: a strong open coding model
+ * served by several providers.
+ *
+ * @example The default model
+ * ```ts
+ * import { DEFAULT_HF_MODEL_ID, InferenceClientModel } from "@smoldeno/agents/models/hf";
+ *
+ * const model = new InferenceClientModel({ token: "hf_example" });
+ * console.log(model.modelId === DEFAULT_HF_MODEL_ID); // true
+ * ```
+ */
 export const DEFAULT_HF_MODEL_ID = "Qwen/Qwen3-Coder-480B-A35B-Instruct";
 
 /**
  * Providers known to accept `response_format` with a JSON schema. With
  * another explicit provider, `responseFormat` is refused before sending.
+ *
+ * @example Checking a provider before asking for JSON
+ * ```ts
+ * import { STRUCTURED_OUTPUT_PROVIDERS } from "@smoldeno/agents/models/hf";
+ *
+ * console.log(STRUCTURED_OUTPUT_PROVIDERS.includes("cerebras")); // true
+ * ```
  */
 export const STRUCTURED_OUTPUT_PROVIDERS: readonly string[] = [
   "cerebras",

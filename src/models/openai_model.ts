@@ -65,7 +65,17 @@ export {
   type AzureOpenAIServerModelOptions,
 } from "./azure_openai_model.ts";
 
-/** The default `apiBase`: OpenAI's own API. */
+/**
+ * The default `apiBase`: OpenAI's own API.
+ *
+ * @example Checking which server a model talks to
+ * ```ts
+ * import { OPENAI_API_BASE, OpenAIServerModel } from "@smoldeno/agents/models/openai";
+ *
+ * const model = new OpenAIServerModel({ modelId: "gpt-4o", apiKey: "sk-example" });
+ * console.log(model.apiBase === OPENAI_API_BASE); // true
+ * ```
+ */
 export const OPENAI_API_BASE = "https://api.openai.com/v1";
 
 /** Options of {@linkcode OpenAIServerModel}. */
@@ -209,7 +219,17 @@ export class OpenAIServerModel implements Model {
   }
 }
 
-/** Alias of {@linkcode OpenAIServerModel}, the name smolagents also uses. */
+/**
+ * Alias of {@linkcode OpenAIServerModel}, the name smolagents also uses.
+ *
+ * @example Using the short name
+ * ```ts
+ * import { OpenAIModel } from "@smoldeno/agents/models/openai";
+ *
+ * const model = new OpenAIModel({ modelId: "llama3.2", apiBase: "http://localhost:11434/v1" });
+ * console.log(model.modelId); // "llama3.2"
+ * ```
+ */
 export const OpenAIModel: typeof OpenAIServerModel = OpenAIServerModel;
 /** Alias of {@linkcode OpenAIServerModel}. */
 export type OpenAIModel = OpenAIServerModel;
