@@ -42,15 +42,38 @@ export interface McpProgress {
   message?: string;
 }
 
-/** A short name for a server, for errors and logs. */
+// Programs that run a server named by their first argument (`npx -y pkg`).
+const LAUNCHERS = new Set([
+  "node",
+  "deno",
+  "bun",
+  "bunx",
+  "npx",
+  "pnpm",
+  "yarn",
+  "npm",
+  "uv",
+  "uvx",
+  "python",
+  "python3",
+  "docker",
+]);
+const SUBCOMMANDS = new Set(["run", "x", "exec", "dlx", "tool"]);
+
+/**
+ * A short name for a server, for errors and logs: its `name`, its URL, or the
+ * package or script it runs (`npx -y @scope/server-x@1.2` → `server-x`).
+ */
 export function serverLabel(params: McpServerParameters): string {
   if (params.name) return params.name;
   if ("url" in params) return String(params.url);
-  const last = [params.command, ...(params.args ?? [])].findLast((a) => !a.startsWith("-"));
-  return last?.split(/[\\/]/).findLast((part) =>
-    part !== "" && part !== "dist" && part !== "index.js"
-  ) ??
-    params.command;
+  const base = (path: string) =>
+    path.split(/[\\/]/).filter((p) => p !== "" && p !== "dist" && !/^index\.[cm]?[jt]s$/.test(p))
+      .at(-1) ?? path;
+  const command = base(params.command).replace(/\.exe$/i, "");
+  if (!LAUNCHERS.has(command)) return command;
+  const target = (params.args ?? []).find((a) => !a.startsWith("-") && !SUBCOMMANDS.has(a));
+  return target ? base(target).replace(/(.)@[^@]*$/, "$1") : command;
 }
 
 function describe(error: unknown): string {

@@ -18,8 +18,9 @@ import {
   toServerArguments,
 } from "./_mcp_convert.ts";
 import type { McpSession } from "./_mcp_session.ts";
+import type { McpTool } from "./mcp.ts";
 
-/** Options of {@linkcode McpTool}. */
+/** Options of {@linkcode McpToolImpl}. */
 export interface McpToolOptions {
   /** Return `structuredContent` instead of the content blocks when a result has it. */
   structuredOutput: boolean;
@@ -28,7 +29,7 @@ export interface McpToolOptions {
 }
 
 /** One tool of an MCP server, callable like any other smoldeno tool. */
-export class McpTool extends BaseTool<ToolInputs, ToolValueType> {
+export class McpToolImpl extends BaseTool<ToolInputs, ToolValueType> implements McpTool {
   /** The tool's name on the server (the name used in calls). */
   readonly originalName: string;
   /** The server's name. */

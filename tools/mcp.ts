@@ -41,7 +41,7 @@
 
 import type { Tool } from "../src/tool.ts";
 import { type McpProgress, McpSession } from "./_mcp_session.ts";
-import { McpTool } from "./_mcp_tool.ts";
+import { McpToolImpl } from "./_mcp_tool.ts";
 
 export { type McpProgress } from "./_mcp_session.ts";
 export type { McpResourceLinkValue, McpResourceValue } from "./_mcp_convert.ts";
@@ -91,6 +91,14 @@ export interface McpHttpServerParameters {
 
 /** How to reach one MCP server. */
 export type McpServerParameters = McpStdioServerParameters | McpHttpServerParameters;
+
+/** A tool of an MCP server, as {@linkcode MCPClient.getTools} returns it. */
+export interface McpTool extends Tool {
+  /** The tool's name on the server, used in calls (`name` is its identifier form). */
+  readonly originalName: string;
+  /** The name of the server it belongs to. */
+  readonly serverName: string;
+}
 
 /** Options of {@linkcode MCPClient}. */
 export interface MCPClientOptions {
@@ -213,7 +221,7 @@ function checkParameters(params: McpServerParameters, index: number): void {
 export class MCPClient implements AsyncDisposable {
   #sessions: McpSession[];
   #structuredOutput: boolean;
-  #tools?: Tool[];
+  #tools?: McpTool[];
 
   /**
    * Checks the parameters; nothing is started until {@linkcode connect}.
@@ -274,11 +282,11 @@ export class MCPClient implements AsyncDisposable {
       await Promise.all(pending.map((s) => s.close()));
       throw failure.reason;
     }
-    const tools: Tool[] = [];
+    const tools: McpTool[] = [];
     const owners = new Map<string, McpSession>();
     for (const session of this.#sessions) {
       for (const definition of session.tools) {
-        const mcpTool = new McpTool(definition, session, {
+        const mcpTool = new McpToolImpl(definition, session, {
           structuredOutput: this.#structuredOutput,
           prefix: session.params.toolPrefix,
         });
@@ -301,7 +309,7 @@ export class MCPClient implements AsyncDisposable {
    *
    * @throws {Error} before {@linkcode connect} has succeeded.
    */
-  getTools(): Tool[] {
+  getTools(): McpTool[] {
     if (!this.#tools) {
       throw new Error("MCPClient is not connected: call `await client.connect()` first");
     }

@@ -44,7 +44,8 @@ Deno.test({
       assert(tools[name], `missing ${name}; got ${Object.keys(tools)}`);
     }
     assert(Object.keys(tools).every((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)));
-    assertEquals((tools.get_sum as Tool & { originalName: string }).originalName, "get-sum");
+    const getSum = client.getTools().find((t) => t.name === "get_sum");
+    assertEquals([getSum?.originalName, getSum?.serverName], ["get-sum", "everything"]);
     assertEquals(tools.get_sum.inputs.a, { type: "number", description: "First number" });
     const [status] = client.status();
     assertEquals(status.connected, true);
