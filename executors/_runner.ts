@@ -22,17 +22,57 @@ import { decodeValue, encodeValue, hmacSha256 } from "./_protocol.ts";
 
 /** Returns the JavaScript source of the runner (the sandbox's entry module). */
 export function runnerSource(): string {
-  const channel = [
+  return [
+    `// smoldeno sandbox runner (generated; see executors/_runner.ts)`,
+    `(${userRealmMain.toString()})(${JSON.stringify(channelSource())});`,
+    ``,
+  ].join("\n");
+}
+
+function channelSource(): string {
+  return [
     `const encodeValue = ${encodeValue.toString()};`,
     `const decodeValue = ${decodeValue.toString()};`,
     `const hmacSha256 = ${hmacSha256.toString()};`,
     `(${channelMain.toString()})(encodeValue, decodeValue, hmacSha256);`,
   ].join("\n");
-  return [
-    `// smoldeno sandbox runner (generated; see executors/_runner.ts)`,
-    `(${userRealmMain.toString()})(${JSON.stringify(channel)});`,
-    ``,
-  ].join("\n");
+}
+
+/** First argument of a program re-executed as the runner (see {@linkcode runSelfRunner}). */
+export const SELF_RUNNER_FLAG = "--smoldeno-runner";
+
+/**
+ * Runs the runner in this very process: the "self re-exec" mode of compiled
+ * binaries, where there is no `deno` to spawn and the binary's permissions
+ * were fixed by `deno compile`. Before any user code exists, every
+ * permission the sandbox was not granted is revoked (`Deno.permissions.revoke`
+ * is one-way). `grantsJson` is the sandbox's `DenoPermissions` as JSON.
+ * Never resolves; exits with code 70 if the grants cannot be honoured.
+ */
+export async function runSelfRunner(grantsJson: string): Promise<never> {
+  try {
+    const grants = JSON.parse(grantsJson) as Record<string, unknown>;
+    for (const name of ["read", "write", "net", "env", "run", "ffi", "import"] as const) {
+      const grant = grants[name];
+      if (grant === true) continue;
+      if (Array.isArray(grant) && grant.length > 0) {
+        // A list cannot be carved out of a global grant: revoke(path) under
+        // --allow-read is a no-op. The binary's own compile-time list applies.
+        if (Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted") {
+          throw new Error(
+            `Cannot narrow ${name} to a list: this binary was compiled with --allow-${name}; compile it with --allow-${name}=<list>, or grant ${name}: true or false`,
+          );
+        }
+        continue;
+      }
+      Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
+    }
+    await userRealmMain(channelSource(), grants.sys === true || Array.isArray(grants.sys));
+  } catch (e) {
+    console.error(`smoldeno runner: ${(e as Error).message}`);
+    Deno.exit(70);
+  }
+  return await new Promise<never>(() => {});
 }
 
 /** The channel worker: owns the key and the stdio protocol; trusts nothing it receives. */
@@ -218,9 +258,9 @@ function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any): void 
 }
 
 /** The user realm's runner: evaluates steps, captures logs, exposes tools. */
-async function userRealmMain(channelSource: string): Promise<void> {
+async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Promise<void> {
   const apply = Reflect.apply;
-  const keepSys = Deno.args.includes("--keep-sys");
+  const keepSys = keepSysGrant ?? Deno.args.includes("--keep-sys");
   const inspect = Deno.inspect;
   // The channel starts first: it boots on its own thread while this one
   // loads the inspector, which is most of the start-up time.
@@ -233,10 +273,14 @@ async function userRealmMain(channelSource: string): Promise<void> {
       ])
     );
   const channelUrl = URL.createObjectURL(new Blob([channelSource], { type: "text/javascript" }));
-  const channel = new Worker(channelUrl, {
-    type: "module",
-    deno: { permissions: "none" },
-  } as any);
+  let channel: Worker;
+  try {
+    channel = new Worker(channelUrl, { type: "module", deno: { permissions: "none" } } as any);
+  } catch {
+    // A compiled binary built without --unstable-worker-options: the channel
+    // then inherits the (already narrowed) permissions of this process.
+    channel = new Worker(channelUrl, { type: "module" });
+  }
   const workerPost = Worker.prototype.postMessage;
   const early: MessageEvent[] = [];
   channel.onmessage = (e: MessageEvent) => early.push(e);

@@ -21,13 +21,17 @@ import {
   PERMISSION_NAMES,
   type SandboxCommand,
 } from "./_permissions.ts";
-import { runnerSource } from "./_runner.ts";
+import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./_runner.ts";
 import { RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
 import { type MemoryWatchdog, startMemoryWatchdog } from "./_watchdog.ts";
 import { checkIdentifier } from "./_names.ts";
 
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+
+// A program re-executed by DenoExecutor in self mode (a `deno compile`
+// binary) becomes the sandbox runner here, before its own code runs.
+if (Deno.args[0] === SELF_RUNNER_FLAG) await runSelfRunner(Deno.args[1] ?? "{}");
 
 /** Resident memory the Deno runtime itself needs on top of `memoryLimitMb`. */
 export const RUNTIME_OVERHEAD_MB = 256;
@@ -61,6 +65,17 @@ export interface DenoExecutorOptions {
   denoPath?: string;
   /** Working directory of the sandbox. Default: an empty private temp directory. */
   cwd?: string;
+  /**
+   * Start the sandbox by re-executing this program in runner mode instead of
+   * running the deno binary: the default inside `deno compile` binaries
+   * (`Deno.build.standalone`), which have no deno to spawn. Holds the
+   * arguments placed before the runner flag (none for a compiled binary).
+   * The program must import this module (mod.ts does). The sandbox then
+   * starts with the binary's compile-time permissions and revokes every one
+   * it was not granted before any model code runs; a list grant is only
+   * honoured when the binary itself was compiled with a list for it.
+   */
+  selfExec?: readonly string[];
   /**
    * Receives warnings about risky grants (`run`, `ffi`, `sys`, all
    * permissions), once, at construction. Default: `console.warn`.
@@ -116,6 +131,7 @@ export class DenoExecutor implements Executor {
   #maxOutputLength: number;
   #denoPath: string;
   #cwd?: string;
+  #selfExec?: readonly string[];
   #tools: Record<string, Tool> = {};
   #variables: Record<string, unknown> = {};
   #dir?: string;
@@ -150,10 +166,20 @@ export class DenoExecutor implements Executor {
     }
     this.#denoPath = options.denoPath ?? Deno.execPath();
     this.#cwd = options.cwd;
+    const standalone = (Deno.build as { standalone?: boolean }).standalone === true;
+    this.#selfExec = options.selfExec ?? (standalone && !options.denoPath ? [] : undefined);
+    if (this.#selfExec && !Array.isArray(this.#selfExec)) {
+      throw new TypeError("Invalid selfExec: expected an array of strings");
+    }
     // Build once now so bad values fail here, and warn about risky grants once.
     const { warnings } = this.#command("runner.js");
     const warn = options.onWarning ?? ((m: string) => console.warn(m));
     for (const w of warnings) warn(w);
+    if (this.#selfExec && this.#permissions.net === true) {
+      warn(
+        "DenoExecutor in self-exec mode cannot add --deny-net at run time: net: true also reaches loopback and private addresses unless the binary was compiled with --deny-net",
+      );
+    }
   }
 
   /** Process id of the running sandbox, if one is running (for diagnostics). */
@@ -247,9 +273,15 @@ export class DenoExecutor implements Executor {
     const runnerPath = `${dir}/runner.js`;
     await Deno.writeTextFile(runnerPath, runnerSource());
     const command = this.#command(runnerPath);
+    let args = command.args;
+    const env = command.env;
+    if (this.#selfExec) {
+      args = [...this.#selfExec, SELF_RUNNER_FLAG, JSON.stringify(this.#permissions)];
+      env.DENO_V8_FLAGS = `--max-old-space-size=${this.#memoryLimitMb}`;
+    }
     const child = new Deno.Command(this.#denoPath, {
-      args: command.args,
-      env: command.env,
+      args,
+      env,
       clearEnv: true,
       cwd: this.#cwd ?? `${dir}/work`,
       stdin: "piped",

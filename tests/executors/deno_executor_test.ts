@@ -523,3 +523,53 @@ Deno.test("The sandbox dies when the host process is killed", async () => {
   }
   assertEquals(alive, false);
 });
+
+// Self-exec mode is what a `deno compile` binary uses. `deno compile` cannot
+// produce a binary on this machine, so a `deno run --allow-all` child of the
+// module stands in for a binary compiled with --allow-all.
+const SELF_EXEC = [
+  "run",
+  "--allow-all",
+  "--unstable-worker-options",
+  "--no-npm",
+  "--no-remote",
+  "--no-config",
+  "--no-lock",
+  new URL("../../executors/deno_executor.ts", import.meta.url).href,
+];
+
+Deno.test("Self-exec mode revokes every permission the sandbox was not granted", async () => {
+  Deno.env.set("SMOLDENO_TEST_CANARY", "canary-secret-value");
+  try {
+    await withExecutor({ selfExec: SELF_EXEC }, async (ex) => {
+      assertEquals((await ex.execute("const n: number = 40; n + 2")).output, 42);
+      for (
+        const [code, permission] of [
+          ['Deno.readTextFileSync("/etc/hostname")', "read"],
+          ['Deno.writeTextFileSync("x.txt", "x")', "write"],
+          ['await fetch("http://127.0.0.1:18080/")', "net"],
+          ['Deno.env.get("SMOLDENO_TEST_CANARY")', "env"],
+          ['new Deno.Command("/bin/true").outputSync()', "run"],
+          ["Deno.hostname()", "sys"],
+        ]
+      ) {
+        const err = await failure(ex, code);
+        assertEquals([err.kind, err.permission], ["permission", permission], code);
+      }
+    });
+  } finally {
+    Deno.env.delete("SMOLDENO_TEST_CANARY");
+  }
+});
+
+Deno.test("Self-exec mode keeps granted permissions and refuses lists it cannot narrow", async () => {
+  await withExecutor({ selfExec: SELF_EXEC, permissions: { read: true } }, async (ex) => {
+    const out = await ex.execute('typeof Deno.readTextFileSync("/etc/hostname")');
+    assertEquals(out.output, "string");
+  });
+  await withExecutor({ selfExec: SELF_EXEC, permissions: { read: ["/tmp"] } }, async (ex) => {
+    const err = await failure(ex, "1");
+    assertEquals(err.kind, "crashed");
+    assertStringIncludes(err.message, "Cannot narrow read to a list");
+  });
+});
