@@ -1,13 +1,22 @@
-// Streams a reply from OpenAI (or any OpenAI-compatible API) with OpenAIServerModel.
+// A CodeAgent on OpenAI (or any OpenAI-compatible API) through OpenAIServerModel.
 //
-//   OPENAI_API_KEY=sk-... deno run --allow-env --allow-net examples/openai.ts
+//   OPENAI_API_KEY=sk-... deno run --allow-all examples/openai.ts
 //
-// Optional: OPENAI_MODEL (default gpt-4o-mini), OPENAI_BASE_URL for another
-// compatible server (Together, Groq, OpenRouter, …). Without a key it says
-// what to set and shows a scripted reply instead, so it runs offline.
+// Optional: OPENAI_MODEL (default gpt-4o-mini); OPENAI_BASE_URL for another
+// compatible server (Together, Groq, OpenRouter, …), whose key then goes in
+// OPENAI_API_KEY too. Without a key it says so and runs a scripted model
+// instead, so it also works offline.
+import { CodeAgent, type Model, tool } from "@smoldeno/agents";
 import { OpenAIServerModel } from "@smoldeno/agents/models/openai";
 import { ScriptedModel } from "@smoldeno/agents/testing";
-import type { Model } from "@smoldeno/agents";
+
+const getWeather = tool({
+  name: "get_weather",
+  description: "Weather report for a city.",
+  inputs: { city: { type: "string", description: "City name, e.g. 'Paris'" } },
+  outputType: "string",
+  forward: ({ city }) => `Sunny, 18°C in ${city}`,
+});
 
 const apiKey = Deno.env.get("OPENAI_API_KEY");
 let model: Model;
@@ -16,22 +25,15 @@ if (apiKey) {
     modelId: Deno.env.get("OPENAI_MODEL") ?? "gpt-4o-mini",
     apiBase: Deno.env.get("OPENAI_BASE_URL"),
     apiKey,
-    maxTokens: 200,
   });
 } else {
-  console.log(
-    "OPENAI_API_KEY is not set: set it to call OpenAI. Using a scripted model instead.\n",
-  );
+  console.log("OPENAI_API_KEY is not set: set it to use OpenAI. Running a scripted model.\n");
   model = new ScriptedModel({
-    replies: ["Deno runs TypeScript directly, with permissions off by default."],
+    replies: [
+      'Thought: I ask the weather tool.\n<code>\nconst report = await get_weather({ city: "Paris" });\nfinal_answer(report);\n</code>',
+    ],
   });
 }
 
-const messages = [{ role: "user" as const, content: "In one sentence, what is Deno?" }];
-for await (const delta of model.generateStream!(messages)) {
-  if (delta.content) await Deno.stdout.write(new TextEncoder().encode(delta.content));
-  if (delta.tokenUsage) {
-    console.log(`\n[${delta.tokenUsage.inputTokens} in, ${delta.tokenUsage.outputTokens} out]`);
-  }
-}
-console.log();
+await using agent = new CodeAgent({ model, tools: [getWeather], maxSteps: 5 });
+console.log(await agent.run("What is the weather in Paris right now?"));
