@@ -45,8 +45,8 @@ import { McpToolImpl } from "./_mcp_tool.ts";
 
 export { type McpProgress } from "./_mcp_session.ts";
 export type { McpResourceLinkValue, McpResourceValue } from "./_mcp_convert.ts";
+export type { AgentLike } from "./_mcp_entries.ts";
 export {
-  type AgentLike,
   type McpHttpServerHandle,
   type McpServerHandle,
   serveMcp,
