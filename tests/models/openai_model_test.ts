@@ -456,14 +456,14 @@ Deno.test("OpenAIServerModel.generateStream() reports a connection dropped mid-s
   assertEquals(server.requests.length, 1);
 });
 
+// A server that stays silent for `ms`, long after the client gave up.
+function answerLate(ms: number): Promise<Response> {
+  return new Promise((resolve) => setTimeout(() => resolve(completion("too late")), ms));
+}
+
 Deno.test("OpenAIServerModel times out a silent server after timeoutMs and retries", async () => {
   await using server = new FakeServer((_request, index) =>
-    index === 0
-      ? (_r: unknown, raw: Request) =>
-        new Promise<Response>((resolve) =>
-          raw.signal.addEventListener("abort", () => resolve(new Response(null)))
-        )
-      : completion("on time")
+    index === 0 ? () => answerLate(300) : completion("on time")
   );
   const model = new OpenAIServerModel({
     modelId: "m",
@@ -477,11 +477,9 @@ Deno.test("OpenAIServerModel times out a silent server after timeoutMs and retri
 
 Deno.test("OpenAIServerModel rejects with the signal's reason when the call is aborted", async () => {
   const controller = new AbortController();
-  await using server = new FakeServer([(_r, raw) => {
+  await using server = new FakeServer([() => {
     controller.abort(new Error("user stopped"));
-    return new Promise<Response>((resolve) =>
-      raw.signal.addEventListener("abort", () => resolve(new Response(null)))
-    );
+    return answerLate(300);
   }]);
   const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin });
   const error = await assertRejects(() =>
