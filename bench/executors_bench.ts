@@ -153,7 +153,7 @@ if (import.meta.main) {
           env: {},
         };
         return [
-          ...dockerRunArgs(settings, name, hello.slice(0, hello.lastIndexOf("/")), {}),
+          ...dockerRunArgs(settings, name, {}),
           "eval",
           "console.log(1)",
         ];

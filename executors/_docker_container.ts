@@ -1,16 +1,17 @@
 // One hardened container running the sandbox runner. The channel is the
 // container's stdio through `docker run -i` (the same authenticated frames as
 // the Deno subprocess, see _protocol.ts): no port is published and no network
-// is needed. The runner file sits in a per-executor host directory that is
-// bind-mounted read-only.
+// is needed. The runner travels in the command line as a `data:` URL, so
+// nothing is bind-mounted for it: remote engines (DOCKER_HOST=ssh://…) work,
+// the code cannot replace it, and a crashed host leaves no files behind.
 
 import { docker, type DockerCliOptions, dockerCommand } from "./_docker_cli.ts";
 import type { ProcessExit, SandboxProcess } from "./_session.ts";
 
-/** Where the per-executor directory appears inside the container. */
-export const CONTAINER_DIR = "/smoldeno";
-/** Prefix of the per-executor host directories (followed by the host PID). */
-const DIR_PREFIX = "smoldeno-docker-";
+/** Container paths reserved by the executor (mounts may not target them). */
+export const RESERVED_PATHS: readonly string[] = ["/tmp", "/bin", "/proc", "/dev"];
+// Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN).
+const MAX_RUNNER_URL = 120 * 1024;
 /** Label set on every container so `cleanupStale()` can find them. */
 export const EXECUTOR_LABEL = "smoldeno.executor";
 
@@ -39,17 +40,30 @@ export interface ContainerSettings extends DockerCliOptions {
 
 /** What to run inside the container. */
 export interface ContainerLaunch {
-  /** Files written into the per-executor directory (the runner), by name. */
-  files: Record<string, string>;
-  /** Arguments after `deno`, with paths under {@linkcode CONTAINER_DIR}. */
+  /** Arguments after `deno` (the runner given as {@linkcode runnerDataUrl}). */
   args: string[];
+}
+
+/** The runner's source as a `data:` URL for `deno run`. */
+export function runnerDataUrl(source: string): string {
+  const bytes = new TextEncoder().encode(source);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  const url = `data:text/javascript;base64,${btoa(binary)}`;
+  if (url.length > MAX_RUNNER_URL) {
+    throw new RangeError(
+      `Cannot pass the runner to the container: its data: URL has ${url.length} characters, over the ${MAX_RUNNER_URL} a command-line argument can hold`,
+    );
+  }
+  return url;
 }
 
 /** Builds the hardened `docker run` arguments (SECURITY-NOTES §6.1), before the command. */
 export function dockerRunArgs(
   settings: ContainerSettings,
   name: string,
-  hostDir: string,
   labels: Record<string, string>,
 ): string[] {
   const memory = `${settings.memoryLimitMb}m`;
@@ -86,8 +100,6 @@ export function dockerRunArgs(
     "/tmp",
     "--entrypoint",
     "/bin/deno",
-    "-v",
-    `${hostDir}:${CONTAINER_DIR}:ro`,
   ];
   // Names only: the values reach the CLI through its environment (see dockerCommand).
   for (const key of Object.keys(settings.env)) args.push("-e", key);
@@ -121,17 +133,11 @@ export class DockerContainer implements SandboxProcess {
   /** True once the container was found OOM-killed. */
   oomKilled = false;
   readonly #settings: ContainerSettings;
-  readonly #dir: string;
   readonly #stdinWriter: WritableStreamDefaultWriter<Uint8Array>;
   #killing?: Promise<void>;
   #removed?: Promise<void>;
 
-  private constructor(
-    child: Deno.ChildProcess,
-    name: string,
-    settings: ContainerSettings,
-    dir: string,
-  ) {
+  private constructor(child: Deno.ChildProcess, name: string, settings: ContainerSettings) {
     // Our own writer on the CLI's stdin, so remove() can close the pipe even
     // though the session holds a writer on the stream we expose.
     const writer = child.stdin.getWriter();
@@ -145,7 +151,6 @@ export class DockerContainer implements SandboxProcess {
     this.stderr = child.stderr;
     this.name = name;
     this.#settings = settings;
-    this.#dir = dir;
     this.exited = (async (): Promise<ProcessExit> => {
       const status = await child.status;
       const exit = await inspectExit(name, status.code, settings);
@@ -162,38 +167,21 @@ export class DockerContainer implements SandboxProcess {
    * channel, so it is ready as soon as the CLI runs; the session's startup
    * timeout covers an image that never starts.
    */
-  static async start(
-    settings: ContainerSettings,
-    launch: ContainerLaunch,
-  ): Promise<DockerContainer> {
-    // The PID in the name lets cleanupStale() remove directories of dead hosts.
-    const dir = await Deno.makeTempDir({ prefix: `${DIR_PREFIX}${Deno.pid}-` });
+  static start(settings: ContainerSettings, launch: ContainerLaunch): DockerContainer {
     const name = `smoldeno-${crypto.randomUUID()}`;
-    try {
-      for (const [file, text] of Object.entries(launch.files)) {
-        await Deno.writeTextFile(`${dir}/${file}`, text);
-      }
-      // The unprivileged container user must read the runner; nothing in the
-      // directory is secret, and it is mounted read-only.
-      await Deno.chmod(dir, 0o755);
-      for (const file of Object.keys(launch.files)) await Deno.chmod(`${dir}/${file}`, 0o644);
-      const labels = {
-        [EXECUTOR_LABEL]: "1",
-        "smoldeno.host-pid": String(Deno.pid),
-        "smoldeno.hostname": Deno.hostname(),
-        "smoldeno.created": new Date().toISOString(),
-      };
-      const child = dockerCommand(
-        [...dockerRunArgs(settings, name, dir, labels), ...launch.args],
-        settings,
-        { stdin: "piped", stdout: "piped", stderr: "piped" },
-        settings.env,
-      ).spawn();
-      return new DockerContainer(child, name, settings, dir);
-    } catch (error) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw error;
-    }
+    const labels = {
+      [EXECUTOR_LABEL]: "1",
+      "smoldeno.host-pid": String(Deno.pid),
+      "smoldeno.hostname": Deno.hostname(),
+      "smoldeno.created": new Date().toISOString(),
+    };
+    const child = dockerCommand(
+      [...dockerRunArgs(settings, name, labels), ...launch.args],
+      settings,
+      { stdin: "piped", stdout: "piped", stderr: "piped" },
+      settings.env,
+    ).spawn();
+    return new DockerContainer(child, name, settings);
   }
 
   /** SIGKILLs the container (`docker kill`): unlike SIGTERM, code cannot trap it. */
@@ -201,7 +189,7 @@ export class DockerContainer implements SandboxProcess {
     this.#killing ??= docker(["kill", this.name], this.#settings).then(() => {}, () => {});
   }
 
-  /** Kills and removes the container and its host directory. Idempotent. */
+  /** Kills and removes the container. Idempotent. */
   remove(): Promise<void> {
     this.#removed ??= (async () => {
       this.kill();
@@ -209,7 +197,6 @@ export class DockerContainer implements SandboxProcess {
       await this.exited.catch(() => {});
       await this.#stdinWriter.close().catch(() => {});
       await docker(["rm", "--force", this.name], this.#settings).catch(() => {});
-      await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
     })();
     return this.#removed;
   }
@@ -263,7 +250,6 @@ export async function cleanupStale(options: CleanupStaleOptions = {}): Promise<s
     if (ownerGone || tooOld) stale.push(name);
   }
   if (stale.length) await docker(["rm", "--force", ...stale], options);
-  await removeDeadHostDirs();
   return stale;
 }
 
@@ -281,24 +267,4 @@ async function processAlive(pid: number): Promise<boolean> {
   const probe = await new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
     .output().catch(() => ({ success: false }));
   return probe.success;
-}
-
-// Per-executor directories of host processes that died without close().
-async function removeDeadHostDirs(): Promise<void> {
-  let tmp: string;
-  try {
-    tmp = Deno.env.get("TMPDIR") || "/tmp";
-  } catch {
-    return; // no env permission: leave the directories alone
-  }
-  try {
-    for await (const entry of Deno.readDir(tmp)) {
-      const match = entry.isDirectory && entry.name.match(/^smoldeno-docker-(\d+)-/);
-      if (match && Number(match[1]) !== Deno.pid && !(await processAlive(Number(match[1])))) {
-        await Deno.remove(`${tmp}/${entry.name}`, { recursive: true }).catch(() => {});
-      }
-    }
-  } catch {
-    // An unreadable temp directory is not ours to clean.
-  }
 }

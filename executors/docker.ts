@@ -9,7 +9,10 @@
  * `fetch` cannot do; `docker run -i` does it, honours `DOCKER_HOST`, contexts
  * and TLS settings as users expect, and adds no npm dependency (dockerode and
  * its ssh2/tar-fs tree would be the alternative). Only lifecycle operations
- * (run, kill, inspect, rm) spawn the CLI; a step costs no CLI call.
+ * (run, kill, inspect, rm) spawn the CLI; a step costs no CLI call. The
+ * runner is passed as a `data:` URL argument rather than a bind-mounted
+ * file, so remote engines (`dockerHost: "ssh://…"`) work too and nothing on
+ * the host can be swapped under it; only `mounts` you list are bind mounts.
  *
  * Lifecycle: one container per executor, started on the first `execute`,
  * named `smoldeno-<uuid>` and labelled `smoldeno.executor=1`,
@@ -30,13 +33,14 @@ import { docker, type DockerCliOptions } from "./_docker_cli.ts";
 import {
   cleanupStale,
   type CleanupStaleOptions,
-  CONTAINER_DIR,
   type ContainerSettings,
   DockerContainer,
   type DockerMount,
+  RESERVED_PATHS,
+  runnerDataUrl,
 } from "./_docker_container.ts";
 import { buildLocalImage, type BuildLocalImageOptions } from "./_docker_image.ts";
-import { checkNumber, checkPermissions, RemoteCore } from "./_docker_remote.ts";
+import { checkNumber, checkPermissions, RemoteCore, startError } from "./_docker_remote.ts";
 import { parseImportPattern } from "./_imports.ts";
 import { buildSandboxCommand, type DenoPermissions } from "./_permissions.ts";
 import { runnerSource } from "./_runner.ts";
@@ -175,7 +179,7 @@ export class DockerExecutor implements Executor {
       permissions,
       memoryLimitMb: Math.max(32, Math.floor(memoryLimitMb * 0.75)),
       authorizedImports: imports.map((i) => i.source),
-      runnerPath: `${CONTAINER_DIR}/runner.js`,
+      runnerPath: runnerDataUrl(runnerSource()),
       denoDir: "/tmp/deno",
     });
     this.#args = command.args;
@@ -196,13 +200,22 @@ export class DockerExecutor implements Executor {
         100_000_000,
       ),
       imports,
-      launch: async () => {
-        const container = await DockerContainer.start(this.#settings, {
-          files: { "runner.js": runnerSource() },
-          args: this.#args,
-        });
+      launch: () => {
+        let container: DockerContainer;
+        try {
+          container = DockerContainer.start(this.#settings, { args: this.#args });
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+          return Promise.reject(startError(
+            "DockerExecutor",
+            `the Docker CLI "${
+              this.#settings.dockerPath ?? "docker"
+            }" is not installed or not on PATH (install docker.io, or pass dockerPath)`,
+            error,
+          ));
+        }
         this.#container = container;
-        return {
+        return Promise.resolve({
           process: container,
           attach: (session) => {
             container.onOomKilled = () =>
@@ -211,7 +224,7 @@ export class DockerExecutor implements Executor {
               );
           },
           dispose: () => container.remove(),
-        };
+        });
       },
     });
   }
@@ -303,9 +316,14 @@ function checkMounts(mounts: readonly DockerMount[]): DockerMount[] {
         );
       }
     }
-    if (m.containerPath === CONTAINER_DIR || m.containerPath.startsWith(`${CONTAINER_DIR}/`)) {
+    const reserved = RESERVED_PATHS.find((r) =>
+      m.containerPath === r || m.containerPath.startsWith(`${r}/`)
+    );
+    if (reserved || m.containerPath === "/") {
       throw new TypeError(
-        `Invalid mount containerPath "${m.containerPath}": ${CONTAINER_DIR} is reserved for the runner`,
+        `Invalid mount containerPath "${m.containerPath}": ${
+          reserved ?? "/"
+        } is reserved for the sandbox itself`,
       );
     }
     return { hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly !== false };
