@@ -119,6 +119,8 @@ export class RunnerSession {
     this.closed = proc.exited.then(async (exit) => {
       this.#exit = exit;
       await Promise.all(this.#pumps);
+      // Release the pipe now: nobody can read what we would still write.
+      await this.#writer.abort().catch(() => {});
       this.#onExit();
     });
   }

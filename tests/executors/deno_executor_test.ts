@@ -10,6 +10,10 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
+import { executorContract } from "./_contract.ts";
+
+// The contract every executor shares (Docker and E2B run the same suite).
+executorContract("DenoExecutor", ({ timeoutMs }) => new DenoExecutor({ timeoutMs }));
 
 async function withExecutor(
   options: DenoExecutorOptions,
