@@ -138,14 +138,14 @@ export function usageChunk(
  */
 export function sse(
   events: Record<string, unknown>[],
-  options: { done?: boolean; failAfter?: boolean; onCancel?: () => void; hang?: boolean } = {},
+  options: { done?: boolean; onCancel?: () => void; hang?: boolean } = {},
 ): () => Response {
   return () => sseResponse(events, options);
 }
 
 function sseResponse(
   events: Record<string, unknown>[],
-  options: { done?: boolean; failAfter?: boolean; onCancel?: () => void; hang?: boolean },
+  options: { done?: boolean; onCancel?: () => void; hang?: boolean },
 ): Response {
   const encoder = new TextEncoder();
   let i = 0;
@@ -155,15 +155,6 @@ function sseResponse(
       if (i < events.length) {
         controller.enqueue(encoder.encode(`data: ${JSON.stringify(events[i++])}\n\n`));
         return;
-      }
-      if (options.failAfter) {
-        // Let the events reach the client before the connection drops.
-        return new Promise((resolve) =>
-          timer = setTimeout(() => {
-            controller.error(new Error("connection dropped"));
-            resolve();
-          }, 50)
-        );
       }
       if (options.hang) {
         // Keep the stream open with SSE comments (which clients ignore) until
@@ -200,37 +191,57 @@ export function errorReply(
   );
 }
 
+/** What the raw server does with one connection. */
+export type RawReply =
+  | { reset: true }
+  | { json: unknown }
+  | { sseThenDrop: Record<string, unknown>[] };
+
 /**
- * A raw TCP server: the first `resets` connections are closed as soon as the
- * request arrives (a connection reset as the client sees it); later ones get
- * `body` as a JSON 200.
+ * A raw TCP server for failures Deno.serve cannot produce: a connection
+ * closed as soon as the request arrives (a reset, as the client sees it), or
+ * a chunked event stream cut off before its end. `reply` says what the n-th
+ * connection gets.
  */
-export class ResettingServer implements AsyncDisposable {
+export class RawServer implements AsyncDisposable {
   connections = 0;
   readonly #listener: Deno.TcpListener;
   readonly #done: Promise<void>;
 
-  constructor(resets: number, body: unknown) {
+  constructor(reply: (index: number) => RawReply) {
     this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.#done = this.#serve(resets, JSON.stringify(body));
+    this.#done = this.#serve(reply);
   }
 
   get origin(): string {
     return `http://127.0.0.1:${this.#listener.addr.port}`;
   }
 
-  async #serve(resets: number, body: string): Promise<void> {
+  async #serve(reply: (index: number) => RawReply): Promise<void> {
+    const encoder = new TextEncoder();
     for await (const conn of this.#listener) {
-      this.connections++;
-      const buffer = new Uint8Array(65_536);
+      const action = reply(this.connections++);
       try {
-        await conn.read(buffer);
-        if (this.connections > resets) {
-          const bytes = new TextEncoder().encode(body);
-          await conn.write(new TextEncoder().encode(
+        await conn.read(new Uint8Array(65_536));
+        if ("json" in action) {
+          const bytes = encoder.encode(JSON.stringify(action.json));
+          await conn.write(encoder.encode(
             `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\nconnection: close\r\n\r\n`,
           ));
           await conn.write(bytes);
+        } else if ("sseThenDrop" in action) {
+          await conn.write(encoder.encode(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
+          ));
+          for (const event of action.sseThenDrop) {
+            const data = encoder.encode(`data: ${JSON.stringify(event)}\n\n`);
+            await conn.write(encoder.encode(`${data.length.toString(16)}\r\n`));
+            await conn.write(data);
+            await conn.write(encoder.encode("\r\n"));
+          }
+          // Let the events reach the client, then close without the final
+          // zero-length chunk: the body ends in the middle.
+          await new Promise((resolve) => setTimeout(resolve, 20));
         }
       } catch {
         // The client may go away first.

@@ -18,7 +18,7 @@ import {
   completion,
   errorReply,
   FakeServer,
-  ResettingServer,
+  RawServer,
   sse,
   usageChunk,
 } from "./_fake_server.ts";
@@ -225,21 +225,36 @@ Deno.test("InferenceClientModel retries a 500, then returns the reply", async ()
 });
 
 Deno.test("InferenceClientModel retries a connection reset, then returns the reply", async () => {
-  await using server = new ResettingServer(1, {
-    id: "x",
-    object: "chat.completion",
-    created: 0,
-    model: "tgi",
-    choices: [{
-      index: 0,
-      message: { role: "assistant", content: "reconnected" },
-      finish_reason: "stop",
-    }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-  });
+  await using server = new RawServer((index) =>
+    index === 0 ? { reset: true } : {
+      json: {
+        id: "x",
+        object: "chat.completion",
+        created: 0,
+        model: "tgi",
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content: "reconnected" },
+          finish_reason: "stop",
+        }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      },
+    }
+  );
   const model = new InferenceClientModel({ endpointUrl: server.origin, retryDelayMs: 5 });
   assertEquals((await model.generate([user("?")])).content, "reconnected");
   assertEquals(server.connections, 2);
+});
+
+Deno.test("InferenceClientModel.generateStream() reports a connection dropped mid-stream without retrying", async () => {
+  await using server = new RawServer(() => ({ sseThenDrop: [chunk({ content: "half a" })] }));
+  const model = new InferenceClientModel({ endpointUrl: server.origin, retryDelayMs: 1 });
+  const seen: string[] = [];
+  await assertRejects(async () => {
+    for await (const delta of model.generateStream([user("?")])) seen.push(delta.content ?? "");
+  }, AgentGenerationError);
+  assertEquals(seen, ["half a"]);
+  assertEquals(server.connections, 1);
 });
 
 Deno.test("InferenceClientModel rejects a 401 with the provider's message and never the token", async () => {

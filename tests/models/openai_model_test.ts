@@ -21,7 +21,7 @@ import {
   completion,
   errorReply,
   FakeServer,
-  ResettingServer,
+  RawServer,
   sse,
   usageChunk,
 } from "./_fake_server.ts";
@@ -324,14 +324,19 @@ Deno.test("OpenAIServerModel.generateStream() retries a 503 before the first chu
 });
 
 Deno.test("OpenAIServerModel.generateStream() retries a stream that breaks before any content", async () => {
-  await using server = new FakeServer([
-    sse([chunk({ role: "assistant", content: "" })], { failAfter: true }),
-    sse([chunk({ role: "assistant", content: "" }), chunk({ content: "second stream" })]),
-  ]);
+  const role = chunk({ role: "assistant", content: "" });
+  await using server = new RawServer((index) =>
+    index === 0 ? { sseThenDrop: [role] } : { sseThenDrop: [role, chunk({ content: "second" })] }
+  );
   const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin, retryDelayMs: 1 });
-  const deltas = await collect(model.generateStream([user("?")]));
-  assertEquals(deltas.map((d) => d.content).join(""), "second stream");
-  assertEquals(server.requests.length, 2);
+  const seen: string[] = [];
+  // The second stream breaks too, but after content: that is reported, not retried.
+  const error = await assertRejects(async () => {
+    for await (const delta of model.generateStream([user("?")])) seen.push(delta.content ?? "");
+  }, AgentGenerationError);
+  assertEquals(seen, ["second"]);
+  assertEquals(server.connections, 2);
+  assertStringIncludes(error.message, 'Model "m" request failed: connection to');
 });
 
 Deno.test("OpenAIServerModel gives up after maxRetries with the last status in an AgentGenerationError", async () => {
@@ -407,17 +412,21 @@ Deno.test("OpenAIServerModel never shows its key in JSON.stringify or Deno.inspe
 });
 
 Deno.test("OpenAIServerModel retries a connection reset, then returns the reply", async () => {
-  await using server = new ResettingServer(1, {
-    id: "x",
-    object: "chat.completion",
-    created: 0,
-    model: "m",
-    choices: [{
-      index: 0,
-      message: { role: "assistant", content: "second try" },
-      finish_reason: "stop",
-    }],
-  });
+  await using server = new RawServer((index) =>
+    index === 0 ? { reset: true } : {
+      json: {
+        id: "x",
+        object: "chat.completion",
+        created: 0,
+        model: "m",
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content: "second try" },
+          finish_reason: "stop",
+        }],
+      },
+    }
+  );
   const model = new OpenAIServerModel({
     modelId: "m",
     apiBase: server.origin,
@@ -446,14 +455,14 @@ Deno.test("OpenAIServerModel reports an unreachable server as an AgentGeneration
 });
 
 Deno.test("OpenAIServerModel.generateStream() reports a connection dropped mid-stream without retrying", async () => {
-  await using server = new FakeServer([sse([chunk({ content: "partial" })], { failAfter: true })]);
+  await using server = new RawServer(() => ({ sseThenDrop: [chunk({ content: "partial" })] }));
   const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin, retryDelayMs: 1 });
   const seen: string[] = [];
   await assertRejects(async () => {
     for await (const delta of model.generateStream([user("?")])) seen.push(delta.content ?? "");
   }, AgentGenerationError);
   assertEquals(seen, ["partial"]);
-  assertEquals(server.requests.length, 1);
+  assertEquals(server.connections, 1);
 });
 
 // A server that stays silent for `ms`, long after the client gave up.
