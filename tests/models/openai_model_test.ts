@@ -638,6 +638,20 @@ Deno.test("AzureOpenAIServerModel calls the deployment path with api-version and
   }
 });
 
+Deno.test("AzureOpenAIServerModel authenticates with a Microsoft Entra token provider instead of a key", async () => {
+  await using server = new FakeServer([completion("entra ok")]);
+  let calls = 0;
+  const model = new AzureOpenAIServerModel({
+    modelId: "gpt-4o",
+    azureEndpoint: server.origin,
+    apiVersion: "2024-10-21",
+    azureADTokenProvider: () => Promise.resolve(`entra-token-${++calls}`),
+  });
+  assertEquals((await model.generate([user("?")])).content, "entra ok");
+  assertEquals(server.requests[0].headers.get("authorization"), "Bearer entra-token-1");
+  assertEquals(server.requests[0].headers.get("api-key"), null);
+});
+
 Deno.test("AzureOpenAIServerModel says which setting is missing", async () => {
   const unset = {
     AZURE_OPENAI_ENDPOINT: undefined,
