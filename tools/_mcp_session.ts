@@ -92,6 +92,7 @@ export class McpSession {
   #transport?: Transport;
   #state: "idle" | "connected" | "lost" | "closed" = "idle";
   #lostReason = "";
+  #connecting?: Promise<void>;
 
   constructor(params: McpServerParameters, options: SessionOptions) {
     this.params = params;
@@ -154,8 +155,14 @@ export class McpSession {
   }
 
   /** Connects unless already connected; on failure everything opened is closed again. */
-  async connect(signal?: AbortSignal): Promise<void> {
-    if (this.#state === "connected") return;
+  connect(signal?: AbortSignal): Promise<void> {
+    if (this.#state === "connected") return Promise.resolve();
+    // Concurrent connect() calls share one attempt instead of racing two processes.
+    this.#connecting ??= this.#connect(signal).finally(() => this.#connecting = undefined);
+    return this.#connecting;
+  }
+
+  async #connect(signal?: AbortSignal): Promise<void> {
     await this.#closeTransport();
     const client = new Client({ name: "smoldeno", version: CLIENT_VERSION }, { capabilities: {} });
     const transport = this.#makeTransport();
@@ -240,7 +247,12 @@ export class McpSession {
       }
       // The close handler may run just after the pending call is rejected.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      if (this.#isLost() || isLinkFailure(error)) {
+      if (this.#stateNow() === "closed") {
+        throw new Error(`MCP server "${this.name}" was disconnected during "${name}"`, {
+          cause: error,
+        });
+      }
+      if (this.#stateNow() === "lost" || isLinkFailure(error)) {
         if (this.#state === "connected") {
           this.#state = "lost";
           this.#lostReason = `the last call failed: ${describe(error)}`;
@@ -260,8 +272,9 @@ export class McpSession {
     }
   }
 
-  #isLost(): boolean {
-    return this.#state === "lost";
+  /** The state now: a method, so checks after an await are not narrowed away. */
+  #stateNow(): "idle" | "connected" | "lost" | "closed" {
+    return this.#state;
   }
 
   /** Waits briefly for a dying process so its exit code is known. */
@@ -288,8 +301,9 @@ export class McpSession {
 
   /** Closes the connection (and ends a stdio server). Safe to call more than once. */
   async close(): Promise<void> {
-    await this.#closeTransport();
+    // Set first, so calls that fail because of the close say so.
     this.#state = "closed";
+    await this.#closeTransport();
   }
 }
 

@@ -573,3 +573,43 @@ Deno.test("the core entry point does not load the MCP SDK; the ./mcp subpath doe
   assert(!(await graph("../../mod.ts")).includes("@modelcontextprotocol/sdk"));
   assertStringIncludes(await graph("../../tools/mcp.ts"), "npm:/@modelcontextprotocol/sdk@");
 });
+
+/** Process ids of this process's children (Linux). */
+function childPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      // The command name may contain spaces; the fields after ")" are fixed.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === Deno.pid) pids.push(Number(entry.name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+Deno.test({
+  name:
+    "concurrent connect() calls start one server, and disconnect() ends it and the calls in flight",
+  ignore: ignore || Deno.build.os !== "linux",
+  async fn() {
+    const before = childPids();
+    const inFlight = Promise.withResolvers<void>();
+    const client = new MCPClient(everything, { onProgress: () => inFlight.resolve() });
+    await Promise.all([client.connect(), client.connect(), client.connect()]);
+    const started = childPids().filter((pid) => !before.includes(pid));
+    assertEquals(started, [client.status()[0].pid]);
+
+    const long = client.getTools().find((t) => t.name === "trigger_long_running_operation")!;
+    const pending = long.call({ duration: 5, steps: 50 });
+    const failed = assertRejects(() => pending);
+    await inFlight.promise;
+    await client.disconnect();
+    const error = await failed;
+    assertStringIncludes(error.message, 'MCP server "everything" was disconnected during');
+    assertEquals(childPids().filter((pid) => !before.includes(pid)), []);
+  },
+});
