@@ -161,34 +161,42 @@ function agentEntry(agent: AgentLike): Entry {
       required: ["task"],
     },
   };
+  const runTask = async (task: string, { signal, progress }: CallContext) => {
+    if (signal.aborted) return errorResult(`Agent "${name}" was cancelled before it started`);
+    try {
+      if (!progress || !agent.stream) {
+        await progress?.(0, undefined, "Started");
+        return toResult(await agent.run(task, { signal }), false);
+      }
+      let output: unknown;
+      for await (const event of agent.stream(task, { signal })) {
+        if (event.type === "step_start") {
+          await progress(
+            event.stepNumber,
+            event.maxSteps,
+            `Step ${event.stepNumber} of ${event.maxSteps}`,
+          );
+        } else if (event.type === "final_answer" || event.type === "run_end") {
+          output = event.output;
+        }
+      }
+      return toResult(output, false);
+    } catch (error) {
+      return errorResult(error);
+    }
+  };
+  // An agent runs one task at a time: calls from several clients wait their turn.
+  let turn: Promise<unknown> = Promise.resolve();
   return {
     definition,
-    async handle(args, { signal, progress }) {
+    handle(args, context) {
       const task = args.task;
       if (typeof task !== "string" || task.trim() === "") {
-        return errorResult(`Agent "${name}" needs a non-empty string "task"`);
+        return Promise.resolve(errorResult(`Agent "${name}" needs a non-empty string "task"`));
       }
-      try {
-        if (!progress || !agent.stream) {
-          await progress?.(0, undefined, "Started");
-          return toResult(await agent.run(task, { signal }), false);
-        }
-        let output: unknown;
-        for await (const event of agent.stream(task, { signal })) {
-          if (event.type === "step_start") {
-            await progress(
-              event.stepNumber,
-              event.maxSteps,
-              `Step ${event.stepNumber} of ${event.maxSteps}`,
-            );
-          } else if (event.type === "final_answer" || event.type === "run_end") {
-            output = event.output;
-          }
-        }
-        return toResult(output, false);
-      } catch (error) {
-        return errorResult(error);
-      }
+      const result = turn.then(() => runTask(task, context));
+      turn = result;
+      return result;
     },
   };
 }

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_a
 import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { type ImageValue, imageValue, mediaToDataUrl } from "../../src/media.ts";
 import { ScriptedModel } from "../../src/testing.ts";
+import { LogLevel } from "../../src/logger.ts";
 import { tool } from "../../src/tool.ts";
 import { type AgentLike, MCPClient, serveMcp } from "../../tools/mcp.ts";
 
@@ -171,6 +172,32 @@ Deno.test("serveMcp runs an agent without progress when the client does not ask 
   assertEquals(tasks, ["hi"]);
   const empty = await client.callTool({ name: "echo_agent", arguments: { task: " " } });
   assertEquals(empty.isError, true);
+});
+
+Deno.test("a served agent takes concurrent calls one at a time", async () => {
+  const model = new ScriptedModel({
+    replies: [
+      '{"name": "final_answer", "arguments": {"answer": "first"}}',
+      '{"name": "final_answer", "arguments": {"answer": "second"}}',
+    ],
+  });
+  const agent = new ToolCallingAgent({
+    model,
+    tools: [],
+    name: "worker",
+    description: "Works.",
+    logLevel: LogLevel.OFF,
+  });
+  await using server = await serveMcp(agent, { port: 0 });
+  await using client = await httpClient(server.url);
+  // Without queueing, the second call would find the agent already running.
+  const results = await Promise.all(
+    ["a", "b"].map((task) => client.callTool({ name: "worker", arguments: { task } })),
+  );
+  assertEquals(results.map((r) => [r.isError ?? false, textOf(r)]), [
+    [false, "first"],
+    [false, "second"],
+  ]);
 });
 
 Deno.test("a cancelled MCP request aborts the served tool's signal", async () => {
