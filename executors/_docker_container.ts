@@ -6,10 +6,11 @@
 // the code cannot replace it, and a crashed host leaves no files behind.
 
 import { docker, type DockerCliOptions, dockerCommand } from "./_docker_cli.ts";
+import { removeDeadCacheDirs } from "./_docker_import_cache.ts";
 import type { ProcessExit, SandboxProcess } from "./_session.ts";
 
 /** Container paths reserved by the executor (mounts may not target them). */
-export const RESERVED_PATHS: readonly string[] = ["/tmp", "/bin", "/proc", "/dev"];
+export const RESERVED_PATHS: readonly string[] = ["/tmp", "/bin", "/proc", "/dev", "/deno-cache"];
 // Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN).
 const MAX_RUNNER_URL = 120 * 1024;
 /** Label set on every container so `cleanupStale()` can find them. */
@@ -224,7 +225,8 @@ export interface CleanupStaleOptions extends DockerCliOptions {
 
 /**
  * Removes executor containers whose host process is gone (same machine, PID
- * no longer alive) or that are older than `maxAgeMs`. Returns their names.
+ * no longer alive) or that are older than `maxAgeMs`, and the import caches
+ * such hosts left in the temp directory. Returns the containers' names.
  */
 export async function cleanupStale(options: CleanupStaleOptions = {}): Promise<string[]> {
   const listing = await docker([
@@ -250,6 +252,7 @@ export async function cleanupStale(options: CleanupStaleOptions = {}): Promise<s
     if (ownerGone || tooOld) stale.push(name);
   }
   if (stale.length) await docker(["rm", "--force", ...stale], options);
+  await removeDeadCacheDirs(processAlive);
   return stale;
 }
 

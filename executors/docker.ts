@@ -41,7 +41,8 @@ import {
 } from "./_docker_container.ts";
 import { buildLocalImage, type BuildLocalImageOptions } from "./_docker_image.ts";
 import { checkNumber, checkPermissions, RemoteCore, startError } from "./_docker_remote.ts";
-import { parseImportPattern } from "./_imports.ts";
+import { CONTAINER_CACHE_DIR, prepareImportCache } from "./_docker_import_cache.ts";
+import { cacheableImports, parseImportPattern } from "./_imports.ts";
 import { buildSandboxCommand, type DenoPermissions } from "./_permissions.ts";
 import { runnerSource } from "./_runner.ts";
 
@@ -80,8 +81,15 @@ export interface DockerExecutorOptions extends DockerCliOptions {
   network?: string;
   /** Deno permissions of the code inside the container (as for DenoExecutor). Default: none. */
   permissions?: DenoPermissions;
-  /** Modules the code may import; only `node:` built-ins work offline in a container. */
+  /**
+   * Modules the code may import (`"npm:lodash@4"`, `"node:*"`). Packages are
+   * downloaded once by the host's Deno into a private cache that the
+   * container mounts read-only (so the engine must share the host's file
+   * system); the container itself never downloads. Default: none.
+   */
   authorizedImports?: readonly string[];
+  /** The host's deno, used to download `authorizedImports`. Default: the running one. */
+  denoPath?: string;
   /** Host paths made visible in the container, read-only unless `readOnly: false`. */
   mounts?: readonly DockerMount[];
   /**
@@ -133,6 +141,7 @@ export class DockerExecutor implements Executor {
   #args: string[];
   #core: RemoteCore;
   #container?: DockerContainer;
+  #cache?: { dir: string; denoDir: string };
 
   /**
    * Checks the options; starts nothing until the first call.
@@ -149,6 +158,8 @@ export class DockerExecutor implements Executor {
     const memoryLimitMb = checkNumber("memoryLimitMb", options.memoryLimitMb ?? 512, 64, 1 << 20);
     const permissions = checkPermissions(options.permissions);
     const imports = (options.authorizedImports ?? []).map(parseImportPattern);
+    const cached = cacheableImports(imports);
+    const denoPath = options.denoPath ?? Deno.execPath();
     const user = options.user ?? "65534:65534";
     if (!/^[1-9]\d*(:\d+)?$/.test(user)) {
       throw new TypeError(
@@ -180,7 +191,7 @@ export class DockerExecutor implements Executor {
       memoryLimitMb: Math.max(32, Math.floor(memoryLimitMb * 0.75)),
       authorizedImports: imports.map((i) => i.source),
       runnerPath: runnerDataUrl(runnerSource()),
-      denoDir: "/tmp/deno",
+      denoDir: cached.length ? CONTAINER_CACHE_DIR : "/tmp/deno",
     });
     this.#args = command.args;
     this.#settings.env = { ...command.env, ...env };
@@ -200,22 +211,30 @@ export class DockerExecutor implements Executor {
         100_000_000,
       ),
       imports,
-      launch: () => {
+      launch: async () => {
+        if (cached.length && !this.#cache) {
+          this.#cache = await prepareImportCache(cached, denoPath);
+          this.#settings.mounts = [...this.#settings.mounts, {
+            hostPath: this.#cache.denoDir,
+            containerPath: CONTAINER_CACHE_DIR,
+            readOnly: true,
+          }];
+        }
         let container: DockerContainer;
         try {
           container = DockerContainer.start(this.#settings, { args: this.#args });
         } catch (error) {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
-          return Promise.reject(startError(
+          throw startError(
             "DockerExecutor",
             `the Docker CLI "${
               this.#settings.dockerPath ?? "docker"
             }" is not installed or not on PATH (install docker.io, or pass dockerPath)`,
             error,
-          ));
+          );
         }
         this.#container = container;
-        return Promise.resolve({
+        return {
           process: container,
           attach: (session) => {
             container.onOomKilled = () =>
@@ -224,7 +243,10 @@ export class DockerExecutor implements Executor {
               );
           },
           dispose: () => container.remove(),
-        });
+        };
+      },
+      shutdown: async () => {
+        if (this.#cache) await Deno.remove(this.#cache.dir, { recursive: true }).catch(() => {});
       },
     });
   }

@@ -202,6 +202,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "DockerExecutor imports an authorized npm package from the host's read-only cache, offline",
+  ignore,
+  async fn() {
+    const tmp = Deno.env.get("TMPDIR") || "/tmp";
+    const caches = () =>
+      [...Deno.readDirSync(tmp)].filter((e) => e.name.startsWith(`smoldeno-docker-${Deno.pid}-`))
+        .length;
+    const before = caches();
+    const executor = new DockerExecutor({ image, authorizedImports: ["npm:lodash@4"] });
+    try {
+      const out = await executor.execute(
+        'import _ from "npm:lodash@4";\nJSON.stringify(_.chunk([1, 2, 3], 2))',
+      );
+      assertEquals(out.output, "[[1,2],[3]]");
+      assertEquals(caches(), before + 1);
+      const refused = await assertRejects(
+        () => executor.execute('import "npm:left-pad@1";'),
+        AgentExecutionError,
+      );
+      assertEquals(refused.kind, "import");
+    } finally {
+      await executor.close();
+    }
+    assertEquals(caches(), before);
+  },
+});
+
+Deno.test({
   name: "DockerExecutor reports the kernel's OOM kill as kind memory and starts a fresh container",
   ignore,
   async fn() {
