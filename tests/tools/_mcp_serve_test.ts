@@ -175,12 +175,12 @@ Deno.test("serveMcp runs an agent without progress when the client does not ask 
 });
 
 Deno.test("a served agent takes concurrent calls one at a time", async () => {
-  const model = new ScriptedModel({
-    replies: [
-      '{"name": "final_answer", "arguments": {"answer": "first"}}',
-      '{"name": "final_answer", "arguments": {"answer": "second"}}',
-    ],
-  });
+  // A model that takes a while, so the two runs would overlap.
+  const slowly = (answer: string) => async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return `{"name": "final_answer", "arguments": {"answer": "${answer}"}}`;
+  };
+  const model = new ScriptedModel({ replies: [slowly("first"), slowly("second")] });
   const agent = new ToolCallingAgent({
     model,
     tools: [],
