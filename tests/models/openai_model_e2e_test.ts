@@ -2,6 +2,7 @@
 // from a local server speaking the OpenAI streaming wire format, with the
 // model's code run in the real DenoExecutor sandbox.
 import { CodeAgent } from "../../src/agents/code_agent.ts";
+import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { LogLevel } from "../../src/logger.ts";
 import { OpenAIServerModel } from "../../src/models/openai_model.ts";
 import { tool } from "../../src/tool.ts";
@@ -83,4 +84,74 @@ Deno.test("CodeAgent with OpenAIServerModel solves a three-step task against a l
   assertStringIncludes(lastMessage(server.requests[1]), "price: 40");
   assertStringIncludes(lastMessage(server.requests[2]), "total: 50");
   assertEquals(result.tokenUsage.inputTokens, 300);
+});
+
+// Tool calls streamed the way OpenAI streams them: the id and name first,
+// the JSON arguments in fragments, two calls interleaved by index.
+function toolCallStream(calls: { id: string; name: string; args: string }[]) {
+  const first = calls.map((call, index) =>
+    chunk({
+      tool_calls: [{
+        index,
+        id: call.id,
+        type: "function",
+        function: { name: call.name, arguments: "" },
+      }],
+    })
+  );
+  // Round robin: fragment k of every call, then fragment k + 1, …
+  const pieces = calls.map((call) => call.args.match(/[\s\S]{1,5}/g) ?? []);
+  const fragments = Array.from(
+    { length: Math.max(...pieces.map((p) => p.length)) },
+    (_, k) =>
+      pieces.flatMap((list, index) =>
+        k < list.length
+          ? [chunk({ tool_calls: [{ index, function: { arguments: list[k] } }] })]
+          : []
+      ),
+  ).flat();
+  return sse([
+    chunk({ role: "assistant", content: null }),
+    ...first,
+    ...fragments,
+    chunk({}, { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] }),
+    usageChunk(80, 20),
+  ])();
+}
+
+Deno.test("ToolCallingAgent with OpenAIServerModel runs parallel streamed tool calls, then final_answer", async () => {
+  await using server = new FakeServer((_request, index) => () =>
+    index === 0
+      ? toolCallStream([
+        { id: "call_1", name: "get_price", args: '{"item":"widget"}' },
+        { id: "call_2", name: "add_vat", args: '{"amount":100}' },
+      ])
+      : toolCallStream([{ id: "call_3", name: "final_answer", args: '{"answer":"40 and 125"}' }])
+  );
+  await using agent = new ToolCallingAgent({
+    model: new OpenAIServerModel({
+      modelId: "gpt-4o",
+      apiBase: server.origin,
+      apiKey: "sk-e2e-0123456",
+    }),
+    tools: [getPrice, addVat],
+    logLevel: LogLevel.OFF,
+    maxSteps: 4,
+  });
+  assertEquals(await agent.run("Price of a widget, and 100 with VAT?"), "40 and 125");
+  assertEquals(server.requests.length, 2);
+  const [first, second] = server.requests;
+  assertEquals(first.body.tool_choice, "required");
+  assertEquals(
+    (first.body.tools as { function: { name: string } }[]).map((t) => t.function.name).sort(),
+    ["add_vat", "final_answer", "get_price"],
+  );
+  // The second request shows the model both merged calls and their results
+  // (in whatever form the agent's memory renders them).
+  const history = JSON.stringify(second.body.messages);
+  for (
+    const expected of ["call_1", "call_2", "get_price", "add_vat", "widget", "100", "40", "125"]
+  ) {
+    assertStringIncludes(history, expected);
+  }
 });
