@@ -60,9 +60,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import { createHmac, timingSafeEqual } from "node:crypto";
-
 /** Protocol version spoken by this host and `_runner.ts`. */
 export const PROTOCOL_VERSION = 1;
 /** Marks the start of an authenticated runner frame on stdout. */
@@ -306,7 +303,9 @@ export function decodeValue(data: unknown, maxDepth = 200): unknown {
  * WebCrypto's thread-pool round trip would cost more than hashing a frame.
  */
 export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array {
-  const K = new Uint32Array([
+  // Int32 arrays and `| 0` after every addition keep V8 on small-integer
+  // arithmetic (Uint32 values above 2^31 would turn into doubles).
+  const K = new Int32Array([
     0x428a2f98,
     0x71374491,
     0xb5c0fbcf,
@@ -372,8 +371,8 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
     0xbef9a3f7,
     0xc67178f2,
   ]);
-  const W = new Uint32Array(64);
-  const compress = (H: Uint32Array, b: Uint8Array, off: number) => {
+  const W = new Int32Array(64);
+  const compress = (H: Int32Array, b: Uint8Array, off: number) => {
     for (let i = 0; i < 16; i++) {
       const j = off + 4 * i;
       W[i] = (b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3];
@@ -383,12 +382,12 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
       const w2 = W[i - 2];
       const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
       const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-      W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+      W[i] = (((W[i - 16] + s0) | 0) + ((W[i - 7] + s1) | 0)) | 0;
     }
     let a = H[0], b1 = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+      const t1 = (((((h + S1) | 0) + ((e & f) ^ (~e & g))) | 0) + ((K[i] + W[i]) | 0)) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
       const t2 = (S0 + ((a & b1) ^ (a & c) ^ (b1 & c))) | 0;
       h = g;
@@ -410,7 +409,7 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
     H[7] = (H[7] + h) | 0;
   };
   // Hashes `msg` continuing from `state`, which already absorbed one 64-byte block.
-  const finish = (state: Uint32Array, msg: Uint8Array): Uint8Array => {
+  const finish = (state: Int32Array, msg: Uint8Array): Uint8Array => {
     const H = state.slice();
     let off = 0;
     for (; off + 64 <= msg.length; off += 64) compress(H, msg, off);
@@ -439,7 +438,7 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
     }
     return out;
   };
-  const iv = new Uint32Array([
+  const iv = new Int32Array([
     0x6a09e667,
     0xbb67ae85,
     0x3c6ef372,
@@ -463,7 +462,13 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
 
 /** Computes the MAC of a runner frame: base64url(HMAC-SHA256(key, `${seq} ${json}`)). */
 export function frameMac(keyHex: string, seq: number, json: string): string {
-  return createHmac("sha256", hexToBytes(keyHex)).update(`${seq} ${json}`).digest("base64url");
+  return base64url(hmacSha256(hexToBytes(keyHex))(new TextEncoder().encode(`${seq} ${json}`)));
+}
+
+function base64url(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 /** Builds one authenticated runner frame line, as the runner writes it. */
@@ -483,7 +488,9 @@ export type ReaderEvent =
  * returned as text; lines longer than `maxFrameBytes` are cut to text.
  */
 export class FrameReader {
-  #key: Uint8Array;
+  #mac: (message: Uint8Array) => Uint8Array;
+  #encoder = new TextEncoder();
+  #lineDecoder = new TextDecoder();
   #nextSeq = 1;
   #maxFrameBytes: number;
   #chunks: Uint8Array[] = [];
@@ -493,7 +500,7 @@ export class FrameReader {
 
   /** Creates a reader for frames signed with `keyHex`. */
   constructor(keyHex: string, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
-    this.#key = hexToBytes(keyHex);
+    this.#mac = hmacSha256(hexToBytes(keyHex));
     this.#maxFrameBytes = maxFrameBytes;
   }
 
@@ -584,7 +591,7 @@ export class FrameReader {
   }
 
   #verify(bytes: Uint8Array): unknown {
-    const text = new TextDecoder().decode(bytes);
+    const text = this.#lineDecoder.decode(bytes);
     if (!text.startsWith(FRAME_MARKER)) return undefined;
     const rest = text.slice(FRAME_MARKER.length);
     const s1 = rest.indexOf(" ");
@@ -592,10 +599,15 @@ export class FrameReader {
     if (s1 < 1 || s2 < 0) return undefined;
     const seqText = rest.slice(0, s1);
     if (seqText !== String(this.#nextSeq)) return undefined;
-    const mac = Buffer.from(rest.slice(s1 + 1, s2), "base64url");
+    const mac = rest.slice(s1 + 1, s2);
     const json = rest.slice(s2 + 1);
-    const expected = createHmac("sha256", this.#key).update(`${seqText} ${json}`).digest();
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+    const expected = base64url(this.#mac(this.#encoder.encode(`${seqText} ${json}`)));
+    // Constant-time comparison: no early exit on the first differing character.
+    let diff = mac.length ^ expected.length;
+    for (let i = 0; i < expected.length; i++) {
+      diff |= expected.charCodeAt(i) ^ (mac.charCodeAt(i) | 0);
+    }
+    if (diff !== 0) return undefined;
     this.#nextSeq++;
     try {
       return JSON.parse(json);
