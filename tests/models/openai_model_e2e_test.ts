@@ -146,12 +146,11 @@ Deno.test("ToolCallingAgent with OpenAIServerModel runs parallel streamed tool c
     (first.body.tools as { function: { name: string } }[]).map((t) => t.function.name).sort(),
     ["add_vat", "final_answer", "get_price"],
   );
-  // The second request shows the model both merged calls and their results
-  // (in whatever form the agent's memory renders them).
+  // The second request shows the model both calls and their results (in
+  // whatever form the agent's memory renders them); 40 and 125 can only come
+  // from arguments merged correctly from the interleaved fragments.
   const history = JSON.stringify(second.body.messages);
-  for (
-    const expected of ["call_1", "call_2", "get_price", "add_vat", "widget", "100", "40", "125"]
-  ) {
+  for (const expected of ["call_1", "call_2", "get_price", "add_vat", "40", "125"]) {
     assertStringIncludes(history, expected);
   }
 });
