@@ -55,7 +55,19 @@ export interface E2BCommands {
 /** `sandbox.files`. */
 export interface E2BFiles {
   /** Writes a file, creating its parent directories. */
-  write(path: string, data: string | ArrayBuffer | Blob | ReadableStream): Promise<unknown>;
+  write(
+    path: string,
+    data: string | ArrayBuffer | Blob | ReadableStream,
+    opts?: E2BWriteOptions,
+  ): Promise<unknown>;
+}
+
+/** Options of `files.write` that we use. */
+export interface E2BWriteOptions {
+  /** Gives up on the upload after this many ms (the SDK's default is 60 000). */
+  requestTimeoutMs?: number;
+  /** Compresses the upload (needs a recent envd; the SDK falls back otherwise). */
+  gzip?: boolean;
 }
 
 /** A running sandbox. */

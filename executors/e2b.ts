@@ -33,6 +33,7 @@ export type {
   E2BRunOptions,
   E2BSandbox,
   E2BSandboxFactory,
+  E2BWriteOptions,
 } from "./_e2b_sandbox.ts";
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
 
@@ -132,6 +133,12 @@ export class E2BExecutor implements Executor {
       86_400_000,
     );
     const memoryLimitMb = checkNumber("memoryLimitMb", options.memoryLimitMb ?? 512, 16, 65536);
+    const startupTimeoutMs = checkNumber(
+      "startupTimeoutMs",
+      options.startupTimeoutMs ?? 120_000,
+      1,
+      2 ** 31 - 1,
+    );
     const permissions = checkPermissions(options.permissions);
     const imports = (options.authorizedImports ?? []).map(parseImportPattern);
     const create = options.createSandbox ?? createE2BSandbox;
@@ -147,7 +154,12 @@ export class E2BExecutor implements Executor {
           metadata: { "smoldeno.executor": "1" },
         });
         try {
-          const deno = await findOrInstallDeno(sandbox, options.denoPath, installDeno);
+          const deno = await findOrInstallDeno(
+            sandbox,
+            options.denoPath,
+            installDeno,
+            startupTimeoutMs,
+          );
           const dir = `/tmp/smoldeno-${crypto.randomUUID()}`;
           await sandbox.commands.run(
             `mkdir -p ${shellQuote(`${dir}/work`)} ${shellQuote(`${dir}/deno_dir`)} && ` +
@@ -164,12 +176,7 @@ export class E2BExecutor implements Executor {
     this.#core = new RemoteCore({
       executorName: "E2BExecutor",
       timeoutMs: checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1),
-      startupTimeoutMs: checkNumber(
-        "startupTimeoutMs",
-        options.startupTimeoutMs ?? 120_000,
-        1,
-        2 ** 31 - 1,
-      ),
+      startupTimeoutMs,
       maxOutputLength: checkNumber(
         "maxOutputLength",
         options.maxOutputLength ?? 50_000,
@@ -248,6 +255,7 @@ async function findOrInstallDeno(
   sandbox: E2BSandbox,
   denoPath: string | undefined,
   installDeno: "upload" | "never",
+  uploadTimeoutMs: number,
 ): Promise<string> {
   const probe = denoPath
     ? `${shellQuote(denoPath)} --version >/dev/null && echo ${shellQuote(denoPath)}`
@@ -268,7 +276,11 @@ async function findOrInstallDeno(
     );
   }
   const target = "/tmp/smoldeno-bin/deno";
-  await sandbox.files.write(target, new Blob([await Deno.readFile(Deno.execPath())]));
+  // ~100 MB: compressed, and with the startup budget instead of the SDK's 60 s.
+  await sandbox.files.write(target, new Blob([await Deno.readFile(Deno.execPath())]), {
+    requestTimeoutMs: uploadTimeoutMs,
+    gzip: true,
+  });
   await sandbox.commands.run(`chmod 755 ${target}`);
   return target;
 }

@@ -109,7 +109,14 @@ export class FakeE2BSandbox implements E2BSandbox {
       const exitCode = status.signal ? 128 + signalNumber(status.signal) : status.code;
       return { exitCode, stdout, stderr };
     })();
-    if (!opts.background) return await done;
+    if (!opts.background) {
+      // Like the SDK: a foreground command that fails throws (CommandExitError).
+      const result = await done;
+      if (result.exitCode !== 0) {
+        throw Object.assign(new Error(`exit status ${result.exitCode}`), result);
+      }
+      return result;
+    }
     return {
       pid: child.pid,
       wait: async () => {
