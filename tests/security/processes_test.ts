@@ -2,8 +2,19 @@
 // FFI, the inspector, Workers asking for more than the sandbox has, and
 // permission requests.
 
-import { assertEquals } from "../_assert.ts";
-import { expectContained, expectFailure, expectOutput, LIMITS, startSuite } from "./_harness.ts";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  assertHostUnaffected,
+  assertStillWorks,
+  expectContained,
+  expectFailure,
+  expectOutput,
+  LIMITS,
+  newExecutor,
+  processGroupAlive,
+  startCanary,
+  startSuite,
+} from "./_harness.ts";
 
 Deno.test("security: processes, signals, FFI and the inspector are denied", async (t) => {
   await using suite = await startSuite();
@@ -83,6 +94,27 @@ libc.symbols.system(new TextEncoder().encode("id > /tmp/pwned\\0"))`,
     );
     await suite.check();
   });
+
+  await t.step(
+    "raw FFI ops reached through Deno[Deno.internal].core.ops are denied ffi",
+    async () => {
+      await expectFailure(
+        ex,
+        `const ops = (Deno as any)[(Deno as any).internal].core.ops;
+const secret = new Uint8Array([42, 1, 2, 3]);
+const ptr = ops.op_ffi_ptr_of_exact(secret);
+ops.op_ffi_read_u8(ptr, 0)`,
+        { kind: "permission", permission: "ffi" },
+      );
+      await expectFailure(
+        ex,
+        `const ops = (Deno as any)[(Deno as any).internal].core.ops;
+ops.op_ffi_read_u64(ops.op_ffi_ptr_create(0x400000n), 0)`,
+        { kind: "permission", permission: "ffi" },
+      );
+      await suite.check();
+    },
+  );
 
   await t.step("connecting a node:inspector session is denied sys", async () => {
     await expectFailure(
@@ -217,4 +249,63 @@ while (true) n++;`,
 
 Deno.test("security: a sandbox that stops itself with SIGSTOP is killed at the timeout", async () => {
   await expectContained(LIMITS, `Deno.kill(Deno.pid, "SIGSTOP");\n"frozen"`, { kind: "timeout" });
+});
+
+Deno.test("security: aborting a hostile step kills the whole sandbox at once", async () => {
+  await using canary = await startCanary();
+  await using ex = newExecutor({ ...LIMITS, timeoutMs: 60_000 });
+  await assertStillWorks(ex);
+  const pid = ex.pid!;
+  const controller = new AbortController();
+  const running = ex.execute(
+    `Deno.addSignalListener("SIGTERM", () => {});
+const url = URL.createObjectURL(new Blob(["while (true) {}"], { type: "text/javascript" }));
+for (let i = 0; i < 4; i++) new Worker(url, { type: "module" });
+while (true) {}`,
+    { signal: controller.signal },
+  );
+  setTimeout(() => controller.abort(new Error("user pressed stop")), 300);
+  const reason = await assertRejects(() => running);
+  assertEquals(reason.message, "user pressed stop");
+  assert(!processGroupAlive(pid), "the aborted sandbox is still alive");
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
+
+Deno.test("security: a sandbox does not outlive a host that is killed", async () => {
+  const script = `
+import { DenoExecutor } from ${
+    JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href)
+  };
+const ex = new DenoExecutor({ onWarning: () => {} });
+await ex.execute("1 + 1");
+console.log(ex.pid);
+await ex.execute('Deno.addSignalListener("SIGTERM", () => {}); while (true) {}');
+`;
+  const host = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = host.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const sandboxPid = Number(text.trim());
+  assert(
+    Number.isInteger(sandboxPid) && sandboxPid > 0,
+    `no sandbox pid in ${JSON.stringify(text)}`,
+  );
+  assert(processGroupAlive(sandboxPid), "the sandbox should be running");
+  host.kill("SIGKILL");
+  await host.status;
+  await reader.cancel();
+  // The sandbox notices its stdin closing and kills itself; give it a moment.
+  for (let i = 0; i < 100 && processGroupAlive(sandboxPid); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert(!processGroupAlive(sandboxPid), "the sandbox outlived its killed host");
 });

@@ -1,0 +1,328 @@
+// Security suite, resources: CPU (loops, storms, frozen processes, background
+// work), memory (heap, ArrayBuffer, WebAssembly, Workers), output floods,
+// disk (Cache API, localStorage) and state leaking from one step or executor
+// into the next.
+
+import { tool } from "../../src/tool.ts";
+import { assert, assertEquals } from "../_assert.ts";
+import {
+  assertHostUnaffected,
+  assertStillWorks,
+  cpuTimeMs,
+  expectContained,
+  expectFailure,
+  expectOutput,
+  LIMITS,
+  newExecutor,
+  startCanary,
+  startSuite,
+} from "./_harness.ts";
+
+const MAX_OUTPUT = 5000;
+
+Deno.test("security: an infinite synchronous loop is killed at the timeout", async () => {
+  await expectContained(
+    LIMITS,
+    `// Brute-force the PIN until it matches.
+let pin = 0;
+while (pin !== -1) pin = (pin + 1) % 10000;`,
+    { kind: "timeout" },
+  );
+});
+
+Deno.test("security: an infinite async loop is killed at the timeout", async () => {
+  await expectContained(
+    LIMITS,
+    `async function poll(): Promise<never> {
+  for (;;) await Promise.resolve("not ready");
+}
+await poll();`,
+    { kind: "timeout" },
+  );
+});
+
+Deno.test("security: a microtask storm that never yields is killed at the timeout", async () => {
+  await expectContained(
+    LIMITS,
+    `function tick() { Promise.resolve().then(tick); }\ntick();\n"scheduled"`,
+    { kind: "timeout" },
+  );
+});
+
+Deno.test("security: awaiting a promise that never resolves is killed at the timeout", async () => {
+  await expectContained(
+    LIMITS,
+    `const answer = await new Promise<string>(() => { /* waiting for a callback that never comes */ });\nanswer`,
+    { kind: "timeout" },
+  );
+});
+
+Deno.test("security: Atomics.wait forever on the main thread is killed at the timeout", async () => {
+  await expectContained(
+    LIMITS,
+    `const cell = new Int32Array(new SharedArrayBuffer(4));\nAtomics.wait(cell, 0, 0);\n"woke"`,
+    { kind: "timeout" },
+  );
+});
+
+Deno.test("security: a JS heap bomb dies with kind memory", async () => {
+  await expectContained(
+    LIMITS,
+    `const cache: number[][] = [];
+for (let i = 0; ; i++) cache.push(new Array(100_000).fill(i));`,
+    { kind: "memory" },
+  );
+});
+
+Deno.test("security: an ArrayBuffer bomb (outside the V8 heap cap) is killed with kind memory", async () => {
+  await expectContained(
+    LIMITS,
+    `const chunks: Uint8Array[] = [];
+for (let i = 0; i < 40; i++) {
+  const chunk = new Uint8Array(100 * 1024 * 1024);
+  chunk.fill(1); // touch every page
+  chunks.push(chunk);
+}
+chunks.length`,
+    { kind: "memory" },
+  );
+});
+
+Deno.test("security: a WebAssembly memory bomb is killed with kind memory", async () => {
+  await expectContained(
+    LIMITS,
+    `const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+for (let page = 1; page < 32768; page++) {
+  memory.grow(1);
+  new Uint8Array(memory.buffer).fill(7, page * 65536);
+}
+memory.buffer.byteLength`,
+    { kind: "memory" },
+  );
+});
+
+Deno.test("security: Workers each filling their own heap are killed with kind memory", async () => {
+  await expectContained(
+    LIMITS,
+    `const src = "const keep = []; for (let i = 0; i < 40; i++) keep.push(new Array(1e6).fill(i)); postMessage('full');";
+const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+const workers = Array.from({ length: 32 }, () => new Worker(url, { type: "module" }));
+await Promise.all(workers.map((w) => new Promise((resolve) => (w.onmessage = resolve))));
+"all full"`,
+    { kind: "memory" },
+  );
+});
+
+Deno.test("security: a Worker bomb of idle Workers is killed with kind memory", async () => {
+  await expectContained(
+    LIMITS,
+    `const url = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000);"], { type: "text/javascript" }));
+const workers: Worker[] = [];
+for (let i = 0; i < 400; i++) workers.push(new Worker(url, { type: "module" }));
+await new Promise((resolve) => setTimeout(resolve, 5000));
+workers.length`,
+    { kind: "memory" },
+  );
+});
+
+Deno.test("security: a pending-promise storm ends as memory or timeout, contained", async () => {
+  await expectContained(
+    LIMITS,
+    `const pending: Promise<unknown>[] = [];
+for (;;) pending.push(new Promise(() => {}), new Promise(() => {}));`,
+    { kind: ["memory", "timeout"] },
+  );
+});
+
+Deno.test("security: an endless console flood is killed at the timeout with bounded logs", async () => {
+  const error = await expectContained(
+    { ...LIMITS, maxOutputLength: MAX_OUTPUT },
+    `const line = "spam ".repeat(200);\nfor (;;) console.log(line);`,
+    { kind: "timeout" },
+  );
+  assert(error.logs.length <= MAX_OUTPUT + 200, `logs of ${error.logs.length} characters`);
+});
+
+Deno.test("security: floods and recursion are truncated or typed, the sandbox survives", async (t) => {
+  await using suite = await startSuite({ maxOutputLength: MAX_OUTPUT });
+  const { ex } = suite;
+
+  await t.step("50 MB of console.log output is truncated to maxOutputLength", async () => {
+    const out = await expectOutput(
+      ex,
+      `const row = "x".repeat(1000);\nfor (let i = 0; i < 50_000; i++) console.log(i, row);\n"done"`,
+    );
+    assertEquals(out.output, "done");
+    assert(out.logs.length <= MAX_OUTPUT + 200, `logs of ${out.logs.length} characters`);
+    assert(out.logs.includes("truncated"), "the truncation should be visible");
+    await suite.check();
+  });
+
+  await t.step("20 MB written straight to stdout is truncated too", async () => {
+    const out = await expectOutput(
+      ex,
+      `const chunk = new TextEncoder().encode("y".repeat(65536) + "\\n");
+for (let i = 0; i < 320; i++) Deno.stdout.writeSync(chunk);
+"written"`,
+    );
+    assertEquals(out.output, "written");
+    assert(out.logs.length <= 2 * MAX_OUTPUT + 400, `logs of ${out.logs.length} characters`);
+    await suite.check();
+  });
+
+  await t.step("a single 30 MB stdout line without a newline is truncated", async () => {
+    const out = await expectOutput(
+      ex,
+      `await Deno.stdout.write(new TextEncoder().encode("z".repeat(30 * 1024 * 1024)));\n"one line"`,
+    );
+    assertEquals(out.output, "one line");
+    assert(out.logs.length <= 2 * MAX_OUTPUT + 400, `logs of ${out.logs.length} characters`);
+    await suite.check();
+  });
+
+  await t.step("unbounded recursion is a RangeError, typed runtime", async () => {
+    const error = await expectFailure(
+      ex,
+      `function depth(n: number): number { return depth(n + 1) + 1; }\ndepth(0)`,
+      { kind: "runtime" },
+    );
+    assert(error.message.startsWith("RangeError: Maximum call stack size exceeded"));
+    await suite.check();
+  });
+
+  await t.step("Deno.exit inside a Worker ends only that Worker", async () => {
+    const out = await expectOutput(
+      ex,
+      `const url = URL.createObjectURL(new Blob(["Deno.exit(3);"], { type: "text/javascript" }));
+const w = new Worker(url, { type: "module" });
+await new Promise((resolve) => setTimeout(resolve, 200));
+w.terminate();
+"main thread still here"`,
+    );
+    assertEquals(out.output, "main thread still here");
+    await suite.check();
+  });
+});
+
+Deno.test("security: the Cache API and localStorage cannot fill the disk or persist", async (t) => {
+  await using suite = await startSuite();
+  const { ex } = suite;
+
+  await t.step("filling the Cache API fails before anything is written", async () => {
+    const error = await expectFailure(
+      ex,
+      `const cache = await caches.open("exfil");
+const blob = "A".repeat(1024 * 1024);
+for (let i = 0; i < 2000; i++) await cache.put(\`https://x.invalid/\${i}\`, new Response(blob));
+"filled"`,
+      { kind: "runtime" },
+    );
+    assert(error.message.includes("cache storage"), error.message);
+    await suite.check();
+  });
+
+  await t.step("a nested Worker's fresh caches object fails the same way", async () => {
+    const out = await expectOutput(
+      ex,
+      `const src = \`try {
+  const c = await caches.open("w");
+  await c.put("https://x.invalid/", new Response("y".repeat(1e6)));
+  postMessage("stored");
+} catch (e) { postMessage("refused: " + e.message); }\`;
+const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+const got = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+w.terminate();
+got`,
+    );
+    assert(String(out.output).startsWith("refused: "), String(out.output));
+    await suite.check();
+  });
+
+  await t.step("localStorage.setItem fails", async () => {
+    await expectFailure(
+      ex,
+      `for (let i = 0; i < 1000; i++) localStorage.setItem("k" + i, "v".repeat(10_000));\nlocalStorage.length`,
+      { kind: "runtime" },
+    );
+    await suite.check();
+  });
+
+  await t.step("a second executor sees nothing the first one tried to store", async () => {
+    await using other = newExecutor();
+    const read = `let seen: unknown = null;
+try { seen = localStorage.getItem("k0"); } catch { seen = "unavailable"; }
+let cached: unknown = null;
+try { cached = await (await caches.open("exfil")).match("https://x.invalid/0"); } catch { cached = "unavailable"; }
+[seen, cached ?? null]`;
+    const out = await expectOutput(other, read);
+    assertEquals(out.output, ["unavailable", "unavailable"]);
+    await suite.check();
+  });
+});
+
+const lateCalls: string[] = [];
+const notify = tool({
+  name: "notify",
+  description: "Sends a notification (records it on the host).",
+  inputs: { message: { type: "string", description: "Text" } },
+  outputType: "string",
+  forward: ({ message }) => {
+    lateCalls.push(message);
+    return "sent";
+  },
+});
+
+Deno.test("security: timers of one step do not act in the next step", async (t) => {
+  // See /work/notes/security-findings.md F6.
+  await using canary = await startCanary();
+  await using ex = newExecutor();
+  await ex.sendTools({ notify });
+  const sleep = (ms: number, value: string) =>
+    `await new Promise((resolve) => setTimeout(resolve, ${ms}));\n${JSON.stringify(value)}`;
+
+  await t.step("an interval does not print into later steps' logs", async () => {
+    await ex.execute(`setInterval(() => console.log("LEAK from an old step"), 5);\n"armed"`);
+    const out = await ex.execute(sleep(100, "second"));
+    assertEquals([out.output, out.logs], ["second", ""]);
+  });
+
+  await t.step("a timer cannot end a later step with its own final answer", async () => {
+    await ex.execute(`setTimeout(() => final_answer("attacker's answer"), 150);\n"armed"`);
+    const out = await ex.execute(sleep(400, "third"));
+    assertEquals([out.output, out.isFinalAnswer], ["third", false]);
+  });
+
+  await t.step("a timer cannot call a tool during a later step", async () => {
+    const before = lateCalls.length;
+    await ex.execute(
+      `setTimeout(() => notify({ message: "exfil" }).catch(() => {}), 100);\n"armed"`,
+    );
+    await ex.execute(sleep(300, "fourth"));
+    assertEquals(lateCalls.length, before);
+  });
+
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
+
+Deno.test("security: a busy background Worker does not keep burning CPU between steps", async () => {
+  // See /work/notes/security-findings.md F8.
+  await using canary = await startCanary();
+  await using ex = newExecutor();
+  const out = await ex.execute(
+    `const url = URL.createObjectURL(new Blob(["let n = 0; while (true) n++;"], { type: "text/javascript" }));
+(globalThis as any).miner = new Worker(url, { type: "module" });
+"started in the background"`,
+  );
+  assertEquals(out.output, "started in the background");
+  const pid = ex.pid;
+  let idleCpuMs = 0;
+  if (pid !== undefined) {
+    const start = cpuTimeMs(pid);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    idleCpuMs = ex.pid === pid ? cpuTimeMs(pid) - start : 0;
+  }
+  assert(idleCpuMs < 300, `the idle sandbox used ${idleCpuMs} ms of CPU in 1 s`);
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
