@@ -2,6 +2,7 @@ import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from 
 import { AgentExecutionError, AgentToolExecutionError } from "../../src/errors.ts";
 import type { CodeOutput, Executor } from "../../src/executor.ts";
 import { CodeInterpreterTool } from "../../tools/mod.ts";
+import { LogLevel } from "../../src/logger.ts";
 
 /** A stand-in executor (mocked boundary) that records its life cycle. */
 function fakeExecutor(result: CodeOutput | AgentExecutionError, log: string[]): Executor {
@@ -61,4 +62,65 @@ Deno.test("CodeInterpreterTool requires createExecutor", () => {
     TypeError,
     "createExecutor must be a function",
   );
+});
+
+Deno.test("CodeInterpreterTool runs TypeScript in a real DenoExecutor sandbox and keeps no state between calls", async () => {
+  const { DenoExecutor } = await import("../../executors/deno_executor.ts");
+  const tool = new CodeInterpreterTool({ createExecutor: () => new DenoExecutor() });
+  const text = await tool.call({
+    code:
+      "const xs: number[] = [1, 2, 3];\nconsole.log('sum of', xs.length);\nxs.reduce((a, b) => a + b, 0)",
+  });
+  assertEquals(text, "Stdout:\nsum of 3\n\nLast value: 6");
+  const again = await assertRejects(
+    () => tool.call({ code: "xs.length" }),
+    AgentToolExecutionError,
+  );
+  assertStringIncludes(again.message, "xs is not defined");
+});
+
+Deno.test("CodeInterpreterTool reports a denied permission from the real sandbox", async () => {
+  const { DenoExecutor } = await import("../../executors/deno_executor.ts");
+  const tool = new CodeInterpreterTool({ createExecutor: () => new DenoExecutor() });
+  const error = await assertRejects(
+    () => tool.call({ code: "await Deno.readTextFile('/etc/hostname')" }),
+    AgentToolExecutionError,
+  );
+  assertStringIncludes(error.message, "permission error");
+});
+
+Deno.test("A ToolCallingAgent uses code_interpreter from baseTools() to compute its answer", async () => {
+  const { DenoExecutor } = await import("../../executors/deno_executor.ts");
+  const { ToolCallingAgent } = await import("../../src/agents/tool_calling_agent.ts");
+  const { ScriptedModel } = await import("../../src/testing.ts");
+  const { baseTools } = await import("../../tools/mod.ts");
+  const model = new ScriptedModel({
+    replies: [
+      {
+        role: "assistant",
+        content: null,
+        toolCalls: [{ id: "c1", name: "code_interpreter", arguments: { code: "2 ** 10" } }],
+      },
+      (messages) => ({
+        role: "assistant",
+        content: null,
+        toolCalls: [{
+          id: "c2",
+          name: "final_answer",
+          // The observation of the code_interpreter call is what the model saw.
+          arguments: {
+            answer: JSON.stringify(messages.at(-1)?.content).includes("Last value: 1024")
+              ? 1024
+              : -1,
+          },
+        }],
+      }),
+    ],
+  });
+  await using agent = new ToolCallingAgent({
+    model,
+    tools: baseTools({ agentType: "tool_calling", createExecutor: () => new DenoExecutor() }),
+    logLevel: LogLevel.OFF,
+  });
+  assertEquals(await agent.run("What is 2 to the 10th?"), 1024);
 });
