@@ -221,7 +221,7 @@ async function createTools(options: CliOptions): Promise<Tool[]> {
     web_search: () => new toolbox.WebSearchTool(),
     visit_webpage: () => new toolbox.VisitWebpageTool(),
     wikipedia_search: () => new toolbox.WikipediaSearchTool(),
-    transcriber: () => new toolbox.SpeechToTextTool({ token: options.apiKey }),
+    transcriber: () => new toolbox.SpeechToTextTool(),
     user_input: () => new toolbox.UserInputTool(),
     code_interpreter: () =>
       new toolbox.CodeInterpreterTool({
