@@ -230,6 +230,57 @@ Deno.test({
 });
 
 Deno.test({
+  name: "DockerExecutor's PID limit stops a Worker bomb with a catchable error",
+  ignore,
+  async fn() {
+    await using executor = new DockerExecutor({ image, pidsLimit: 32 });
+    const out = await executor.execute(`
+      const url = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
+      const workers = [];
+      let error = "";
+      try {
+        for (let i = 0; i < 200; i++) workers.push(new Worker(url, { type: "module" }));
+      } catch (e) {
+        error = String(e);
+      }
+      for (const w of workers) w.terminate();
+      ({ started: workers.length, error })`);
+    const { started, error } = out.output as { started: number; error: string };
+    assert(started < 32, `started ${started} workers under a limit of 32 processes/threads`);
+    assertStringIncludes(error, "Resource temporarily unavailable");
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor's size-capped tmpfs stops a disk fill even with write permission",
+  ignore,
+  async fn() {
+    await using executor = new DockerExecutor({
+      image,
+      tmpfsSizeMb: 16,
+      permissions: { write: ["/tmp"] },
+    });
+    const out = await executor.execute(`
+      let written = 0;
+      let error = "";
+      try {
+        using file = await Deno.open("/tmp/fill", { write: true, create: true });
+        const chunk = new Uint8Array(1024 * 1024);
+        for (;;) {
+          await file.write(chunk);
+          written++;
+        }
+      } catch (e) {
+        error = String(e);
+      }
+      ({ written, error })`);
+    const { written, error } = out.output as { written: number; error: string };
+    assert(written <= 16, `wrote ${written} MB into a 16 MB tmpfs`);
+    assertStringIncludes(error, "No space left on device");
+  },
+});
+
+Deno.test({
   name: "DockerExecutor reports the kernel's OOM kill as kind memory and starts a fresh container",
   ignore,
   async fn() {
