@@ -11,7 +11,7 @@ import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
 import { ChatCore } from "./_chat_core.ts";
 import { openAITransport } from "./_openai_transport.ts";
-import { readEnv } from "./_env.ts";
+import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 /** Options of {@linkcode AzureOpenAIServerModel}. */
 export interface AzureOpenAIServerModelOptions extends ServerModelOptions {
@@ -96,6 +96,7 @@ export class AzureOpenAIServerModel implements Model {
         "Missing Azure credentials: pass apiKey or azureADTokenProvider, or set AZURE_OPENAI_API_KEY",
       );
     }
+    checkHttpUrl("azureEndpoint", endpoint, "https://my-resource.openai.azure.com");
     this.azureEndpoint = endpoint.replace(/\/+$/, "");
     this.apiVersion = apiVersion;
     const client = new AzureOpenAI({

@@ -32,7 +32,7 @@ import {
   type ChatTransport,
   type ProviderFailure,
 } from "./_chat_core.ts";
-import { readEnv } from "./_env.ts";
+import { checkHttpUrl, readEnv } from "./_settings.ts";
 import { parseRetryAfter } from "./_retry.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 
@@ -166,13 +166,7 @@ export class InferenceClientModel implements Model {
           `Cannot use both provider "${options.provider}" and endpointUrl: pass only one of them`,
         );
       }
-      if (!/^https?:\/\//i.test(options.endpointUrl) || !URL.canParse(options.endpointUrl)) {
-        throw new TypeError(
-          `Invalid endpointUrl: expected an http(s) URL, got ${
-            JSON.stringify(options.endpointUrl)
-          }`,
-        );
-      }
+      checkHttpUrl("endpointUrl", options.endpointUrl, "http://localhost:8080");
       this.endpointUrl = options.endpointUrl;
     }
     if (options.provider !== undefined) this.provider = options.provider;

@@ -52,7 +52,7 @@ import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
 import { ChatCore } from "./_chat_core.ts";
 import { openAITransport } from "./_openai_transport.ts";
-import { readEnv } from "./_env.ts";
+import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 export type {
   CompletionParameters,
@@ -162,7 +162,8 @@ export class OpenAIServerModel implements Model {
   /**
    * Creates the model; nothing is sent until the first call.
    *
-   * @throws {TypeError} when `modelId` is empty, or no key is given for OpenAI's own API.
+   * @throws {TypeError} when `modelId` is empty, `apiBase` is not an http(s) URL, or no key is
+   * given for OpenAI's own API.
    * @throws {RangeError} when a numeric option is out of range.
    */
   constructor(options: OpenAIServerModelOptions) {
@@ -172,6 +173,9 @@ export class OpenAIServerModel implements Model {
       );
     }
     this.modelId = options.modelId;
+    if (options.apiBase !== undefined) {
+      checkHttpUrl("apiBase", options.apiBase, "http://localhost:11434/v1");
+    }
     this.apiBase = (options.apiBase ?? OPENAI_API_BASE).replace(/\/+$/, "");
     const apiKey = options.apiKey ??
       (this.apiBase === OPENAI_API_BASE ? readEnv("OPENAI_API_KEY") : undefined);

@@ -539,6 +539,11 @@ Deno.test("OpenAIServerModel validates its options at construction", async () =>
     );
   });
   assertThrows(
+    () => new OpenAIServerModel({ modelId: "m", apiBase: "localhost:11434/v1" }),
+    TypeError,
+    'Invalid apiBase: expected an http(s) URL such as "http://localhost:11434/v1", got "localhost:11434/v1"',
+  );
+  assertThrows(
     () => new OpenAIServerModel({ modelId: "", apiBase: "http://x" }),
     TypeError,
     "Invalid modelId",
