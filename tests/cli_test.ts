@@ -281,3 +281,61 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+Deno.test({
+  name: "smolagent without a task asks for it on a real terminal, then runs it",
+  ignore: !hasScript(),
+  fn: async () => {
+    await using server = new FakeServer([code("final_answer('from the terminal')")]);
+    // `script` gives the CLI a pseudo-terminal, as when a user types the command.
+    const command = [
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      "--config",
+      CONFIG,
+      CLI,
+      "--api-base",
+      `${server.origin}/v1`,
+      "--verbosity-level",
+      "0",
+    ]
+      .map((a) => `'${a}'`).join(" ");
+    const child = new Deno.Command("script", {
+      args: ["-qec", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: Deno.env.get("HOME") ?? "/tmp",
+        NO_COLOR: "1",
+        TERM: "dumb",
+      },
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    const output = child.output();
+    // One answer per question, typed after the prompt has had time to appear.
+    for (const line of ["Say something", "OpenAIServerModel", "test-model"]) {
+      await new Promise((r) => setTimeout(r, 700));
+      await writer.write(new TextEncoder().encode(`${line}\n`));
+    }
+    await writer.close();
+    const out = await output;
+    const text = new TextDecoder().decode(out.stdout);
+    assertEquals(out.code, 0, text);
+    assertStringIncludes(text, "What should the agent do?");
+    assertStringIncludes(text, "from the terminal");
+    assertStringIncludes(JSON.stringify(server.requests[0]?.body.messages), "Say something");
+  },
+});
+
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
