@@ -159,7 +159,9 @@ export class DockerExecutor implements Executor {
     const permissions = checkPermissions(options.permissions);
     const imports = (options.authorizedImports ?? []).map(parseImportPattern);
     const cached = cacheableImports(imports);
-    const denoPath = options.denoPath ?? Deno.execPath();
+    if (options.denoPath !== undefined && typeof options.denoPath !== "string") {
+      throw new TypeError(`Invalid denoPath: expected a string, got ${typeof options.denoPath}`);
+    }
     const user = options.user ?? "65534:65534";
     if (!/^[1-9]\d*(:\d+)?$/.test(user)) {
       throw new TypeError(
@@ -213,7 +215,7 @@ export class DockerExecutor implements Executor {
       imports,
       launch: async () => {
         if (cached.length && !this.#cache) {
-          this.#cache = await prepareImportCache(cached, denoPath);
+          this.#cache = await prepareImportCache(cached, options.denoPath ?? Deno.execPath());
           this.#settings.mounts = [...this.#settings.mounts, {
             hostPath: this.#cache.denoDir,
             containerPath: CONTAINER_CACHE_DIR,
