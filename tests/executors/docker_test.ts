@@ -93,6 +93,41 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "DockerExecutor.buildLocalImage() holds only deno, its libraries, two /etc files and a sticky /tmp",
+  ignore,
+  async fn() {
+    const created = await docker("create", image);
+    try {
+      const listing = await new Deno.Command("bash", {
+        args: ["-c", `docker export ${created.stdout} | tar -tv`],
+        stdout: "piped",
+      }).output();
+      const entries = new TextDecoder().decode(listing.stdout).trim().split("\n").map((line) => {
+        const [mode, owner, , , , ...rest] = line.split(/\s+/);
+        return { mode, owner, path: rest.join(" ") };
+      });
+      // The engine adds /dev, /proc, /sys, /.dockerenv and the /etc files it bind-mounts.
+      const engine = /^(\.dockerenv|dev\/|proc\/|sys\/|etc\/(hostname|hosts|resolv\.conf|mtab))/;
+      const ours = entries.filter((e) => !engine.test(e.path));
+      const files = ours.filter((e) => e.mode.startsWith("-")).map((e) => e.path).sort();
+      assertEquals(files.filter((f) => !f.startsWith("lib")), [
+        "bin/deno",
+        "etc/group",
+        "etc/passwd",
+      ]);
+      assert(files.some((f) => /^lib.*\/libc\.so/.test(f)), files.join(", "));
+      assert(!files.includes("bin/sh"), "no shell in the image");
+      assert(ours.every((e) => e.owner === "root/root"), "every file is root-owned");
+      assertEquals(ours.find((e) => e.path === "tmp/")?.mode, "drwxrwxrwt");
+      assertEquals(ours.find((e) => e.path === "bin/deno")?.mode, "-rwxr-xr-x");
+    } finally {
+      await docker("rm", created.stdout);
+    }
+  },
+});
+
+Deno.test({
   name: "DockerExecutor runs a hardened container: no network, no capabilities, read-only, limits",
   ignore,
   async fn() {
@@ -164,7 +199,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "DockerExecutor shows the code no host file except its read-only mounts",
+  name: "DockerExecutor shows the code no host file except its mounts, read-only unless asked",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "smoldeno-docker-test-" });
@@ -172,10 +207,15 @@ Deno.test({
       await Deno.writeTextFile(`${dir}/shared.txt`, "mounted for the code");
       await Deno.chmod(dir, 0o755);
       await Deno.chmod(`${dir}/shared.txt`, 0o644);
+      const writable = await Deno.makeTempDir({ dir, prefix: "out-" });
+      await Deno.chmod(writable, 0o777); // the container user (65534) must be able to write
       await using executor = new DockerExecutor({
         image,
-        permissions: { read: true, write: ["/data"] },
-        mounts: [{ hostPath: dir, containerPath: "/data" }],
+        permissions: { read: true, write: ["/data", "/out"] },
+        mounts: [
+          { hostPath: dir, containerPath: "/data" },
+          { hostPath: writable, containerPath: "/out", readOnly: false },
+        ],
       });
       const seen = await executor.execute('await Deno.readTextFile("/data/shared.txt")');
       assertEquals(seen.output, "mounted for the code");
@@ -191,6 +231,8 @@ Deno.test({
         AgentExecutionError,
       );
       assertStringIncludes(write.message, "Read-only file system");
+      await executor.execute('await Deno.writeTextFile("/out/result.txt", "written by the code")');
+      assertEquals(await Deno.readTextFile(`${writable}/result.txt`), "written by the code");
       const etc = await executor.execute(
         '(await Deno.readTextFile("/etc/passwd")).split("\\n")[0]',
       );
@@ -281,7 +323,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "DockerExecutor reports the kernel's OOM kill as kind memory and starts a fresh container",
+  name:
+    "DockerExecutor reports the kernel's OOM kill and a heap bomb as kind memory, then starts afresh",
   ignore,
   async fn() {
     await using executor = new DockerExecutor({ image, memoryLimitMb: 128 });
@@ -300,6 +343,13 @@ Deno.test({
     assertStringIncludes(error.message, "memory limit of 128 MB");
     assertEquals((await executor.execute("typeof kept")).output, "undefined");
     assertNotEquals(executor.containerName, first);
+
+    // A JS heap bomb meets V8's heap cap (below the container limit) first.
+    const heap = await assertRejects(
+      () => executor.execute("const keep = [];\nfor (;;) keep.push(new Array(1e6).fill(1.5));"),
+      AgentExecutionError,
+    );
+    assertEquals(heap.kind, "memory");
   },
 });
 
