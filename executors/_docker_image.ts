@@ -67,9 +67,29 @@ function parentDirs(path: string): string[] {
   return dirs;
 }
 
+// Hashing ~100 MB takes a few hundred ms: remember the answer for an
+// unchanged binary within this process.
+const built = new Map<string, string>();
+
 /** Builds (or reuses) the local image and returns its reference. */
 export async function buildLocalImage(options: BuildLocalImageOptions = {}): Promise<string> {
   const denoPath = await Deno.realPath(options.denoPath ?? Deno.execPath());
+  const stat = await Deno.stat(denoPath);
+  const memo = JSON.stringify([
+    denoPath,
+    stat.size,
+    stat.mtime?.getTime(),
+    options.repository,
+    options.dockerHost,
+  ]);
+  const known = built.get(memo);
+  if (known && !options.force && await imageExists(known, options)) return known;
+  const reference = await build(denoPath, options);
+  built.set(memo, reference);
+  return reference;
+}
+
+async function build(denoPath: string, options: BuildLocalImageOptions): Promise<string> {
   const libs = await sharedLibraries(denoPath);
   const files = [
     { at: "bin/deno", from: denoPath, mode: 0o755 },

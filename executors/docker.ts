@@ -334,9 +334,12 @@ function checkMounts(mounts: readonly DockerMount[]): DockerMount[] {
   return mounts.map((m) => {
     for (const key of ["hostPath", "containerPath"] as const) {
       const path = m?.[key];
-      if (typeof path !== "string" || !path.startsWith("/") || /[,\n]/.test(path)) {
+      // --mount values are CSV: a comma or quote would inject mount options.
+      if (typeof path !== "string" || !path.startsWith("/") || /[,"\n]/.test(path)) {
         throw new TypeError(
-          `Invalid mount ${key} ${JSON.stringify(path)}: expected an absolute path without commas`,
+          `Invalid mount ${key} ${
+            JSON.stringify(path)
+          }: expected an absolute path without commas or quotes`,
         );
       }
     }

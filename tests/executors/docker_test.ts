@@ -49,6 +49,12 @@ Deno.test("DockerExecutor rejects bad options at construction, before any contai
     "absolute path",
   );
   assertThrows(
+    () =>
+      new DockerExecutor({ mounts: [{ hostPath: "/srv/a,readonly=false", containerPath: "/a" }] }),
+    TypeError,
+    "without commas or quotes",
+  );
+  assertThrows(
     () => new DockerExecutor({ mounts: [{ hostPath: "/tmp", containerPath: "/tmp" }] }),
     TypeError,
     "reserved",
@@ -84,8 +90,22 @@ Deno.test({
   name: "DockerExecutor.buildLocalImage() reuses the image of an unchanged Deno binary",
   ignore,
   async fn() {
-    const again = await DockerExecutor.buildLocalImage();
-    assertEquals(again, image);
+    const id = (await docker("image", "inspect", "--format", "{{.Id}}", image)).stdout;
+    assertEquals(await DockerExecutor.buildLocalImage(), image);
+    // A fresh process recomputes the content hash and finds the same image.
+    const module = new URL("../../executors/docker.ts", import.meta.url).href;
+    const fresh = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { DockerExecutor } from ${
+          JSON.stringify(module)
+        }; console.log(await DockerExecutor.buildLocalImage());`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assertEquals(new TextDecoder().decode(fresh.stdout).trim(), image);
+    assertEquals((await docker("image", "inspect", "--format", "{{.Id}}", image)).stdout, id);
     assertStringIncludes(image, `smoldeno-deno:${Deno.version.deno}-`);
     const user = await docker("image", "inspect", "--format", "{{.Config.User}}", image);
     assertEquals(user.stdout, "65534:65534");
