@@ -17,6 +17,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
+import { runnerDataUrl } from "../../executors/_docker_container.ts";
 import { executorContract } from "./_contract.ts";
 
 const available = await DockerExecutor.engineAvailable();
@@ -78,6 +79,12 @@ Deno.test("DockerExecutor reports an unreachable engine as a crashed start with 
   assertStringIncludes(error.message, "Cannot connect to the Docker daemon");
   // The executor stays usable: the next execute tries again (and fails the same way).
   await assertRejects(() => executor.execute("1"), AgentExecutionError);
+});
+
+Deno.test("DockerExecutor passes the runner as a data: URL and refuses one too long for an argument", () => {
+  const url = runnerDataUrl("console.log(1);");
+  assertEquals(atob(url.slice(url.indexOf(",") + 1)), "console.log(1);");
+  assertThrows(() => runnerDataUrl("x".repeat(200_000)), RangeError, "command-line argument");
 });
 
 Deno.test("DockerExecutor defaults to the pinned official distroless Deno image", async () => {
@@ -450,6 +457,41 @@ Deno.test({
     const removed = await DockerExecutor.cleanupStale();
     assert(removed.includes(name), `cleanupStale() removed ${JSON.stringify(removed)}`);
     assertEquals((await docker("inspect", name)).code, 1);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor.cleanupStale() spares live owners and other hosts unless they are too old",
+  ignore,
+  async fn() {
+    const labels = (host: string, created: string) => [
+      "--label",
+      "smoldeno.executor=1",
+      "--label",
+      `smoldeno.host-pid=${Deno.pid}`,
+      "--label",
+      `smoldeno.hostname=${host}`,
+      "--label",
+      `smoldeno.created=${created}`,
+    ];
+    const mine =
+      (await docker("create", ...labels(Deno.hostname(), new Date().toISOString()), image))
+        .stdout;
+    const old = (await docker("create", ...labels("another-host", "2000-01-01T00:00:00Z"), image))
+      .stdout;
+    try {
+      const names = async (id: string) =>
+        (await docker("inspect", "--format", "{{.Name}}", id)).stdout.slice(1);
+      const [mineName, oldName] = [await names(mine), await names(old)];
+      const first = await DockerExecutor.cleanupStale();
+      assert(!first.includes(mineName) && !first.includes(oldName), JSON.stringify(first));
+      const second = await DockerExecutor.cleanupStale({ maxAgeMs: 24 * 3600 * 1000 });
+      assert(second.includes(oldName), JSON.stringify(second));
+      assert(!second.includes(mineName), JSON.stringify(second));
+      assertEquals((await docker("inspect", old)).code, 1);
+    } finally {
+      await docker("rm", "-f", mine, old);
+    }
   },
 });
 
