@@ -155,3 +155,22 @@ Deno.test("DenoStdioClientTransport passes only a safe environment to the server
     Deno.env.delete("SMOLDENO_TEST_SECRET");
   }
 });
+
+// The two Deno breakages of the SDK's stdio code that the transports above
+// replace. If an SDK update fixes them, these fail: the workaround can go.
+
+Deno.test("the SDK's StdioServerTransport rejects Deno.stdin, which DenoStdioServerTransport reads", async () => {
+  const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
+  const sdk = new StdioServerTransport(Deno.stdin as never, Deno.stdout as never);
+  await assertRejects(() => sdk.start(), TypeError, "_stdin.on is not a function");
+});
+
+Deno.test("the SDK's ReadBuffer finds no message in a Web-stream chunk, which readLines splits", async () => {
+  const { ReadBuffer } = await import("@modelcontextprotocol/sdk/shared/stdio.js");
+  const chunk = new TextEncoder().encode('{"jsonrpc":"2.0","method":"ping","id":1}\n');
+  const buffer = new ReadBuffer();
+  // Uint8Array.indexOf("\n") looks for a number, never a string: no line is ever found.
+  buffer.append(chunk as never);
+  assertEquals(buffer.readMessage(), null);
+  assertEquals(await collect(streamOf([chunk])), ['{"jsonrpc":"2.0","method":"ping","id":1}']);
+});
