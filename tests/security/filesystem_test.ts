@@ -2,7 +2,14 @@
 // delete and link host files, with no grant and with a scoped grant.
 
 import { assertEquals, assertNotEquals } from "../_assert.ts";
-import { expectFailure, expectOutput, startSuite } from "./_harness.ts";
+import {
+  assertHostUnaffected,
+  expectFailure,
+  expectOutput,
+  newExecutor,
+  startCanary,
+  startSuite,
+} from "./_harness.ts";
 
 Deno.test("security: file-system access is denied without a grant", async (t) => {
   await using suite = await startSuite();
@@ -167,6 +174,21 @@ probe`,
     await suite.check();
   });
 
+  await t.step("opening the host's stdio through /proc/<ppid>/fd is denied", async () => {
+    await expectFailure(
+      ex,
+      `const hostStdout = Deno.openSync(\`/proc/\${Deno.ppid}/fd/1\`, { write: true });
+hostStdout.writeSync(new TextEncoder().encode("injected into the host's output\\n"));`,
+      { kind: "permission", permission: "write" },
+    );
+    await expectFailure(
+      ex,
+      `const hostStdin = Deno.openSync(\`/proc/\${Deno.ppid}/fd/0\`);\nhostStdin.readSync(new Uint8Array(1024))`,
+      { kind: "permission", permission: "read" },
+    );
+    await suite.check();
+  });
+
   await t.step("writing a file in its own working directory is denied write", async () => {
     await expectFailure(ex, `await Deno.writeTextFile("notes.txt", "scratch");`, {
       kind: "permission",
@@ -242,4 +264,23 @@ await Deno.readTextFile(\`\${granted}/innocent.txt\`)`,
   } finally {
     await Deno.remove(granted, { recursive: true });
   }
+});
+
+Deno.test("security: a sandbox granted read and write cannot plant a runner or config for its successor", async () => {
+  await using canary = await startCanary();
+  await using ex = newExecutor({ permissions: { read: true, write: true } });
+  const planted = await ex.execute(`const runner = new URL(Deno.mainModule).pathname;
+const dir = runner.slice(0, runner.lastIndexOf("/"));
+// A runner that never signs frames, and configs remapping the runner's imports.
+Deno.writeTextFileSync(runner, 'globalThis.PLANTED = true; console.log("planted runner");');
+const hijack = JSON.stringify({ imports: { "node:inspector": "data:text/javascript,export const Session = class {}" } });
+Deno.writeTextFileSync(\`\${dir}/deno.json\`, hijack);
+Deno.writeTextFileSync("deno.json", hijack);
+Deno.writeTextFileSync("deno.lock", "{}");
+"planted"`);
+  assertEquals(planted.output, "planted");
+  await expectFailure(ex, `Deno.exit(0);`, { kind: "crashed" });
+  const next = await expectOutput(ex, `[typeof (globalThis as any).PLANTED, 1 + 1]`);
+  assertEquals(next.output, ["undefined", 2]);
+  await assertHostUnaffected(canary);
 });

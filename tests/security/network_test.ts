@@ -4,7 +4,7 @@
 // own addresses, link-local and private ranges).
 
 import { assertEquals } from "../_assert.ts";
-import { expectFailure, expectOutput, startSuite } from "./_harness.ts";
+import { expectContained, expectFailure, expectOutput, LIMITS, startSuite } from "./_harness.ts";
 
 /** The host's own non-loopback addresses, as URL hosts (IPv6 bracketed). */
 function hostAddresses(): { v4: string[]; v6: string[]; linkLocal: string[] } {
@@ -147,9 +147,23 @@ Deno.test("security: net: true still denies loopback, private and the host's own
     });
   }
 
-  for (const host of ["[::1]", "[::ffff:127.0.0.1]"]) {
+  for (const host of ["[::1]", "[0:0:0:0:0:0:0:1]", "[::]"]) {
     await t.step(`fetch of http://${host}:port/ is denied net`, async () => {
       await expectFailure(ex, fetchText(host, "port6"), { kind: "permission", permission: "net" });
+      await suite.check();
+    });
+  }
+
+  for (
+    const host of [
+      "[::ffff:127.0.0.1]",
+      "[::ffff:7f00:1]",
+      "[::ffff:127.0.0.2]",
+      "[::ffff:0.0.0.0]",
+    ]
+  ) {
+    await t.step(`fetch of the IPv4-mapped http://${host}:port/ is denied net`, async () => {
+      await expectFailure(ex, fetchText(host), { kind: "permission", permission: "net" });
       await suite.check();
     });
   }
@@ -205,6 +219,10 @@ await res.text()`,
       // See /work/notes/security-findings.md F1.
       for (const address of own.v4) {
         await expectFailure(ex, fetchText(address), { kind: "permission", permission: "net" });
+        await expectFailure(ex, fetchText(`[::ffff:${address}]`), {
+          kind: "permission",
+          permission: "net",
+        });
       }
       await suite.check();
     },
@@ -290,4 +308,22 @@ Deno.test("security: loopback is reachable only at the host:port the user listed
     allowed.close();
     await served;
   }
+});
+
+Deno.test("security: UDP through node:dgram has no transport and is contained by the timeout", async () => {
+  // Deno 2.9.6 gives node:dgram no working socket without --unstable-net: the
+  // send callback never runs, so the step ends at the timeout, nothing is sent.
+  await expectContained(
+    { ...LIMITS, permissions: { net: true } },
+    `const dgram = process.getBuiltinModule("node:dgram");
+const socket = dgram.createSocket("udp4");
+try {
+  await new Promise((resolve, reject) =>
+    socket.send("exfil over DNS port", 53, "127.0.0.1", (e) => (e ? reject(e) : resolve("sent")))
+  );
+} finally {
+  socket.close();
+}`,
+    { kind: "timeout" },
+  );
 });
