@@ -35,6 +35,11 @@ export const skipReason: string | undefined = !hasNode()
   : undefined;
 
 if (skipReason) {
+  // CI provisions the servers (.ci/run sets this): there a missing server is a
+  // failure, not a silent skip.
+  if (Deno.env.get("SMOLDENO_REQUIRE_MCP_SERVERS") === "1") {
+    throw new Error(`The MCP real-server tests must run here, but ${skipReason}`);
+  }
   console.warn(`SKIPPING the MCP real-server tests: ${skipReason}`);
 }
 
