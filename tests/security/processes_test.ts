@@ -278,8 +278,8 @@ import { DenoExecutor } from ${
     JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href)
   };
 const ex = new DenoExecutor({ onWarning: () => {} });
-await ex.execute("1 + 1");
-console.log(ex.pid);
+const { output: runner } = await ex.execute("new URL(Deno.mainModule).pathname");
+console.log(ex.pid, runner);
 await ex.execute('Deno.addSignalListener("SIGTERM", () => {}); while (true) {}');
 `;
   const host = new Deno.Command(Deno.execPath(), {
@@ -294,7 +294,8 @@ await ex.execute('Deno.addSignalListener("SIGTERM", () => {}); while (true) {}')
     if (done) break;
     text += value;
   }
-  const sandboxPid = Number(text.trim());
+  const [pidText, runnerPath] = text.trim().split(" ");
+  const sandboxPid = Number(pidText);
   assert(
     Number.isInteger(sandboxPid) && sandboxPid > 0,
     `no sandbox pid in ${JSON.stringify(text)}`,
@@ -308,4 +309,8 @@ await ex.execute('Deno.addSignalListener("SIGTERM", () => {}); while (true) {}')
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert(!processGroupAlive(sandboxPid), "the sandbox outlived its killed host");
+  // The killed host could not remove its sandbox's temp directory; do it for it.
+  if (runnerPath?.endsWith("/runner.js")) {
+    await Deno.remove(runnerPath.slice(0, -"/runner.js".length), { recursive: true });
+  }
 });

@@ -330,3 +330,45 @@ Deno.test("security: a busy background Worker does not keep burning CPU between 
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
 });
+
+/** Total size of the files under `dir`, in bytes. */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) total += treeBytes(path);
+    else if (entry.isFile) total += Deno.statSync(path).size;
+  }
+  return total;
+}
+
+Deno.test("security: importing many unique data: modules does not fill the sandbox's disk", async () => {
+  // See /work/notes/security-findings.md F9: Deno caches every module it loads
+  // (dep analysis, V8 code cache, TypeScript emit) in DENO_DIR, with no permission.
+  await using canary = await startCanary();
+  await using ex = newExecutor({ ...LIMITS, timeoutMs: 20_000 });
+  const where = await ex.execute("new URL(Deno.mainModule).pathname");
+  const denoDir = String(where.output).replace(/runner\.js$/, "deno_dir");
+  const before = treeBytes(denoDir);
+  const out = await ex.execute(
+    `const kinds = [["application", "typescript"], ["text", "javascript"]];
+let n = 0;
+for (const [type, sub] of kinds) {
+  const prefix = "data:" + type + "/" + sub + ";base64,";
+  for (let i = 0; i < 60; i++) {
+    const body = JSON.stringify("x".repeat(60_000) + i + sub);
+    const t = sub === "typescript" ? ": number" : "";
+    const src = \`export const blob\${i} = \${body};\\nexport default function f(a\${t}) { return a + \${i}; }\`;
+    await import(prefix + btoa(src));
+    n++;
+  }
+}
+n`,
+  );
+  assertEquals(out.output, 120);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let Deno flush its caches
+  const grown = treeBytes(denoDir) - before;
+  assert(grown < 4 * 1024 * 1024, `the sandbox wrote ${Math.round(grown / 1048576)} MB to disk`);
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
