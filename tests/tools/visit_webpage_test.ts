@@ -137,6 +137,9 @@ Deno.test("VisitWebpageTool refuses loopback and private hosts unless allowed", 
       "http://[::1]/",
       "http://10.1.2.3/",
       "http://169.254.169.254/latest",
+      "http://2130706433/",
+      "http://0x7f.1/",
+      "http://[::ffff:127.0.0.1]/",
     ]
   ) {
     assertStringIncludes(await tool.call({ url }), "private network", url);
