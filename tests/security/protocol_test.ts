@@ -360,3 +360,55 @@ Deno.test("security: code stealing the host's frames from stdin only stalls its 
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
 });
+
+Deno.test("security: in-flight tool calls cannot make the host hold unbounded argument data", async () => {
+  // See /work/notes/security-findings.md F10.
+  let inFlight = 0;
+  let peak = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const summarize = tool({
+    name: "summarize",
+    description: "Summarizes a document (slow: waits for a remote service).",
+    inputs: { text: { type: "string", description: "The document" } },
+    outputType: "string",
+    forward: async ({ text }) => {
+      inFlight += text.length;
+      peak = Math.max(peak, inFlight);
+      await gate;
+      inFlight -= text.length;
+      return `summary of ${text.length} characters`;
+    },
+  });
+  const releaseAll = tool({
+    name: "release_all",
+    description: "Lets the slow service answer.",
+    inputs: {},
+    outputType: "string",
+    forward: () => {
+      release();
+      return "released";
+    },
+  });
+  await using canary = await startCanary();
+  await using ex = newExecutor({ timeoutMs: 30_000, memoryLimitMb: 256 });
+  await ex.sendTools({ summarize, release_all: releaseAll });
+  const out = await expectOutput(
+    ex,
+    `const doc = "lorem ipsum ".repeat(700_000); // 8.4 MB
+const pending: Promise<unknown>[] = [];
+for (let i = 0; i < 40; i++) {
+  pending.push(summarize({ text: doc }));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+await release_all();
+const settled = await Promise.allSettled(pending);
+settled.filter((s) => s.status === "fulfilled").length`,
+  );
+  assert(typeof out.output === "number");
+  release();
+  const mb = Math.round(peak / 1048576);
+  assert(peak <= 64 * 1024 * 1024, `the host held ${mb} MB of tool arguments for the sandbox`);
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
