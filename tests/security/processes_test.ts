@@ -2,6 +2,7 @@
 // FFI, the inspector, Workers asking for more than the sandbox has, and
 // permission requests.
 
+import { AgentExecutionError } from "../../src/errors.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   assertHostUnaffected,
@@ -270,6 +271,25 @@ while (true) {}`,
   assert(!processGroupAlive(pid), "the aborted sandbox is still alive");
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
+});
+
+Deno.test("security: closing the executor during a hostile step kills the sandbox", async () => {
+  await using canary = await startCanary();
+  const ex = newExecutor({ ...LIMITS, timeoutMs: 60_000 });
+  await assertStillWorks(ex);
+  const pid = ex.pid!;
+  const running = ex.execute(
+    `Deno.addSignalListener("SIGTERM", () => {});\nwhile (true) {}`,
+  );
+  const outcome = running.then(() => null, (e: unknown) => e);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await ex.close();
+  const error = await outcome;
+  assert(error instanceof AgentExecutionError, `expected AgentExecutionError, got ${error}`);
+  assertEquals(error.kind, "crashed");
+  assert(!processGroupAlive(pid), "the sandbox survived close()");
+  await assertHostUnaffected(canary);
+  await assertRejects(() => ex.execute("1 + 1"), Error, "closed");
 });
 
 Deno.test("security: a sandbox does not outlive a host that is killed", async () => {
