@@ -154,19 +154,6 @@ const ok = confirm("Proceed with the transfer?");
     await suite.check();
   });
 
-  await t.step("closing its own stdin and stdout does not cut the host's channel", async () => {
-    const out = await expectOutput(
-      ex,
-      `Deno.stdout.close();
-Deno.stdin.close();
-const fs = process.getBuiltinModule("node:fs");
-for (const fd of [0, 1, 2]) { try { fs.closeSync(fd); } catch { /* already closed */ } }
-await get_weather({ city: "Quito" })`,
-    );
-    assertEquals(out.output, "Sunny in Quito");
-    await suite.check();
-  });
-
   await t.step(
     "replacing JSON before a tool call does not change what the host receives",
     async () => {
@@ -292,6 +279,19 @@ await save_settings({ settings: root })`,
 
   await t.step("calling a tool the host never sent is a ReferenceError", async () => {
     await expectFailure(ex, `await delete_everything({ confirm: true })`, { kind: "runtime" });
+    await suite.check();
+  });
+
+  await t.step("closing its own stdin and stdout does not cut the host's channel", async () => {
+    const out = await expectOutput(
+      ex,
+      `Deno.stdout.close();
+Deno.stdin.close();
+const fs = process.getBuiltinModule("node:fs");
+for (const fd of [0, 1, 2]) { try { fs.closeSync(fd); } catch { /* already closed */ } }
+await get_weather({ city: "Quito" })`,
+    );
+    assertEquals(out.output, "Sunny in Quito");
     await suite.check();
   });
 });
