@@ -425,3 +425,34 @@ settled.filter((s) => s.status === "fulfilled").length`,
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
 });
+
+Deno.test("security: the frame MAC is standard HMAC-SHA256, so forging a frame needs the key", async () => {
+  const { hmacSha256 } = await import("../../executors/_protocol.ts");
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  // Lengths around the 64-byte block and the 55/56-byte padding boundary.
+  const lengths = [0, 1, 31, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 70_000];
+  for (let round = 0; round < 3; round++) {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const mac = hmacSha256(key);
+    const webKey = await crypto.subtle.importKey(
+      "raw",
+      key,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    for (const n of lengths) {
+      const message = new Uint8Array(n);
+      for (let off = 0; off < n; off += 65536) {
+        crypto.getRandomValues(message.subarray(off, Math.min(n, off + 65536)));
+      }
+      const expected = new Uint8Array(await crypto.subtle.sign("HMAC", webKey, message));
+      assertEquals(hex(mac(message)), hex(expected), `HMAC of ${n} bytes`);
+    }
+    // A one-bit change of the key changes the MAC.
+    const other = key.slice();
+    other[0] ^= 1;
+    const msg = new TextEncoder().encode('1 {"t":"ready","v":1}');
+    assert(hex(hmacSha256(other)(msg)) !== hex(mac(msg)));
+  }
+});
