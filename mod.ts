@@ -68,6 +68,7 @@ export {
   type LoggerOptions,
   LogLevel,
   type LogWriter,
+  type MessageLogger,
   sanitizeForTerminal,
 } from "./src/logger.ts";
 export {

@@ -3,7 +3,10 @@
  * console. {@linkcode Logger} consumes the {@linkcode AgentEvent}s a run
  * yields, like any other UI, and renders them the way smolagents' console
  * does: a task panel, a rule per step, the code with line numbers, logs and
- * outputs, errors, step duration and tokens, the final answer.
+ * outputs, errors, step duration and tokens, the final answer. It also takes
+ * plain messages that belong to no run (an executor's warnings, an MCP
+ * server's stderr) through {@linkcode Logger.warn} and its siblings, so
+ * nothing else in the package needs the console.
  *
  * @module
  */
@@ -29,6 +32,22 @@ export interface LogWriter {
   isTerminal?(): boolean;
   /** Width of the terminal in columns, when known. */
   columns?(): number | undefined;
+}
+
+/**
+ * Takes plain messages by severity, as {@linkcode Logger} does. Components
+ * that report outside an agent run (an executor's warnings, an MCP server's
+ * stderr) accept one instead of writing to the console themselves.
+ */
+export interface MessageLogger {
+  /** A failure. A Logger shows it at every level but `OFF`. */
+  error(message: string): void;
+  /** Something the user should act on (a risky grant, say). A Logger shows it at every level but `OFF`. */
+  warn(message: string): void;
+  /** Context about what is happening. A Logger shows it from `INFO`. */
+  info(message: string): void;
+  /** Detail for troubleshooting. A Logger shows it at `DEBUG`. */
+  debug(message: string): void;
 }
 
 /** Options of the {@linkcode Logger} constructor. */
@@ -101,7 +120,7 @@ const LEVEL_OF: Record<AgentEvent["type"], LogLevel> = {
  * console.log(text.includes("Step 1"), text.includes("Final answer: 42")); // true true
  * ```
  */
-export class Logger {
+export class Logger implements MessageLogger {
   /** How much is shown. */
   readonly level: LogLevel;
   /** Whether colours are used. */
@@ -137,6 +156,45 @@ export class Logger {
   log(event: AgentEvent): void {
     const text = this.format(event);
     if (text !== "") this.#writer.write(text);
+  }
+
+  /**
+   * Writes an error message (sanitized, on a red `Error:` line) unless the level is `OFF`.
+   *
+   * @example Logging plain messages by severity
+   * ```ts
+   * import { Logger, LogLevel } from "@smoldeno/agents";
+   *
+   * let text = "";
+   * const logger = new Logger({ level: LogLevel.ERROR, writer: { write: (t) => (text += t) } });
+   * logger.warn("granting run gives full access");
+   * logger.info("connected"); // hidden below INFO
+   * console.log(text); // "Warning: granting run gives full access\n"
+   * ```
+   */
+  error(message: string): void {
+    this.#message(LogLevel.ERROR, "1;31", "Error: ", message);
+  }
+
+  /** Writes a warning (sanitized, on a yellow `Warning:` line) unless the level is `OFF`. */
+  warn(message: string): void {
+    this.#message(LogLevel.ERROR, "33", "Warning: ", message);
+  }
+
+  /** Writes a message (sanitized) from level `INFO`. */
+  info(message: string): void {
+    this.#message(LogLevel.INFO, "", "", message);
+  }
+
+  /** Writes a dimmed message (sanitized) at level `DEBUG`. */
+  debug(message: string): void {
+    this.#message(LogLevel.DEBUG, "2", "", message);
+  }
+
+  #message(level: LogLevel, codes: string, label: string, message: string): void {
+    if (this.level < level) return;
+    const text = `${label}${sanitize(String(message)).replace(/\n$/, "")}`;
+    this.#writer.write(`${codes ? this.#style(codes, text) : text}\n`);
   }
 
   /** Renders an event as the logger would write it; empty when the level hides it. */

@@ -267,3 +267,35 @@ Deno.test("Logger leaves out timing and token figures it was not given", () => {
   assertStringIncludes(text, " Updated plan ");
   assertStringIncludes(text, "Go on.\n[Step 2]\n");
 });
+
+Deno.test("Logger writes plain messages by severity, filtered by level", () => {
+  const says = (level: LogLevel): string => {
+    const out = buffer();
+    const logger = new Logger({ level, writer: out.writer });
+    logger.error("disk full");
+    logger.warn("grants run");
+    logger.info("connected");
+    logger.debug("frame 3");
+    return out.text;
+  };
+  assertEquals(says(LogLevel.OFF), "");
+  assertEquals(says(LogLevel.ERROR), "Error: disk full\nWarning: grants run\n");
+  assertEquals(says(LogLevel.INFO), "Error: disk full\nWarning: grants run\nconnected\n");
+  assertEquals(
+    says(LogLevel.DEBUG),
+    "Error: disk full\nWarning: grants run\nconnected\nframe 3\n",
+  );
+});
+
+Deno.test("Logger messages are sanitized, end with one newline and are coloured by severity", () => {
+  const out = buffer();
+  const logger = new Logger({ writer: out.writer, level: LogLevel.DEBUG, color: true });
+  logger.info("\x1b[2Jcleared\x07\n");
+  logger.warn("careful");
+  logger.error("broken");
+  logger.debug("detail");
+  assertEquals(
+    out.text,
+    "cleared␇\n\x1b[33mWarning: careful\x1b[0m\n\x1b[1;31mError: broken\x1b[0m\n\x1b[2mdetail\x1b[0m\n",
+  );
+});

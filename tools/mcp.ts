@@ -39,8 +39,9 @@
  * @module
  */
 
+import type { MessageLogger } from "../src/logger.ts";
 import type { Tool } from "../src/tool.ts";
-import { type McpProgress, McpSession } from "./_mcp_session.ts";
+import { type McpProgress, McpSession, type SessionOptions } from "./_mcp_session.ts";
 import { McpToolImpl } from "./_mcp_tool.ts";
 
 export { type McpProgress } from "./_mcp_session.ts";
@@ -115,8 +116,17 @@ export interface MCPClientOptions {
    * report progress are not cut short.
    */
   callTimeoutMs?: number;
-  /** Receives each line a stdio server writes to stderr (ignored by default; the last lines appear in errors). */
+  /**
+   * Receives each line a stdio server writes to stderr. Without it or
+   * `logger`, those lines are dropped (the last ones still appear in errors).
+   */
   onStderr?: (line: string, server: string) => void;
+  /**
+   * Logs each line a stdio server writes to stderr as an info message
+   * `[server] line`, e.g. a {@linkcode Logger} (sanitized, shown from
+   * `LogLevel.INFO`). Works alongside `onStderr`.
+   */
+  logger?: MessageLogger;
   /** Receives the progress notifications servers send during tool calls. */
   onProgress?: (progress: McpProgress) => void;
 }
@@ -141,6 +151,21 @@ export interface McpServerStatus {
   serverInfo?: { name: string; version: string };
   /** Why the connection was lost, when it was. */
   error?: string;
+}
+
+function stderrSink(options: MCPClientOptions): SessionOptions["onStderr"] {
+  const { onStderr, logger } = options;
+  if (onStderr !== undefined && typeof onStderr !== "function") {
+    throw new TypeError("onStderr must be a function (line, server) => void");
+  }
+  if (logger !== undefined && typeof logger?.info !== "function") {
+    throw new TypeError("logger must have an info(message) method, e.g. a Logger");
+  }
+  if (!logger) return onStderr;
+  return (line, server) => {
+    logger.info(`[${server}] ${line}`);
+    onStderr?.(line, server);
+  };
 }
 
 function checkTimeout(name: string, value: number | undefined, fallback: number): number {
@@ -239,7 +264,7 @@ export class MCPClient implements AsyncDisposable {
     const sessionOptions = {
       connectTimeoutMs: checkTimeout("connectTimeoutMs", options.connectTimeoutMs, 30_000),
       callTimeoutMs: checkTimeout("callTimeoutMs", options.callTimeoutMs, 60_000),
-      onStderr: options.onStderr,
+      onStderr: stderrSink(options),
       onProgress: options.onProgress,
     };
     this.#structuredOutput = options.structuredOutput ?? true;

@@ -22,7 +22,9 @@ import { codeAgentPromptTemplates, renderPrompt } from "../prompts.ts";
 import { type Tool, type ToolCallOptions, toolToTypeScript } from "../tool.ts";
 import { extractCode } from "./_code_blocks.ts";
 import { callModel, textOf } from "./_model_call.ts";
+import { Logger, LogLevel } from "../logger.ts";
 import {
+  type AgentEventSink,
   MultiStepAgent,
   type MultiStepAgentOptions,
   type StepContext,
@@ -178,6 +180,7 @@ export class CodeAgent extends MultiStepAgent {
         maxOutputLength: options.maxOutputLength,
         cwd: options.cwd,
         denoPath: options.denoPath,
+        onWarning: warningSink(this.logger, options.logLevel),
       });
       this.#ownsExecutor = true;
     }
@@ -339,6 +342,17 @@ export class CodeAgent extends MultiStepAgent {
     this.#closed = true;
     if (this.#ownsExecutor) await this.#executor.close();
   }
+}
+
+// Executor warnings (risky grants) go where the run's events go when that
+// sink takes messages, else to a console Logger at the agent's level.
+function warningSink(
+  logger: AgentEventSink,
+  level: LogLevel | undefined,
+): (message: string) => void {
+  if (typeof logger.warn === "function") return (message) => logger.warn!(message);
+  const fallback = new Logger({ level: level ?? LogLevel.INFO });
+  return (message) => fallback.warn(message);
 }
 
 interface RecordedCall {

@@ -68,6 +68,12 @@ export type FinalAnswerCheck = (
 export interface AgentEventSink {
   /** Receives each event of a run, as it happens. */
   log(event: AgentEvent): void;
+  /**
+   * Receives warnings that belong to no run, such as a CodeAgent's default
+   * executor warning about risky permissions at construction. Without it,
+   * they go to a console {@linkcode Logger} at the agent's `logLevel`.
+   */
+  warn?(message: string): void;
 }
 
 /** Options shared by every agent. */

@@ -363,3 +363,35 @@ Deno.test("CodeAgent (fake executor) shows a failing user final_answer tool to t
   assert(first.type === "action");
   assertEquals(first.error?.message, 'Tool "final_answer" failed: the answer is empty');
 });
+
+Deno.test("CodeAgent sends the default executor's warnings about risky grants to its logger", async () => {
+  const warnings: string[] = [];
+  const logger = { log: () => {}, warn: (message: string) => warnings.push(message) };
+  const model = new ScriptedModel({ replies: [] });
+  await using _agent = new CodeAgent({ model, logger, permissions: { run: true } });
+  assertEquals(warnings.length, 1);
+  assertStringIncludes(warnings[0], "grants run");
+});
+
+Deno.test("CodeAgent with a sink that cannot warn prints executor warnings on a console Logger at its logLevel, in a real subprocess", async () => {
+  const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+  const script = `
+    import { CodeAgent } from ${url("../../src/agents/code_agent.ts")};
+    import { ScriptedModel } from ${url("../../src/testing.ts")};
+    const model = new ScriptedModel({ replies: [] });
+    await new CodeAgent({ model, logLevel: -1, permissions: { run: true } }).close();
+    console.error("--");
+    await new CodeAgent({ model, logger: { log() {} }, permissions: { ffi: true } }).close();
+  `;
+  const { stderr, success } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert(success);
+  assertEquals(
+    new TextDecoder().decode(stderr),
+    "--\nWarning: DenoExecutor grants ffi: native libraries can do anything your user can\n",
+  );
+});

@@ -15,7 +15,7 @@ import { type Tool, tool } from "../../src/tool.ts";
 import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { CodeAgent } from "../../src/agents/code_agent.ts";
 import { ScriptedModel } from "../../src/testing.ts";
-import { LogLevel } from "../../src/logger.ts";
+import { Logger, LogLevel } from "../../src/logger.ts";
 import { isAudioValue, isImageValue } from "../../src/media.ts";
 import {
   MCPClient,
@@ -294,6 +294,10 @@ Deno.test("MCPClient rejects bad parameters and options at construction", () => 
     [
       () => new MCPClient({ command: "a" }, { callTimeoutMs: 0 }),
       "callTimeoutMs must be a positive number of milliseconds, got 0",
+    ],
+    [
+      () => new MCPClient({ command: "a" }, { logger: {} as never }),
+      "logger must have an info(message) method",
     ],
   ];
   for (const [make, message] of cases) {
@@ -612,4 +616,42 @@ Deno.test({
     assertStringIncludes(error.message, 'MCP server "everything" was disconnected during');
     assertEquals(childPids().filter((pid) => !before.includes(pid)), []);
   },
+});
+
+const FIXTURE = new URL("./_mcp_fixture_server.ts", import.meta.url).pathname;
+
+Deno.test("MCPClient logs a stdio server's stderr lines through a Logger, besides onStderr", async () => {
+  let text = "";
+  const logger = new Logger({ writer: { write: (t) => (text += t) } });
+  const lines: string[] = [];
+  await using client = new MCPClient(
+    { command: Deno.execPath(), args: ["run", "--allow-all", FIXTURE], name: "fixture" },
+    { logger, onStderr: (line, server) => lines.push(`${server}: ${line}`) },
+  );
+  await client.connect();
+  const add = client.getTools().find((t) => t.name === "add")!;
+  assertEquals(await add.call({ a: 40, b: 2 }), "42");
+  // The fixture's console.log goes to its stderr, as serveMcp keeps stdout for the protocol.
+  assertStringIncludes(text, "[fixture] adding 40 2\n");
+  assert(lines.includes("fixture: adding 40 2"), `onStderr got ${JSON.stringify(lines)}`);
+});
+
+Deno.test("MCPClient sanitizes a stdio server's stderr and honours the logger's level", async () => {
+  const server = {
+    command: Deno.execPath(),
+    args: ["eval", "console.error('\\x1b[2J\\x1b[31mfake alert\\x07')"],
+    name: "noisy",
+  };
+  for (
+    const [level, expected] of [[LogLevel.INFO, "[noisy] fake alert␇\n"], [
+      LogLevel.ERROR,
+      "",
+    ]] as const
+  ) {
+    let text = "";
+    const logger = new Logger({ level, writer: { write: (t) => (text += t) } });
+    await using client = new MCPClient(server, { logger, connectTimeoutMs: 10_000 });
+    await assertRejects(() => client.connect());
+    assertEquals(text, expected);
+  }
 });
