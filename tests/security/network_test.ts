@@ -192,6 +192,40 @@ await new Promise((resolve, reject) => {
     await suite.check();
   });
 
+  await t.step("a Worker asking for loopback cannot escalate past the deny list", async () => {
+    await expectFailure(
+      ex,
+      `const src = \`const r = await fetch("http://127.0.0.1:\${port}/"); postMessage(await r.text());\`;
+const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+const w = new Worker(url, { type: "module", deno: { permissions: { net: [\`127.0.0.1:\${port}\`] } } } as any);
+await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)))`,
+      { kind: "permission", permission: undefined },
+    );
+    await suite.check();
+  });
+
+  await t.step("Workers granted net: true or inherit still get the deny list", async () => {
+    const out = await expectOutput(
+      ex,
+      `const src = \`try { const r = await fetch("http://127.0.0.1:\${port}/"); postMessage(await r.text()); } catch (e) { postMessage(e.name); }\`;
+const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+const results: unknown[] = [];
+for (const permissions of [{ net: true }, "inherit"]) {
+  const w = new Worker(url, { type: "module", deno: { permissions } } as any);
+  results.push(await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data))));
+  w.terminate();
+}
+const { Worker: NodeWorker } = process.getBuiltinModule("node:worker_threads");
+const nw = new NodeWorker(\`const { parentPort } = require("node:worker_threads");
+fetch("http://127.0.0.1:\${port}/").then((r) => r.text()).then((t) => parentPort.postMessage(t), (e) => parentPort.postMessage(e.name));\`, { eval: true });
+results.push(await new Promise((resolve) => nw.on("message", resolve)));
+await nw.terminate();
+results`,
+    );
+    assertEquals(out.output, ["NotCapable", "NotCapable", "NotCapable"]);
+    await suite.check();
+  });
+
   await t.step("the cloud metadata address 169.254.169.254 is denied net", async () => {
     await expectFailure(
       ex,
