@@ -189,6 +189,36 @@ hostStdout.writeSync(new TextEncoder().encode("injected into the host's output\\
     await suite.check();
   });
 
+  await t.step("node:sqlite cannot open, ATTACH or VACUUM INTO a host file", async () => {
+    const target = JSON.stringify(`${canary.dir}/loot.db`);
+    await expectFailure(
+      ex,
+      `const { DatabaseSync } = process.getBuiltinModule("node:sqlite");\nnew DatabaseSync(${target});`,
+      { kind: "permission", permission: "read" },
+    );
+    for (const sql of [`ATTACH DATABASE ${target} AS loot`, `VACUUM INTO ${target}`]) {
+      await expectFailure(
+        ex,
+        `const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
+const db = new DatabaseSync(":memory:");
+db.exec(${JSON.stringify(sql.replaceAll('"', "'"))});`,
+        { kind: "runtime" },
+      );
+    }
+    await suite.check();
+  });
+
+  await t.step("a heap snapshot cannot be written to disk", async () => {
+    await expectFailure(
+      ex,
+      `const v8 = process.getBuiltinModule("node:v8");\nv8.writeHeapSnapshot(${
+        JSON.stringify(`${canary.dir}/heap.heapsnapshot`)
+      })`,
+      { kind: "permission", permission: "write" },
+    );
+    await suite.check();
+  });
+
   await t.step("writing a file in its own working directory is denied write", async () => {
     await expectFailure(ex, `await Deno.writeTextFile("notes.txt", "scratch");`, {
       kind: "permission",

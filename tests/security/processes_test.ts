@@ -117,6 +117,20 @@ ops.op_ffi_read_u64(ops.op_ffi_ptr_create(0x400000n), 0)`,
     },
   );
 
+  await t.step("raw kill and env ops reached through Deno[Deno.internal] are gated", async () => {
+    await expectFailure(
+      ex,
+      `const ops = (Deno as any)[(Deno as any).internal].core.ops;\nops.op_node_process_kill(Deno.ppid, 9);`,
+      { kind: "permission", permission: "run" },
+    );
+    await expectFailure(
+      ex,
+      `const ops = (Deno as any)[(Deno as any).internal].core.ops;\nops.op_set_env("LD_PRELOAD", "/tmp/evil.so");`,
+      { kind: "permission", permission: "env" },
+    );
+    await suite.check();
+  });
+
   await t.step("connecting a node:inspector session is denied sys", async () => {
     await expectFailure(
       ex,
