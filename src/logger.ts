@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { AgentEvent, ErrorData, Timing } from "./events.ts";
+import type { AgentEvent, ErrorData, ModelStreamDeltaEvent, Timing } from "./events.ts";
 import type { TokenUsage } from "./models/model.ts";
 import { isAudioValue, isImageValue } from "./media.ts";
 
@@ -89,7 +89,7 @@ const stderrWriter: LogWriter = {
 const LEVEL_OF: Record<AgentEvent["type"], LogLevel> = {
   run_start: LogLevel.INFO,
   step_start: LogLevel.INFO,
-  model_stream_delta: LogLevel.DEBUG,
+  model_stream_delta: LogLevel.INFO,
   model_output: LogLevel.DEBUG,
   planning: LogLevel.INFO,
   code_action: LogLevel.INFO,
@@ -108,6 +108,11 @@ const LEVEL_OF: Record<AgentEvent["type"], LogLevel> = {
  * model or from tools is sanitized first: escape sequences are removed and
  * other control characters shown as visible symbols, so a reply cannot move
  * the cursor, clear the screen or fake a colour.
+ *
+ * When the model streams (`model_stream_delta` events), its text is shown
+ * live from `INFO`, once: the complete reply that follows (`model_output`,
+ * `planning`) then adds only what was not streamed (tool calls at `DEBUG`,
+ * the plan's timing). Without streaming the reply is shown at `DEBUG`.
  *
  * @example Rendering a run into a string
  * ```ts
@@ -128,6 +133,8 @@ export class Logger implements MessageLogger {
   /** Width of panels and rules. */
   readonly width: number;
   readonly #writer: LogWriter;
+  // The model call whose text is being shown live, if any.
+  #live?: LiveText;
 
   /**
    * Creates a logger.
@@ -194,13 +201,72 @@ export class Logger implements MessageLogger {
   #message(level: LogLevel, codes: string, label: string, message: string): void {
     if (this.level < level) return;
     const text = `${label}${sanitize(String(message)).replace(/\n$/, "")}`;
-    this.#writer.write(`${codes ? this.#style(codes, text) : text}\n`);
+    // A message arriving mid-stream starts on a line of its own.
+    const newline = this.#live && !this.#live.atLineStart ? "\n" : "";
+    if (this.#live) this.#live.atLineStart = true;
+    this.#writer.write(`${newline}${codes ? this.#style(codes, text) : text}\n`);
   }
 
-  /** Renders an event as the logger would write it; empty when the level hides it. */
+  /**
+   * Renders an event as the logger would write it; empty when the level
+   * hides it. Stream deltas are rendered relative to the ones before them
+   * (a header for the first, the rest of the reply later left out), so call
+   * this once per event, in order, as {@linkcode Logger.log} does.
+   */
   format(event: AgentEvent): string {
+    if (event.type === "model_stream_delta") return this.#delta(event);
+    const live = this.#live;
+    const close = this.#closeLive();
+    if (this.level < LEVEL_OF[event.type]) return close;
+    if (
+      live && (event.type === "model_output" || event.type === "planning") &&
+      live.key === liveKey(event.stepNumber, event.type === "planning" ? "planning" : event.phase)
+    ) {
+      return close + this.#afterLive(event);
+    }
+    return close + this.#render(event);
+  }
+
+  #delta(event: ModelStreamDeltaEvent): string {
     if (this.level < LEVEL_OF[event.type]) return "";
-    return this.#render(event);
+    const content = event.delta.content ?? "";
+    const key = liveKey(event.stepNumber, event.phase);
+    let out = "";
+    if (this.#live?.key !== key) {
+      // Tool-call fragments and usage are not shown live: no header for them.
+      if (content === "") return "";
+      out = this.#closeLive();
+      out += event.phase === "planning"
+        ? `${this.#rule(event.stepNumber === 1 ? "Initial plan" : "Updated plan", "─", "1")}\n`
+        : `${this.#style("2", "Output message of the LLM:")}\n`;
+      this.#live = { key, atLineStart: true, carry: "" };
+    }
+    const live = this.#live!;
+    let text = live.carry + content;
+    // A CRLF split across two deltas must still become one newline.
+    live.carry = text.endsWith("\r") ? "\r" : "";
+    if (live.carry) text = text.slice(0, -1);
+    if (text === "") return out;
+    text = sanitize(text);
+    live.atLineStart = text.endsWith("\n");
+    return out + text;
+  }
+
+  #closeLive(): string {
+    const live = this.#live;
+    this.#live = undefined;
+    return live && !live.atLineStart ? "\n" : "";
+  }
+
+  // The parts of a complete reply that its live text did not show.
+  #afterLive(event: AgentEvent & { type: "model_output" | "planning" }): string {
+    if (event.type === "planning") {
+      const stats = footer(event.timing, event.tokenUsage);
+      return stats ? `${this.#style("2", `[${stats}]`)}\n` : "";
+    }
+    return (event.toolCalls ?? []).map((c) =>
+      `${this.#style("2", "Tool call:")} ${sanitize(c.name)} ${sanitize(inspect(c.arguments))}\n`
+    ).join("");
   }
 
   #render(event: AgentEvent): string {
@@ -331,6 +397,19 @@ export class Logger implements MessageLogger {
     const foot = this.#style("1", "─".repeat(this.width));
     return `${[head, ...numbered, foot].join("\n")}\n`;
   }
+}
+
+interface LiveText {
+  /** Which model call: step number and phase. */
+  key: string;
+  /** Whether the text shown so far ends a line. */
+  atLineStart: boolean;
+  /** A trailing "\r" held back until the next delta shows whether "\n" follows. */
+  carry: string;
+}
+
+function liveKey(stepNumber: number, phase: string): string {
+  return `${stepNumber}:${phase}`;
 }
 
 function footer(timing: Timing, usage: TokenUsage | undefined): string {

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "./_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  assertThrows,
+} from "./_assert.ts";
 import type { AgentEvent } from "../src/events.ts";
 import { Logger, type LoggerOptions, LogLevel, sanitizeForTerminal } from "../src/logger.ts";
 import { imageValue } from "../src/media.ts";
@@ -297,5 +303,128 @@ Deno.test("Logger messages are sanitized, end with one newline and are coloured 
   assertEquals(
     out.text,
     "cleared␇\n\x1b[33mWarning: careful\x1b[0m\n\x1b[1;31mError: broken\x1b[0m\n\x1b[2mdetail\x1b[0m\n",
+  );
+});
+
+// The events of one streamed model call, as the agent yields them.
+function streamed(
+  phase: "action" | "planning",
+  pieces: string[],
+  stepNumber = 1,
+): AgentEvent[] {
+  return pieces.map((content) => ({
+    type: "model_stream_delta",
+    stepNumber,
+    phase,
+    delta: { content },
+  }));
+}
+
+Deno.test("Logger at INFO shows a streamed reply live, once, and ends its last line", () => {
+  const writes: string[] = [];
+  const logger = new Logger({ width: 40, writer: { write: (t) => writes.push(t) } });
+  for (const event of streamed("action", ["Thought: mul", "tiply.\n<code>\n6 * 7", "\n</code>"])) {
+    logger.log(event);
+  }
+  // Each fragment is written as it arrives, the first under a header.
+  assertEquals(writes, [
+    "Output message of the LLM:\nThought: mul",
+    "tiply.\n<code>\n6 * 7",
+    "\n</code>",
+  ]);
+  logger.log({
+    type: "model_output",
+    stepNumber: 1,
+    phase: "action",
+    content: "Thought: multiply.\n<code>\n6 * 7\n</code>",
+  });
+  logger.log({ type: "code_action", stepNumber: 1, code: "6 * 7" });
+  const text = writes.join("");
+  assertEquals(text.split("Thought: multiply.").length, 2); // shown live, not reprinted
+  assertStringIncludes(text, "</code>\n─ Executing parsed code:");
+});
+
+Deno.test("Logger at DEBUG shows a non-streamed reply, and only the tool calls of a streamed one", () => {
+  const call = { id: "c1", name: "get_weather", arguments: { city: "Paris" } };
+  const plain = render(LogLevel.DEBUG, [
+    {
+      type: "model_output",
+      stepNumber: 1,
+      phase: "action",
+      content: "Let me check.",
+      toolCalls: [call],
+    },
+  ]);
+  assertEquals(
+    plain,
+    'Output message of the LLM:\nLet me check.\nTool call: get_weather { city: "Paris" }\n',
+  );
+  const live = render(LogLevel.DEBUG, [
+    ...streamed("action", ["Let me ", "check."]),
+    {
+      type: "model_output",
+      stepNumber: 1,
+      phase: "action",
+      content: "Let me check.",
+      toolCalls: [call],
+    },
+  ]);
+  assertEquals(
+    live,
+    'Output message of the LLM:\nLet me check.\nTool call: get_weather { city: "Paris" }\n',
+  );
+});
+
+Deno.test("Logger streams a plan under its rule and then adds only its timing", () => {
+  const text = render(LogLevel.INFO, [
+    ...streamed("planning", ["1. Look", " it up.\n2. Answer."]),
+    {
+      type: "planning",
+      stepNumber: 1,
+      kind: "initial",
+      plan: "1. Look it up.\n2. Answer.",
+      timing: { startTime: 0, endTime: 2000, duration: 2000 },
+    },
+    { type: "step_start", stepNumber: 1, maxSteps: 5 },
+  ]);
+  const lines = text.split("\n");
+  assertMatch(lines[0], /─ Initial plan ─/);
+  assertEquals(lines.slice(1, 4), ["1. Look it up.", "2. Answer.", "[Duration 2.00 seconds]"]);
+  assertEquals(text.split("Initial plan").length, 2);
+  assertMatch(lines[4], /━ Step 1 ━/);
+});
+
+Deno.test("Logger hides streamed text below INFO and skips deltas without text", () => {
+  assertEquals(render(LogLevel.ERROR, streamed("action", ["secret ", "plan"])), "");
+  const toolOnly: AgentEvent = {
+    type: "model_stream_delta",
+    stepNumber: 1,
+    phase: "action",
+    delta: { toolCalls: [{ index: 0, name: "get_weather", arguments: '{"ci' }] },
+  };
+  assertEquals(render(LogLevel.INFO, [toolOnly]), "");
+});
+
+Deno.test("Logger sanitizes streamed text even when an escape or a CRLF is split across deltas", () => {
+  const text = render(
+    LogLevel.INFO,
+    streamed("action", ["a\x1b[", "2Jb\r", "\nc\x1b]0;title\x07"]),
+  );
+  // Nothing of the escape sequences reaches the terminal.
+  assertEquals(text, "Output message of the LLM:\na2Jb\nc");
+});
+
+Deno.test("Logger starts a plain message or a new call on a fresh line when a stream left one open", () => {
+  const out = buffer();
+  const logger = new Logger({ writer: out.writer, level: LogLevel.INFO });
+  for (const event of streamed("action", ["half a li", "ne"])) logger.log(event);
+  logger.warn("server restarted");
+  for (const event of streamed("action", [" more"])) logger.log(event);
+  for (const event of streamed("action", ["next call"], 2)) logger.log(event);
+  logger.log({ type: "final_answer", output: 1 });
+  assertEquals(
+    out.text,
+    "Output message of the LLM:\nhalf a line\nWarning: server restarted\n more\n" +
+      "Output message of the LLM:\nnext call\nFinal answer: 1\n",
   );
 });

@@ -5,7 +5,7 @@ import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { AgentExecutionError } from "../../src/errors.ts";
 import { imageValue } from "../../src/media.ts";
 import type { CodeOutput, Executor } from "../../src/executor.ts";
-import { LogLevel } from "../../src/logger.ts";
+import { Logger, LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { type Tool, tool } from "../../src/tool.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
@@ -394,4 +394,21 @@ Deno.test("CodeAgent with a sink that cannot warn prints executor warnings on a 
     new TextDecoder().decode(stderr),
     "--\nWarning: DenoExecutor grants ffi: native libraries can do anything your user can\n",
   );
+});
+
+Deno.test("CodeAgent (fake executor) with a streaming model shows each reply live in the log, once", async () => {
+  const reply = "Thought: compute it.\n<code>\nfinal_answer(6 * 7);\n</code>";
+  const render = async (streamOutputs: boolean, level: LogLevel): Promise<string> => {
+    let text = "";
+    const logger = new Logger({ level, writer: { write: (t) => (text += t) } });
+    const model = new ScriptedModel({ replies: [reply], streamChunkSize: 3 });
+    const executor = new FakeExecutor([finalAnswer(42)]);
+    await new CodeAgent({ model, executor, logger, streamOutputs }).run("6 * 7?");
+    return text;
+  };
+  const count = (text: string) => text.split("Thought: compute it.").length - 1;
+  assertEquals(count(await render(true, LogLevel.INFO)), 1);
+  assertEquals(count(await render(true, LogLevel.DEBUG)), 1);
+  assertEquals(count(await render(false, LogLevel.INFO)), 0);
+  assertEquals(count(await render(false, LogLevel.DEBUG)), 1);
 });
