@@ -4,7 +4,15 @@
 // own addresses, link-local and private ranges).
 
 import { assertEquals } from "../_assert.ts";
-import { expectContained, expectFailure, expectOutput, LIMITS, startSuite } from "./_harness.ts";
+import {
+  assertHostUnaffected,
+  expectContained,
+  expectFailure,
+  expectOutput,
+  LIMITS,
+  startCanary,
+  startSuite,
+} from "./_harness.ts";
 
 /** The host's own non-loopback addresses, as URL hosts (IPv6 bracketed). */
 function hostAddresses(): { v4: string[]; v6: string[]; linkLocal: string[] } {
@@ -376,4 +384,43 @@ try {
 }`,
     { kind: "timeout" },
   );
+});
+
+/** A name other than localhost that /etc/hosts maps to loopback (stands in for DNS rebinding). */
+function loopbackAlias(): string | undefined {
+  let hosts = "";
+  try {
+    hosts = Deno.readTextFileSync("/etc/hosts");
+  } catch {
+    return undefined;
+  }
+  for (const line of hosts.split("\n")) {
+    const [ip, ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (!ip?.startsWith("127.")) continue;
+    const alias = names.find((n) =>
+      n && !/^(localhost|ip6-\w+)$/.test(n) && !n.includes("localhost")
+    );
+    if (alias) return alias;
+  }
+  return undefined;
+}
+
+const alias = loopbackAlias();
+Deno.test({
+  name: "security: an allowed hostname that resolves to loopback (DNS rebinding) is denied net",
+  ignore: alias === undefined,
+  fn: async (t) => {
+    // See /work/notes/security-findings.md F11. The user allowed a *name*; its
+    // address turning out to be 127.0.0.1 must not open the host's loopback.
+    await using canary = await startCanary();
+    await using suite = await startSuite({ permissions: { net: [`${alias}:${canary.port}`] } });
+    await suite.ex.sendVariables({ alias: alias!, port: canary.port });
+    await t.step("fetch of the allowed name is denied once it resolves to loopback", async () => {
+      await expectFailure(suite.ex, `await (await fetch(\`http://\${alias}:\${port}/\`)).text()`, {
+        kind: "permission",
+        permission: "net",
+      });
+      await assertHostUnaffected(canary);
+    });
+  },
 });
