@@ -11,6 +11,8 @@ import type { ProcessExit, SandboxProcess } from "./_session.ts";
 
 /** Container paths reserved by the executor (mounts may not target them). */
 export const RESERVED_PATHS: readonly string[] = ["/tmp", "/bin", "/proc", "/dev", "/deno-cache"];
+const KILL_ATTEMPTS = 50;
+const KILL_RETRY_MS = 200;
 // Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN).
 const MAX_RUNNER_URL = 120 * 1024;
 /** Label set on every container so `cleanupStale()` can find them. */
@@ -136,6 +138,9 @@ export class DockerContainer implements SandboxProcess {
   readonly #settings: ContainerSettings;
   readonly #stdinWriter: WritableStreamDefaultWriter<Uint8Array>;
   #killing?: Promise<void>;
+  readonly #child: Deno.ChildProcess;
+  readonly #cliStatus: Promise<unknown>;
+  #cliDone = false;
   #removed?: Promise<void>;
 
   private constructor(child: Deno.ChildProcess, name: string, settings: ContainerSettings) {
@@ -152,6 +157,8 @@ export class DockerContainer implements SandboxProcess {
     this.stderr = child.stderr;
     this.name = name;
     this.#settings = settings;
+    this.#child = child;
+    this.#cliStatus = child.status.finally(() => this.#cliDone = true);
     this.exited = (async (): Promise<ProcessExit> => {
       const status = await child.status;
       const exit = await inspectExit(name, status.code, settings);
@@ -187,7 +194,27 @@ export class DockerContainer implements SandboxProcess {
 
   /** SIGKILLs the container (`docker kill`): unlike SIGTERM, code cannot trap it. */
   kill(): void {
-    this.#killing ??= docker(["kill", this.name], this.#settings).then(() => {}, () => {});
+    this.#killing ??= this.#kill();
+  }
+
+  // `docker kill` fails while `docker run` is still creating the container,
+  // so retry until the CLI exits; as a last resort end the CLI itself, which
+  // closes the runner's stdin and makes it exit.
+  async #kill(): Promise<void> {
+    for (let attempt = 0; attempt < KILL_ATTEMPTS && !this.#cliDone; attempt++) {
+      await docker(["kill", this.name], this.#settings).catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#cliStatus,
+        new Promise((resolve) => timer = setTimeout(resolve, KILL_RETRY_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    if (!this.#cliDone) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }
   }
 
   /** Kills and removes the container. Idempotent. */

@@ -17,7 +17,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
-import { runnerDataUrl } from "../../executors/_docker_container.ts";
+import { DockerContainer, runnerDataUrl } from "../../executors/_docker_container.ts";
 import { executorContract } from "./_contract.ts";
 
 const available = await DockerExecutor.engineAvailable();
@@ -398,6 +398,29 @@ Deno.test({
     assertEquals((await executor.execute("21 * 2")).output, 42);
     assertNotEquals(executor.containerName, first);
     assertEquals((await docker("inspect", first)).code, 1, `${first} still exists`);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor's kill lands even when issued while the container is still being created",
+  ignore,
+  async fn() {
+    const container = DockerContainer.start({
+      image,
+      memoryLimitMb: 128,
+      cpus: 1,
+      pidsLimit: 64,
+      network: "none",
+      tmpfsSizeMb: 16,
+      user: "65534:65534",
+      mounts: [],
+      env: {},
+    }, { args: ["eval", "setInterval(() => {}, 1000)"] });
+    container.kill(); // before `docker run` has created anything
+    const exit = await container.exited;
+    assertEquals(exit.code, 137);
+    await container.remove();
+    assertEquals((await docker("inspect", container.name)).code, 1);
   },
 });
 
