@@ -129,6 +129,7 @@ export type {
   ErrorData,
   ErrorEvent,
   FinalAnswerEvent,
+  ManagedAgentEvent,
   ModelCallPhase,
   ModelOutputEvent,
   ModelStreamDeltaEvent,

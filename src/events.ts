@@ -236,10 +236,29 @@ export interface RunEndEvent {
 }
 
 /**
+ * An event of a managed agent's run, as its manager's stream carries it
+ * while the managed agent works on a task the manager gave it. Wrapping keeps
+ * the managed run's `final_answer` and `run_end` apart from the manager's own.
+ * When the managed agent manages agents in turn, their events arrive wrapped
+ * twice: the nesting depth is the number of wrappers.
+ */
+export interface ManagedAgentEvent {
+  /** Discriminant. */
+  type: "managed_agent_event";
+  /** The manager's step during which the managed agent ran. */
+  stepNumber: number;
+  /** The managed agent's name (the name the manager calls it by). */
+  agentName: string;
+  /** The managed agent's event. */
+  event: AgentEvent;
+}
+
+/**
  * Everything an agent run reports, in order. A run yields `run_start`, then
  * for each step `planning` (when due), `step_start`, `model_stream_delta`*,
  * `model_output`, the action's events, `step_end`; then `final_answer` and
- * `run_end`.
+ * `run_end`. While a managed agent works for the run, its events arrive as
+ * they happen, each wrapped in a `managed_agent_event`.
  *
  * @example Rendering events by type
  * ```ts
@@ -272,7 +291,8 @@ export type AgentEvent =
   | ErrorEvent
   | StepEndEvent
   | FinalAnswerEvent
-  | RunEndEvent;
+  | RunEndEvent
+  | ManagedAgentEvent;
 
 /** The `type` tags of {@linkcode AgentEvent}. */
 export type AgentEventType = AgentEvent["type"];

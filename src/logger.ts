@@ -11,7 +11,13 @@
  * @module
  */
 
-import type { AgentEvent, ErrorData, ModelStreamDeltaEvent, Timing } from "./events.ts";
+import type {
+  AgentEvent,
+  ErrorData,
+  ManagedAgentEvent,
+  ModelStreamDeltaEvent,
+  Timing,
+} from "./events.ts";
 import type { TokenUsage } from "./models/model.ts";
 import { isAudioValue, isImageValue } from "./media.ts";
 
@@ -101,6 +107,8 @@ const LEVEL_OF: Record<AgentEvent["type"], LogLevel> = {
   step_end: LogLevel.INFO,
   final_answer: LogLevel.INFO,
   run_end: LogLevel.INFO,
+  // Shown as the wrapped event would be.
+  managed_agent_event: LogLevel.ERROR,
 };
 
 /**
@@ -135,6 +143,12 @@ export class Logger implements MessageLogger {
   readonly #writer: LogWriter;
   // The model call whose text is being shown live, if any.
   #live?: LiveText;
+  // Whether the text written so far ends a line, and who wrote its last line
+  // (OWN, or a managed agent's name).
+  #atLineStart = true;
+  #source = OWN;
+  // Renderers of managed agents' events, by agent name.
+  readonly #children = new Map<string, Logger>();
 
   /**
    * Creates a logger.
@@ -201,10 +215,7 @@ export class Logger implements MessageLogger {
   #message(level: LogLevel, codes: string, label: string, message: string): void {
     if (this.level < level) return;
     const text = `${label}${sanitize(String(message)).replace(/\n$/, "")}`;
-    // A message arriving mid-stream starts on a line of its own.
-    const newline = this.#live && !this.#live.atLineStart ? "\n" : "";
-    if (this.#live) this.#live.atLineStart = true;
-    this.#writer.write(`${newline}${codes ? this.#style(codes, text) : text}\n`);
+    this.#writer.write(this.#emit(`${codes ? this.#style(codes, text) : text}\n`, OWN, true));
   }
 
   /**
@@ -214,48 +225,73 @@ export class Logger implements MessageLogger {
    * this once per event, in order, as {@linkcode Logger.log} does.
    */
   format(event: AgentEvent): string {
+    if (event.type === "managed_agent_event") return this.#nested(event);
     if (event.type === "model_stream_delta") return this.#delta(event);
     const live = this.#live;
-    const close = this.#closeLive();
-    if (this.level < LEVEL_OF[event.type]) return close;
-    if (
-      live && (event.type === "model_output" || event.type === "planning") &&
-      live.key === liveKey(event.stepNumber, event.type === "planning" ? "planning" : event.phase)
-    ) {
-      return close + this.#afterLive(event);
-    }
-    return close + this.#render(event);
+    this.#live = undefined;
+    if (this.level < LEVEL_OF[event.type]) return "";
+    const continues = live !== undefined &&
+      (event.type === "model_output" || event.type === "planning") &&
+      live.key === liveKey(event.stepNumber, event.type === "planning" ? "planning" : event.phase);
+    return this.#emit(continues ? this.#afterLive(event) : this.#render(event), OWN, true);
+  }
+
+  // Accounts for text about to be written: what is written next starts a
+  // line when asked (`fresh`) or when it comes from another source than the
+  // unfinished line before it.
+  #emit(text: string, source: string, fresh: boolean): string {
+    if (text === "") return "";
+    const newline = !this.#atLineStart && (fresh || source !== this.#source) ? "\n" : "";
+    this.#atLineStart = text.endsWith("\n");
+    this.#source = source;
+    return newline + text;
   }
 
   #delta(event: ModelStreamDeltaEvent): string {
     if (this.level < LEVEL_OF[event.type]) return "";
     const content = event.delta.content ?? "";
     const key = liveKey(event.stepNumber, event.phase);
-    let out = "";
+    let header = "";
     if (this.#live?.key !== key) {
       // Tool-call fragments and usage are not shown live: no header for them.
       if (content === "") return "";
-      out = this.#closeLive();
-      out += event.phase === "planning"
+      header = event.phase === "planning"
         ? `${this.#rule(event.stepNumber === 1 ? "Initial plan" : "Updated plan", "─", "1")}\n`
         : `${this.#style("2", "Output message of the LLM:")}\n`;
-      this.#live = { key, atLineStart: true, carry: "" };
+      this.#live = { key, carry: "" };
     }
     const live = this.#live!;
     let text = live.carry + content;
     // A CRLF split across two deltas must still become one newline.
     live.carry = text.endsWith("\r") ? "\r" : "";
     if (live.carry) text = text.slice(0, -1);
-    if (text === "") return out;
-    text = sanitize(text);
-    live.atLineStart = text.endsWith("\n");
-    return out + text;
+    return this.#emit(header + sanitize(text), OWN, header !== "");
   }
 
-  #closeLive(): string {
-    const live = this.#live;
-    this.#live = undefined;
-    return live && !live.atLineStart ? "\n" : "";
+  // A managed agent's event: rendered by a logger of its own (its live text
+  // is its own), narrower, each line behind a bar.
+  #nested(event: ManagedAgentEvent): string {
+    let child = this.#children.get(event.agentName);
+    if (!child) {
+      child = new Logger({
+        level: this.level,
+        color: this.color,
+        width: Math.max(20, this.width - NEST_PAD.length),
+        writer: this.#writer,
+      });
+      this.#children.set(event.agentName, child);
+    }
+    const inner = child.format(event.event);
+    if (inner === "") return "";
+    const pad = this.#style("2", NEST_PAD);
+    let lineStart = this.#atLineStart || this.#source !== event.agentName;
+    let text = "";
+    for (const piece of inner.split(/(?<=\n)/)) {
+      if (lineStart) text += pad;
+      text += piece;
+      lineStart = piece.endsWith("\n");
+    }
+    return this.#emit(text, event.agentName, false);
   }
 
   // The parts of a complete reply that its live text did not show.
@@ -286,6 +322,8 @@ export class Logger implements MessageLogger {
       case "step_start":
         return `${this.#rule(`Step ${event.stepNumber}`, "━", "1;33")}\n`;
       case "model_stream_delta":
+      case "managed_agent_event":
+        // Rendered by #delta and #nested, which keep state across events.
         return "";
       case "model_output":
         return `${s("2", "Output message of the LLM:")}\n${sanitize(event.content)}\n${
@@ -399,11 +437,14 @@ export class Logger implements MessageLogger {
   }
 }
 
+// Source of the logger's own text; agent names are identifiers, never empty.
+const OWN = "";
+// What precedes each line of a managed agent's output.
+const NEST_PAD = "│ ";
+
 interface LiveText {
   /** Which model call: step number and phase. */
   key: string;
-  /** Whether the text shown so far ends a line. */
-  atLineStart: boolean;
   /** A trailing "\r" held back until the next delta shows whether "\n" follows. */
   carry: string;
 }

@@ -428,3 +428,51 @@ Deno.test("Logger starts a plain message or a new call on a fresh line when a st
       "Output message of the LLM:\nnext call\nFinal answer: 1\n",
   );
 });
+
+// `event` as a manager's stream carries it for the managed agents `names`, outermost first.
+function from(names: string[], event: AgentEvent): AgentEvent {
+  return names.reduceRight<AgentEvent>(
+    (inner, agentName) => ({ type: "managed_agent_event", stepNumber: 1, agentName, event: inner }),
+    event,
+  );
+}
+
+Deno.test("Logger renders managed agents' events behind one bar per level, in narrower rules", () => {
+  const text = render(LogLevel.INFO, [
+    { type: "step_start", stepNumber: 1, maxSteps: 5 },
+    from(["mid"], { type: "step_start", stepNumber: 1, maxSteps: 3 }),
+    from(["mid", "leaf"], { type: "final_answer", output: "deep" }),
+    from(["mid"], { type: "observation", stepNumber: 1, observation: "hidden below DEBUG" }),
+    { type: "final_answer", output: "top" },
+  ]);
+  const lines = text.split("\n");
+  assertMatch(lines[0], /^━+ Step 1 ━+$/);
+  assertMatch(lines[1], /^│ ━+ Step 1 ━+$/);
+  assertEquals([...lines[0]].length, 60);
+  assertEquals([...lines[1]].length, 60);
+  assertEquals(lines.slice(2), ["│ │ Final answer: deep", "Final answer: top", ""]);
+});
+
+Deno.test("Logger keeps the live text of interleaved agents on lines of their own", () => {
+  const text = render(LogLevel.INFO, [
+    ...streamed("action", ["manager thin", "king"]),
+    ...streamed("action", ["alpha wri", "tes"]).map((e) => from(["alpha"], e)),
+    ...streamed("action", ["beta"]).map((e) => from(["beta"], e)),
+    ...streamed("action", [" more alpha\n"]).map((e) => from(["alpha"], e)),
+    from(["alpha"], { type: "final_answer", output: "a" }),
+  ]);
+  assertEquals(
+    text,
+    [
+      "Output message of the LLM:",
+      "manager thinking",
+      "│ Output message of the LLM:",
+      "│ alpha writes",
+      "│ Output message of the LLM:",
+      "│ beta",
+      "│  more alpha",
+      "│ Final answer: a",
+      "",
+    ].join("\n"),
+  );
+});

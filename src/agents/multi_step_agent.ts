@@ -37,6 +37,7 @@ import {
   positiveInteger,
 } from "./_agent_options.ts";
 import { writeFallbackAnswer } from "./_final_answer.ts";
+import { EventQueue } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
 import { isPlanningStep, writePlan } from "./_planning.ts";
 import { countActions, taskWithArgs, toImagePart } from "./_run_input.ts";
@@ -86,7 +87,14 @@ export interface MultiStepAgentOptions {
   maxSteps?: number;
   /** Write a plan before step 1, then update it every `planningInterval` steps. */
   planningInterval?: number;
-  /** Agents this agent can delegate to; each needs a `name` and a `description`. */
+  /**
+   * Agents this agent can delegate to; each needs a `name` and a
+   * `description`. Their events reach this agent's stream as they happen,
+   * wrapped in `managed_agent_event`s, and this agent's logger renders them
+   * indented (theirs stays silent). Concurrent calls of one managed agent
+   * (`Promise.all` in the code, parallel tool calls) run one after the
+   * other, each a fresh run, because an agent has one memory and one sandbox.
+   */
   managedAgents?: MultiStepAgent[];
   /** The name by which a manager calls this agent (a valid identifier). */
   name?: string;
@@ -215,6 +223,9 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   readonly #streamOutputs: boolean;
   #interrupted = false;
   #running = false;
+  // Where managed agents' events wait to be yielded, during a run.
+  #sideEvents?: EventQueue<AgentEvent>;
+  #stepNumber = 0;
 
   /**
    * Validates the options shared by every agent.
@@ -269,12 +280,29 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     return Promise.resolve();
   }
 
-  /** Tools the model can call, managed agents included, by name. */
+  /**
+   * Tools the model can call, managed agents included, by name. A managed
+   * agent's events reach this agent's stream wrapped in
+   * `managed_agent_event`s, and this agent's logger renders them (indented);
+   * the managed agent's own logger stays silent, so nothing prints twice.
+   * Concurrent calls of one managed agent run one after the other.
+   */
   protected toolsAndManagedAgents(): Record<string, Tool> {
     const all: Record<string, Tool> = { ...this.tools };
     for (const agent of Object.values(this.managedAgents)) {
-      all[agent.name!] = managedAgentTool(
+      const name = agent.name!;
+      all[name] = managedAgentTool(
         agent as MultiStepAgent & { name: string; description: string },
+        {
+          stream: (task, options) => agent.#stream(task, options, undefined),
+          onEvent: (event) =>
+            this.#sideEvents?.push({
+              type: "managed_agent_event",
+              stepNumber: this.#stepNumber,
+              agentName: name,
+              event,
+            }),
+        },
       );
     }
     return all;
@@ -324,7 +352,10 @@ export abstract class MultiStepAgent implements AsyncDisposable {
 
   /**
    * Runs the agent on `task`, yielding every event as it happens. The
-   * generator's return value is the {@linkcode RunResult}.
+   * generator's return value is the {@linkcode RunResult}. Closing the
+   * generator early (a `break` out of `for await`) ends the run; when a step
+   * is busy at that moment (a managed agent reporting from inside it), the
+   * step's model call, code or tool calls are aborted.
    *
    * @example Streaming the events of a run
    * ```ts
@@ -342,7 +373,17 @@ export abstract class MultiStepAgent implements AsyncDisposable {
    *
    * @throws {AgentGenerationError} when the model cannot reply.
    */
-  async *stream(task: string, options: RunOptions = {}): AsyncGenerator<AgentEvent, RunResult> {
+  stream(task: string, options: RunOptions = {}): AsyncGenerator<AgentEvent, RunResult> {
+    return this.#stream(task, options, this.logger);
+  }
+
+  // The run's events, each shown on `sink` first; events that managed agents
+  // report during a step are merged in as they arrive.
+  async *#stream(
+    task: string,
+    options: RunOptions,
+    sink: AgentEventSink | undefined,
+  ): AsyncGenerator<AgentEvent, RunResult> {
     if (typeof task !== "string" || task.trim() === "") {
       throw new TypeError(
         `Cannot run ${this.constructor.name}: the task must be a non-empty string`,
@@ -361,16 +402,36 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     }
     this.#running = true;
     this.#interrupted = false;
-    const events = this.#loop(task, options, maxSteps);
+    // Aborted when the consumer stops reading while a step is busy, so that
+    // the step's work (a managed agent's run, the code) stops too.
+    const stopped = new AbortController();
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, stopped.signal])
+      : stopped.signal;
+    const side = new EventQueue<AgentEvent>();
+    this.#sideEvents = side;
+    const events = this.#loop(task, { ...options, signal }, maxSteps);
+    let pending: Promise<IteratorResult<AgentEvent, RunResult>> | undefined;
     try {
-      let next = await events.next();
-      while (!next.done) {
-        this.logger.log(next.value);
+      while (true) {
+        pending ??= events.next();
+        const next = await side.race(pending);
+        for (const event of side.drain()) {
+          sink?.log(event);
+          yield event;
+        }
+        if (next === undefined) continue;
+        pending = undefined;
+        if (next.done) return next.value;
+        sink?.log(next.value);
         yield next.value;
-        next = await events.next();
       }
-      return next.value;
     } finally {
+      this.#sideEvents = undefined;
+      if (pending) {
+        stopped.abort(new AgentError("The run was stopped: its event stream was closed"));
+        await pending.catch(() => {});
+      }
       // When the consumer stops early, end the loop too so its cleanup runs.
       await events.return(undefined as unknown as RunResult);
       this.#running = false;
@@ -417,6 +478,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     let done = false;
     let stepNumber = 1;
     for (; stepNumber <= maxSteps; stepNumber++) {
+      this.#stepNumber = stepNumber;
       if (this.#interrupted) {
         state = "interrupted";
         break;

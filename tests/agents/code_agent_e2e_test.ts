@@ -264,6 +264,42 @@ Deno.test("CodeAgent e2e: a managed agent is called from the code and its report
   assertStringIncludes(observation, "3 flights, from 1650 NOK");
 });
 
+Deno.test("CodeAgent e2e: the code calls one managed agent twice with Promise.all; both runs stream through the manager", async () => {
+  // The managed agent answers with the route of the task it was given.
+  const route = (messages: { content: unknown }[]) =>
+    JSON.stringify(messages[1].content).match(/(Lyon|Paris) to Oslo/)?.[0];
+  const pricer = new CodeAgent({
+    model: new ScriptedModel({
+      replies: Array.from(
+        { length: 2 },
+        () => (messages) =>
+          `Thought: answer.\n<code>\nfinal_answer("priced ${route(messages)}")\n</code>`,
+      ),
+    }),
+    name: "flight_pricer",
+    description: "Finds flight prices between two cities.",
+    logLevel: LogLevel.OFF,
+  });
+  await using _pricer = pricer;
+  const { agent } = agentWith([
+    "Thought: both routes at once.\n<code>\nconst [a, b] = await Promise.all([\n" +
+    '  flight_pricer({ task: "Lyon to Oslo" }),\n  flight_pricer({ task: "Paris to Oslo" }),\n]);\n' +
+    'final_answer([a.includes("priced Lyon to Oslo"), b.includes("priced Paris to Oslo")]);\n</code>',
+  ], { managedAgents: [pricer] });
+  await using _ = agent;
+  const events = await collect(agent.stream("Price both routes"));
+  const end = events.at(-1);
+  assert(end?.type === "run_end");
+  assertEquals([end.state, end.output], ["success", [true, true]]);
+  const runs = events.flatMap((e) =>
+    e.type === "managed_agent_event" && e.agentName === "flight_pricer" &&
+      (e.event.type === "run_start" || e.event.type === "run_end")
+      ? [e.event.type]
+      : []
+  );
+  assertEquals(runs, ["run_start", "run_end", "run_start", "run_end"]);
+});
+
 Deno.test("CodeAgent e2e: stream() yields the events of each step in order", async () => {
   const { agent } = agentWith([
     'Thought: compute.\n<code>\nconsole.log("hi");\n2 + 2\n</code>',

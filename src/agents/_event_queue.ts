@@ -1,0 +1,39 @@
+// Events that arrive while a step is busy (a managed agent's, reported from
+// inside a tool call) wait here until the stream can yield them, so a
+// consumer sees them as they happen rather than after the step.
+
+/** A first-in first-out queue that can interrupt a wait for something else. */
+export class EventQueue<T> {
+  #items: T[] = [];
+  #wake?: () => void;
+
+  /** Queues an item and wakes a pending {@linkcode race}. */
+  push(item: T): void {
+    this.#items.push(item);
+    this.#wake?.();
+  }
+
+  /** Takes every queued item, oldest first. */
+  drain(): T[] {
+    return this.#items.splice(0);
+  }
+
+  /**
+   * Settles with `promise`'s value, or with `undefined` as soon as an item is
+   * queued (at once when one already is). `promise` keeps its handler, so a
+   * later rejection is never unhandled.
+   */
+  async race<R>(promise: Promise<R>): Promise<R | undefined> {
+    if (this.#items.length > 0) {
+      promise.catch(() => {});
+      return undefined;
+    }
+    const woken = Promise.withResolvers<undefined>();
+    this.#wake = () => woken.resolve(undefined);
+    try {
+      return await Promise.race([promise, woken.promise]);
+    } finally {
+      this.#wake = undefined;
+    }
+  }
+}
