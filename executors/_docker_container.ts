@@ -37,6 +37,8 @@ export interface ContainerSettings extends DockerCliOptions {
   network: string;
   tmpfsSizeMb: number;
   user: string;
+  /** OCI runtime (`--runtime`), e.g. gVisor's `runsc`; the engine's default when absent. */
+  runtime?: string;
   mounts: readonly DockerMount[];
   env: Readonly<Record<string, string>>;
 }
@@ -115,6 +117,7 @@ export function dockerRunArgs(
     );
   }
   for (const [key, value] of Object.entries(labels)) args.push("--label", `${key}=${value}`);
+  if (settings.runtime) args.push("--runtime", settings.runtime);
   args.push(settings.image);
   return args;
 }

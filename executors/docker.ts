@@ -101,6 +101,12 @@ export interface DockerExecutorOptions extends DockerCliOptions {
   tmpfsSizeMb?: number;
   /** Container user (`uid:gid`). Default `"65534:65534"` (nobody); never root. */
   user?: string;
+  /**
+   * OCI runtime of the container (`--runtime`). Containers share the host's
+   * kernel; `"runsc"` (gVisor, installed on the engine) adds a user-space
+   * kernel in between. Default: the engine's default runtime.
+   */
+  runtime?: string;
   /** Cap on the logs of one step, in characters. Default 50 000. */
   maxOutputLength?: number;
 }
@@ -172,6 +178,10 @@ export class DockerExecutor implements Executor {
     if (!/^[\w][\w.\-]*$/.test(network)) {
       throw new TypeError(`Invalid network ${JSON.stringify(network)}: expected a network name`);
     }
+    const runtime = options.runtime;
+    if (runtime !== undefined && !/^[\w][\w.\-]*$/.test(runtime)) {
+      throw new TypeError(`Invalid runtime ${JSON.stringify(runtime)}: expected a runtime name`);
+    }
     const env = checkEnv(options.env ?? {});
     this.#settings = {
       dockerPath: options.dockerPath,
@@ -183,6 +193,7 @@ export class DockerExecutor implements Executor {
       network,
       tmpfsSizeMb: Math.floor(checkNumber("tmpfsSizeMb", options.tmpfsSizeMb ?? 64, 8, 1 << 20)),
       user,
+      runtime,
       mounts: checkMounts(options.mounts ?? []),
       env: {},
     };

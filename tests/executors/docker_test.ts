@@ -44,6 +44,7 @@ Deno.test("DockerExecutor rejects bad options at construction, before any contai
   assertThrows(() => new DockerExecutor({ user: "0" }), TypeError, "non-zero uid");
   assertThrows(() => new DockerExecutor({ image: "--privileged" }), TypeError, "image");
   assertThrows(() => new DockerExecutor({ network: "host;rm" }), TypeError, "network");
+  assertThrows(() => new DockerExecutor({ runtime: "--privileged" }), TypeError, "runtime");
   assertThrows(
     () => new DockerExecutor({ mounts: [{ hostPath: "relative", containerPath: "/data" }] }),
     TypeError,
@@ -158,7 +159,12 @@ Deno.test({
   name: "DockerExecutor runs a hardened container: no network, no capabilities, read-only, limits",
   ignore,
   async fn() {
-    await using executor = new DockerExecutor({ image, memoryLimitMb: 256, pidsLimit: 50 });
+    await using executor = new DockerExecutor({
+      image,
+      memoryLimitMb: 256,
+      pidsLimit: 50,
+      runtime: "runc", // the engine's default, named explicitly
+    });
     await executor.execute("1");
     const name = executor.containerName!;
     const format = [
@@ -174,6 +180,7 @@ Deno.test({
       "{{.HostConfig.PortBindings}}",
       '{{index .Config.Labels "smoldeno.executor"}}',
       '{{index .Config.Labels "smoldeno.host-pid"}}',
+      "{{.HostConfig.Runtime}}",
     ].join("|");
     const inspect = await docker("inspect", "--format", format, name);
     const mb = String(256 * 1024 * 1024);
@@ -190,6 +197,7 @@ Deno.test({
       "map[]",
       "1",
       String(Deno.pid),
+      "runc",
     ]);
   },
 });
