@@ -121,8 +121,12 @@ export class CodeAgent extends MultiStepAgent {
   readonly codeBlockTags: readonly [string, string];
   /** Whether replies are `{ thought, code }` JSON. */
   readonly useStructuredOutputsInternally: boolean;
-  readonly #executor: Executor;
+  #executor: Executor;
   readonly #ownsExecutor: boolean;
+  // How to build the default executor again for a run that starts afresh.
+  readonly #executorOptions?: DenoExecutorOptions;
+  // Whether the executor holds state of earlier runs (code ran or variables were sent).
+  #executorUsed = false;
   readonly #maxObservationLength: number;
   // Calls the running code made to host tools, reported as events after it ends.
   readonly #toolCalls: RecordedCall[] = [];
@@ -172,7 +176,7 @@ export class CodeAgent extends MultiStepAgent {
     } else {
       // The DenoExecutor checks its options when constructed and spawns the
       // sandbox only on first use, so bad limits fail here, before any run.
-      this.#executor = new DenoExecutor({
+      this.#executorOptions = {
         permissions: options.permissions,
         authorizedImports: this.authorizedImports.length ? [...this.authorizedImports] : undefined,
         timeoutMs: options.timeoutMs,
@@ -180,6 +184,9 @@ export class CodeAgent extends MultiStepAgent {
         maxOutputLength: options.maxOutputLength,
         cwd: options.cwd,
         denoPath: options.denoPath,
+      };
+      this.#executor = new DenoExecutor({
+        ...this.#executorOptions,
         onWarning: warningSink(this.logger, options.logLevel),
       });
       this.#ownsExecutor = true;
@@ -187,7 +194,11 @@ export class CodeAgent extends MultiStepAgent {
     this.memory.systemPrompt.systemPrompt = this.initializeSystemPrompt();
   }
 
-  /** The executor running the code. */
+  /**
+   * The executor running the code. The default one is replaced by a fresh
+   * one at the start of each run with `reset: true` (the default) once it
+   * has been used, so read this after a run, not before.
+   */
   get executor(): Executor {
     return this.#executor;
   }
@@ -230,8 +241,21 @@ export class CodeAgent extends MultiStepAgent {
     return { tools, managedAgents };
   }
 
-  /** Gives the sandbox the tools, managed agents and this run's additional arguments. */
-  protected override async prepareRun(additionalArgs: Record<string, unknown>): Promise<void> {
+  /**
+   * Gives the sandbox the tools, managed agents and this run's additional
+   * arguments; a run that starts afresh first replaces a used default sandbox.
+   */
+  protected override async prepareRun(
+    additionalArgs: Record<string, unknown>,
+    options: { reset: boolean },
+  ): Promise<void> {
+    if (options.reset && this.#executorOptions && this.#executorUsed && !this.#closed) {
+      const used = this.#executor;
+      // Its warnings were shown when the agent was created.
+      this.#executor = new DenoExecutor({ ...this.#executorOptions, onWarning: () => {} });
+      this.#executorUsed = false;
+      await used.close();
+    }
     const sandboxTools = this.toolsAndManagedAgents();
     // A user-defined final_answer tool runs on the host after the code ends,
     // so the sandbox keeps its own final_answer that ends the step.
@@ -241,7 +265,10 @@ export class CodeAgent extends MultiStepAgent {
       recorded[name] = recordCalls(tool, this.#toolCalls);
     }
     await this.#executor.sendTools(recorded);
-    if (Object.keys(additionalArgs).length > 0) await this.#executor.sendVariables(additionalArgs);
+    if (Object.keys(additionalArgs).length > 0) {
+      this.#executorUsed = true;
+      await this.#executor.sendVariables(additionalArgs);
+    }
   }
 
   /** One step: ask for code, run it, record the observation. */
@@ -288,6 +315,7 @@ export class CodeAgent extends MultiStepAgent {
 
     let result: CodeOutput;
     this.#toolCalls.length = 0;
+    this.#executorUsed = true;
     try {
       result = await this.#executor.execute(code, { signal: context.signal });
     } catch (error) {

@@ -120,7 +120,15 @@ export interface MultiStepAgentOptions {
 
 /** Options of {@linkcode MultiStepAgent.run} and {@linkcode MultiStepAgent.stream}. */
 export interface RunOptions {
-  /** Forget earlier runs first (default true); `false` continues the conversation. */
+  /**
+   * Start afresh (default true): the memory of earlier runs is cleared, and
+   * so is a CodeAgent's sandbox when the agent created it: the run gets a new
+   * one, so no variable, function, import or additional argument of an
+   * earlier run is left (the model could not know about them, and one task's
+   * data must not reach the next). An executor passed in with `executor` is
+   * yours and keeps its state. `false` continues the conversation: same
+   * memory, same sandbox state.
+   */
   reset?: boolean;
   /** Images given with the task. */
   images?: (ImagePart | ImageValue)[];
@@ -275,8 +283,14 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     context: StepContext,
   ): AsyncGenerator<AgentEvent, StepOutcome>;
 
-  /** Prepares what the actions need before the first step of a run (e.g. the sandbox). */
-  protected prepareRun(_additionalArgs: Record<string, unknown>): Promise<void> {
+  /**
+   * Prepares what the actions need before the first step of a run (e.g. the
+   * sandbox); `reset` is false when the run continues the previous one.
+   */
+  protected prepareRun(
+    _additionalArgs: Record<string, unknown>,
+    _options: { reset: boolean },
+  ): Promise<void> {
     return Promise.resolve();
   }
 
@@ -470,7 +484,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       imageCount: images?.length ?? 0,
       additionalArgs: Object.keys(additionalArgs),
     };
-    await this.prepareRun(additionalArgs);
+    await this.prepareRun(additionalArgs, { reset });
 
     const context: StepContext = { signal: options.signal, stream: this.#streamOutputs };
     let state: RunState = "success";

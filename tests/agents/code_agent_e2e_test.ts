@@ -235,6 +235,29 @@ Deno.test("CodeAgent e2e: reset: false continues with the same memory and sandbo
   assertStringIncludes(input, "Shout it");
 });
 
+Deno.test("CodeAgent e2e: a run with reset: true gets a fresh sandbox, with nothing of the runs before", async () => {
+  const { agent } = agentWith([
+    "Thought: keep a secret.\n<code>\nlet secret = `s3cret for ${city}`;\nfinal_answer(secret)\n</code>",
+    "Thought: look around.\n<code>\nfinal_answer([typeof secret, typeof city])\n</code>",
+    "Thought: define.\n<code>\nconst kept = 7;\nfinal_answer(kept)\n</code>",
+    "Thought: still there.\n<code>\nfinal_answer(kept * 6)\n</code>",
+  ]);
+  await using _ = agent;
+  assertEquals(
+    await agent.run("Remember a secret", { additionalArgs: { city: "Oslo" } }),
+    "s3cret for Oslo",
+  );
+  const first = agent.executor;
+  assertEquals(await agent.run("What is defined?"), ["undefined", "undefined"]);
+  assert(agent.executor !== first, "the used sandbox was not replaced");
+  await assertRejects(() => first.execute("1"), Error, "closed");
+  // reset: false keeps the sandbox and its state.
+  assertEquals(await agent.run("Define kept"), 7);
+  const third = agent.executor;
+  assertEquals(await agent.run("Use kept", { reset: false }), 42);
+  assertEquals(agent.executor, third);
+});
+
 Deno.test("CodeAgent e2e: a managed agent is called from the code and its report comes back", async () => {
   const pricesModel = new ScriptedModel({
     replies: [

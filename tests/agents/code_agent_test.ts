@@ -412,3 +412,20 @@ Deno.test("CodeAgent (fake executor) with a streaming model shows each reply liv
   assertEquals(count(await render(false, LogLevel.INFO)), 0);
   assertEquals(count(await render(false, LogLevel.DEBUG)), 1);
 });
+
+Deno.test("CodeAgent (fake executor) keeps an executor it was given across runs, even with reset: true", async () => {
+  const executor = new FakeExecutor([finalAnswer(1), finalAnswer(2)]);
+  const model = new ScriptedModel({
+    replies: [
+      "<code>\nconst a = 1; final_answer(a)\n</code>",
+      "<code>\nfinal_answer(a + 1)\n</code>",
+    ],
+  });
+  const agent = new CodeAgent({ logLevel: OFF, model, executor });
+  assertEquals(await agent.run("One", { additionalArgs: { x: 1 } }), 1);
+  assertEquals(await agent.run("Two"), 2);
+  assertEquals(agent.executor, executor);
+  assertEquals(executor.closed, 0);
+  assertEquals(executor.codes.length, 2);
+  assertEquals(executor.variables, { x: 1 });
+});
