@@ -19,6 +19,7 @@ import { RateLimiter } from "./_rate_limiter.ts";
 import { StopSequenceFilter, truncateAtStop } from "./_stop_sequences.ts";
 import { ToolCallDeltaNormalizer } from "./_tool_call_deltas.ts";
 import { redactSecrets } from "./_redact.ts";
+import { IdleTimer, type IdleWaiter } from "./_idle_timer.ts";
 
 /** What a transport gets for one attempt. */
 export interface AttemptContext {
@@ -72,38 +73,56 @@ class AttemptFailure extends Error {
   }
 }
 
-// One try of a request: its abort controller and idle timer.
-class Attempt {
+// Every attempt's idle timeout, on one shared timer.
+const idleTimer = new IdleTimer();
+
+// One try of a request: its abort controller and idle deadline.
+class Attempt implements IdleWaiter {
   readonly context: AttemptContext;
   readonly #controller = new AbortController();
   readonly #timeoutMs: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #deadline = 0;
-  #waiting = false;
+  readonly #callerSignal: AbortSignal | undefined;
+  #deadline = Infinity;
   timedOut = false;
 
   constructor(timeoutMs: number, signal?: AbortSignal) {
     this.#timeoutMs = timeoutMs;
-    this.context = {
-      signal: signal ? AbortSignal.any([signal, this.#controller.signal]) : this.#controller.signal,
-    };
+    this.context = { signal: this.#controller.signal };
+    // A listener removed in finish() rather than AbortSignal.any, which
+    // costs more per call and leaves a dependent signal for the collector.
+    if (signal) {
+      this.#callerSignal = signal;
+      if (signal.aborted) this.#controller.abort(signal.reason);
+      else signal.addEventListener("abort", this.#onCallerAbort, { once: true });
+    }
   }
 
-  // The idle timer only runs while we wait on the server, not while a
-  // stream consumer takes its time between chunks. One timer is re-armed
-  // lazily from a deadline, rather than set and cleared for every chunk,
-  // because streams deliver thousands of chunks (Date.now() for the same
-  // reason: it is cheaper per chunk than performance.now()).
+  #onCallerAbort = (): void => {
+    this.#controller.abort(this.#callerSignal?.reason);
+  };
+
+  /** Whether the attempt was cancelled: timed out, or the caller aborted. */
+  get aborted(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** When the attempt times out; Infinity while nobody waits on the server. */
+  get deadline(): number {
+    return this.#deadline;
+  }
+
+  // The idle deadline only runs while we wait on the server, not while a
+  // stream consumer takes its time between chunks. Date.now() because it
+  // is cheaper per chunk than performance.now().
   /** Starts waiting on the server. */
   wait(): void {
     this.#deadline = Date.now() + this.#timeoutMs;
-    this.#waiting = true;
-    this.#timer ??= setTimeout(this.#check, this.#timeoutMs);
+    idleTimer.watch(this);
   }
 
   /** Stops waiting: the server answered. */
   answered(): void {
-    this.#waiting = false;
+    this.#deadline = Infinity;
   }
 
   async timed<T>(promise: Promise<T>): Promise<T> {
@@ -115,24 +134,19 @@ class Attempt {
     }
   }
 
-  #check = (): void => {
-    this.#timer = undefined;
-    if (!this.#waiting) return;
-    const left = this.#deadline - Date.now();
-    if (left > 0) {
-      this.#timer = setTimeout(this.#check, left);
-      return;
-    }
+  /** The deadline passed while waiting (called by the idle timer). */
+  expire(): void {
     this.timedOut = true;
     this.#controller.abort(
       new DOMException(`No response within ${this.#timeoutMs} ms`, "TimeoutError"),
     );
-  };
+  }
 
   /** Ends the attempt; `abort` also cancels a request still in flight. */
   finish(abort: boolean): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    idleTimer.unwatch(this);
+    this.#deadline = Infinity;
+    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
     // Aborting after a completed request would be wasted work on the hot path.
     if (abort && !this.#controller.signal.aborted) {
       this.#controller.abort(new DOMException("The stream was closed early", "AbortError"));
@@ -279,6 +293,7 @@ export class ChatCore {
         while (!first.done && !hasPayload(first.value)) {
           first = await attempt.timed(iterator.next());
         }
+        if (first.done && attempt.aborted) throw new Error("The stream was cancelled");
         return { attempt, iterator, first };
       } catch (error) {
         await iterator.return?.().catch(() => {});
@@ -307,6 +322,9 @@ export class ChatCore {
           attempt.wait();
           result = await iterator.next();
           attempt.answered();
+          // The openai client ends a stream quietly when its request is
+          // aborted: a timeout or the caller's abort must not pass for the end.
+          if (result.done && attempt.aborted) throw new Error("The stream was cancelled");
         } catch (error) {
           throw this.#generationError(
             this.#attemptFailure(error, attempt, options.signal),

@@ -10,7 +10,7 @@ import type { OpenAIClientOptions } from "./openai_model.ts";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
 import { ChatCore } from "./_chat_core.ts";
-import { openAITransport } from "./_openai_transport.ts";
+import { openAITransport, withDirectFetch } from "./_openai_transport.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 /** Options of {@linkcode AzureOpenAIServerModel}. */
@@ -99,7 +99,8 @@ export class AzureOpenAIServerModel implements Model {
     checkHttpUrl("azureEndpoint", endpoint, "https://my-resource.openai.azure.com");
     this.azureEndpoint = endpoint.replace(/\/+$/, "");
     this.apiVersion = apiVersion;
-    const client = new AzureOpenAI({
+    const Client = withDirectFetch(AzureOpenAI, options.clientOptions?.fetch);
+    const client = new Client({
       logLevel: "off",
       timeout: Math.max(600_000, (options.timeoutMs ?? 0) + 1_000),
       ...options.clientOptions,

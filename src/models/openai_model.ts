@@ -51,7 +51,7 @@ import OpenAI from "openai";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
 import { ChatCore } from "./_chat_core.ts";
-import { openAITransport } from "./_openai_transport.ts";
+import { openAITransport, withDirectFetch } from "./_openai_transport.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 export type {
@@ -184,7 +184,8 @@ export class OpenAIServerModel implements Model {
         "Missing API key for OpenAI: pass apiKey, or set OPENAI_API_KEY and run with --allow-env",
       );
     }
-    const client = new OpenAI({
+    const Client = withDirectFetch(OpenAI, options.clientOptions?.fetch);
+    const client = new Client({
       logLevel: "off",
       timeout: Math.max(600_000, (options.timeoutMs ?? 0) + 1_000),
       ...options.clientOptions,

@@ -360,3 +360,52 @@ Deno.test("InferenceClientModel validates its options at construction", () => {
   );
   assert(!error.message.includes("tgp_v1_providerKEY123"));
 });
+
+Deno.test("InferenceClientModel.generateStream() times out a stream that stalls mid-reply", async () => {
+  await using server = new FakeServer([
+    sse([chunk({ content: "Hel" }), chunk({ content: "lo" })], { hang: true }),
+  ]);
+  const model = new InferenceClientModel({
+    modelId: "tgi",
+    endpointUrl: server.origin,
+    timeoutMs: 100,
+  });
+  const seen: string[] = [];
+  const error = await assertRejects(async () => {
+    for await (const delta of model.generateStream([user("?")])) seen.push(delta.content ?? "");
+  }, AgentGenerationError);
+  assertStringIncludes(error.message, "timed out");
+  assertEquals(seen, ["Hel", "lo"]);
+  assertEquals(server.requests.length, 1);
+});
+
+Deno.test("InferenceClientModel times out a silent server after timeoutMs and retries", async () => {
+  await using server = new FakeServer((_request, index) =>
+    index === 0
+      ? () => new Promise((resolve) => setTimeout(() => resolve(completion("too late")), 300))
+      : completion("on time")
+  );
+  const model = new InferenceClientModel({
+    modelId: "tgi",
+    endpointUrl: server.origin,
+    timeoutMs: 100,
+    retryDelayMs: 1,
+  });
+  assertEquals((await model.generate([user("?")])).content, "on time");
+  assertEquals(server.requests.length, 2);
+});
+
+Deno.test("InferenceClientModel rejects with the signal's reason when aborted mid-reply", async () => {
+  await using server = new FakeServer([sse([chunk({ content: "Hel" })], { hang: true })]);
+  const model = new InferenceClientModel({ modelId: "tgi", endpointUrl: server.origin });
+  const controller = new AbortController();
+  const seen: string[] = [];
+  const error = await assertRejects(async () => {
+    for await (const delta of model.generateStream([user("?")], { signal: controller.signal })) {
+      seen.push(delta.content ?? "");
+      controller.abort(new Error("user stopped"));
+    }
+  });
+  assertEquals(error.message, "user stopped");
+  assertEquals(seen, ["Hel"]);
+});

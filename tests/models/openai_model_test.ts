@@ -639,6 +639,7 @@ Deno.test("AzureOpenAIServerModel calls the deployment path with api-version and
     assertEquals(request.path, "/openai/deployments/my-deployment/chat/completions");
     assertEquals(request.query.get("api-version"), "2024-10-21");
     assertEquals(request.headers.get("api-key"), KEY);
+    assertMatch(request.headers.get("user-agent") ?? "", /^AzureOpenAI\/JS /);
     assertEquals(request.body.model, "gpt-4o-mini");
   }
 });
@@ -731,4 +732,119 @@ Deno.test("importing mod.ts loads neither openai nor @huggingface/inference, and
   assertEquals(openaiGraph.filter(hf), []);
   assertEquals(hfGraph.filter(openai), []);
   assertEquals(rootGraph.filter((s) => openai(s) || hf(s)), []);
+});
+
+Deno.test("OpenAIServerModel.generateStream() times out a stream that stalls mid-reply instead of ending it quietly", async () => {
+  // The openai client ends its stream without an error when the request is
+  // aborted; the stall must still surface as a timeout, not a short reply.
+  await using server = new FakeServer([
+    sse([chunk({ content: "Hel" }), chunk({ content: "lo" })], { hang: true }),
+  ]);
+  const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin, timeoutMs: 100 });
+  const seen: string[] = [];
+  const error = await assertRejects(async () => {
+    for await (const delta of model.generateStream([user("?")])) seen.push(delta.content ?? "");
+  }, AgentGenerationError);
+  assertStringIncludes(error.message, "timed out");
+  assertEquals(seen, ["Hel", "lo"]);
+  assertEquals(server.requests.length, 1);
+});
+
+Deno.test("OpenAIServerModel.generateStream() retries a stream that stalls before its first content", async () => {
+  await using server = new FakeServer((_request, index) =>
+    index === 0
+      ? sse([chunk({ role: "assistant", content: "" })], { hang: true })
+      : sse([chunk({ content: "on time" })])
+  );
+  const model = new OpenAIServerModel({
+    modelId: "m",
+    apiBase: server.origin,
+    timeoutMs: 100,
+    retryDelayMs: 1,
+  });
+  const deltas = await collect(model.generateStream([user("?")]));
+  assertEquals(deltas.map((delta) => delta.content).join(""), "on time");
+  assertEquals(server.requests.length, 2);
+});
+
+Deno.test("OpenAIServerModel.generateStream() rejects with the signal's reason when aborted mid-reply", async () => {
+  let cancelled = false;
+  await using server = new FakeServer([
+    sse([chunk({ content: "Hel" })], { hang: true, onCancel: () => cancelled = true }),
+  ]);
+  const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin });
+  const controller = new AbortController();
+  const seen: string[] = [];
+  const error = await assertRejects(async () => {
+    for await (const delta of model.generateStream([user("?")], { signal: controller.signal })) {
+      seen.push(delta.content ?? "");
+      controller.abort(new Error("user stopped"));
+    }
+  });
+  assertEquals(error.message, "user stopped");
+  assertEquals(seen, ["Hel"]);
+  for (let i = 0; i < 100 && !cancelled; i++) await new Promise((r) => setTimeout(r, 10));
+  assert(cancelled, "the server saw the request cancelled");
+});
+
+Deno.test("OpenAIServerModel sends the openai client's headers and defaultHeaders through Deno's fetch", async () => {
+  await using server = new FakeServer([completion("ok")]);
+  const model = new OpenAIServerModel({
+    modelId: "m",
+    apiBase: server.origin,
+    apiKey: KEY,
+    organization: "org-1",
+    clientOptions: { defaultHeaders: { "X-Team": "agents" } },
+  });
+  await model.generate([user("?")]);
+  const { headers } = server.requests[0];
+  assertEquals(headers.get("authorization"), `Bearer ${KEY}`);
+  assertEquals(headers.get("openai-organization"), "org-1");
+  assertEquals(headers.get("x-team"), "agents");
+  assertEquals(headers.get("content-type"), "application/json");
+  assertMatch(headers.get("user-agent") ?? "", /^OpenAI\/JS /);
+  assertEquals(headers.get("x-stainless-retry-count"), "0");
+});
+
+Deno.test("OpenAIServerModel sends every request through clientOptions.fetch, as the openai client built it", async () => {
+  await using server = new FakeServer([completion("ok"), sse([chunk({ content: "streamed" })])]);
+  const seen: { url: string; method?: string; headers?: HeadersInit; redirect?: string }[] = [];
+  const model = new OpenAIServerModel({
+    modelId: "m",
+    apiBase: server.origin,
+    apiKey: KEY,
+    clientOptions: {
+      fetch: (input, init) => {
+        seen.push({
+          url: String(input),
+          method: init?.method,
+          headers: init?.headers,
+          redirect: init?.redirect,
+        });
+        return fetch(input, init);
+      },
+      fetchOptions: { redirect: "error" },
+    },
+  });
+  assertEquals((await model.generate([user("?")])).content, "ok");
+  const deltas = await collect(model.generateStream([user("?")]));
+  assertEquals(deltas.map((delta) => delta.content).join(""), "streamed");
+  assertEquals(seen.length, 2);
+  assertEquals(seen[0].url, `${server.origin}/chat/completions`);
+  assertEquals(seen[0].method, "POST");
+  assertEquals(seen[0].redirect, "error");
+  // A custom fetch gets the client's Headers object unchanged.
+  assert(seen[0].headers instanceof Headers);
+  assertEquals(seen[0].headers.get("authorization"), `Bearer ${KEY}`);
+});
+
+Deno.test("OpenAIServerModel reports a reply that is not JSON as an AgentGenerationError, without retrying", async () => {
+  await using server = new FakeServer([
+    new Response("<html>Bad gateway page</html>", { headers: { "content-type": "text/html" } }),
+  ]);
+  const model = new OpenAIServerModel({ modelId: "m", apiBase: server.origin, retryDelayMs: 1 });
+  const error = await assertRejects(() => model.generate([user("?")]), AgentGenerationError);
+  assertStringIncludes(error.message, 'Model "m"');
+  assertStringIncludes(error.message, "not JSON");
+  assertEquals(server.requests.length, 1);
 });
