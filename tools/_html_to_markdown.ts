@@ -81,7 +81,10 @@ export function htmlToMarkdown(html: string, baseUrl: string): MarkdownPage {
   const title = document.title.trim();
   for (const element of Array.from(document.querySelectorAll(DROPPED))) element.remove();
   // Prefer the main content when the page marks it; the rest is chrome.
-  const root = document.querySelector("main, [role=main], article") ?? document.body;
+  // A lone <article> is the content; several (a blog index) are not.
+  const articles = document.querySelectorAll("article");
+  const root = document.querySelector("main") ?? document.querySelector("[role=main]") ??
+    (articles.length === 1 ? articles[0] : document.body);
   for (const link of Array.from(root.querySelectorAll("a[href]"))) {
     // Link titles mostly repeat the text and cost the model tokens.
     link.removeAttribute("title");

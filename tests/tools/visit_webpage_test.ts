@@ -171,3 +171,16 @@ Deno.test("VisitWebpageTool rejects bad limits at construction", () => {
   );
   assertThrows(() => new VisitWebpageTool({ maxRedirects: -1 }), RangeError, "maxRedirects");
 });
+
+Deno.test("VisitWebpageTool keeps every article of an index page that has no <main>", async () => {
+  await using server = serveFixtures({
+    "/blog": () =>
+      html(
+        "<html><body><nav>Menu</nav><article><h2>First post</h2></article><article><h2>Second post</h2></article></body></html>",
+      ),
+  });
+  const text = await visitor().call({ url: `${server.origin}/blog` });
+  assertStringIncludes(text, "## First post");
+  assertStringIncludes(text, "## Second post");
+  assert(!text.includes("Menu"));
+});
