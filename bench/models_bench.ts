@@ -3,6 +3,13 @@
 // (the floor) and with the bare npm client each adapter wraps, and
 // streamed-chunk throughput. Run: deno task bench:models
 //
+// "The same request": each adapter has its own floor, a raw fetch with the
+// body and the headers its npm client sends (recorded by the server from one
+// request of the bare client; fetch adds host, content-length,
+// accept-encoding and accept-language itself, to both), parsing the JSON
+// reply or every streamed event. The server runs in this process, so its
+// own work is in every figure alike.
+//
 // Each figure is the median of RUNS samples; a sample is the mean of BATCH
 // sequential calls. Variants are interleaved within each run so that machine
 // noise hits them alike.
@@ -12,8 +19,9 @@ import { InferenceClientModel } from "../src/models/inference_client_model.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import type { ChatMessage } from "../src/models/model.ts";
 
-const RUNS = 25;
-const BATCH = 20;
+const RUNS = 31;
+const BATCH = 25;
+const WARM_UP = 200;
 const STREAM_CHUNKS = 500;
 
 const encoder = new TextEncoder();
@@ -52,7 +60,10 @@ const sseBody = encoder.encode(
     }\n\ndata: [DONE]\n\n`,
 );
 
+// While set, the server records the headers it receives (to build the floors).
+let recorded: Headers | undefined;
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  recorded = request.headers;
   const body = await request.json();
   return body.stream
     ? new Response(sseBody, { headers: { "content-type": "text/event-stream" } })
@@ -66,10 +77,22 @@ const wireMessages = [
 ];
 const messages: ChatMessage[] = wireMessages;
 
-async function rawFetch(stream: boolean): Promise<number> {
+/** The headers a client sent, less those fetch adds to every request. */
+async function headersOf(send: () => Promise<unknown>): Promise<Record<string, string>> {
+  await send();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of recorded!) {
+    if (!["host", "content-length", "accept-encoding", "accept-language"].includes(name)) {
+      headers[name] = value;
+    }
+  }
+  return headers;
+}
+
+async function rawFetch(headers: Record<string, string>, stream: boolean): Promise<number> {
   const response = await fetch(`${origin}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sk-bench-key" },
+    headers,
     body: JSON.stringify({
       model: "bench",
       messages: wireMessages,
@@ -118,6 +141,12 @@ const bareOpenAI = new OpenAI({
 const bareHf = new InferenceClient("hf_bench");
 const hfArgs = { model: "bench", endpointUrl: origin, messages: wireMessages };
 
+const bareOpenAICall = () =>
+  bareOpenAI.chat.completions.create({ model: "bench", messages: wireMessages });
+const bareHfCall = () => bareHf.chatCompletion(hfArgs, { retry_on_error: false });
+const openaiHeaders = await headersOf(bareOpenAICall);
+const hfHeaders = await headersOf(bareHfCall);
+
 async function bareOpenAIStream(): Promise<number> {
   let chunks = 0;
   const stream = await bareOpenAI.chat.completions.create({
@@ -140,27 +169,52 @@ async function bareHfStream(): Promise<number> {
   return chunks;
 }
 
-/** A measured call; `bare` names the variant it wraps, for the overhead column. */
-type Variant = { name: string; call: () => Promise<unknown>; bare?: number };
+/**
+ * A measured call; `floor` and `bare` name the variants it is compared with
+ * (a floor is compared with itself).
+ */
+type Variant = { name: string; call: () => Promise<unknown>; floor: number; bare?: number };
 const perCall: Variant[] = [
-  { name: "raw fetch (floor)", call: () => rawFetch(false) },
   {
-    name: "bare openai client",
-    call: () => bareOpenAI.chat.completions.create({ model: "bench", messages: wireMessages }),
+    name: "raw fetch, openai's headers (floor)",
+    call: () => rawFetch(openaiHeaders, false),
+    floor: 0,
   },
-  { name: "OpenAIServerModel.generate", call: () => openai.generate(messages), bare: 1 },
+  { name: "bare openai client", call: bareOpenAICall, floor: 0 },
+  { name: "OpenAIServerModel.generate", call: () => openai.generate(messages), floor: 0, bare: 1 },
   {
-    name: "bare @huggingface/inference client",
-    call: () => bareHf.chatCompletion(hfArgs, { retry_on_error: false }),
+    name: "raw fetch, @huggingface/inference's headers (floor)",
+    call: () => rawFetch(hfHeaders, false),
+    floor: 3,
   },
-  { name: "InferenceClientModel.generate", call: () => hf.generate(messages), bare: 3 },
+  { name: "bare @huggingface/inference client", call: bareHfCall, floor: 3 },
+  { name: "InferenceClientModel.generate", call: () => hf.generate(messages), floor: 3, bare: 4 },
 ];
 const streaming: Variant[] = [
-  { name: "raw fetch + SSE parse (floor)", call: () => rawFetch(true) },
-  { name: "bare openai client stream", call: bareOpenAIStream },
-  { name: "OpenAIServerModel.generateStream", call: () => streamCount(openai), bare: 1 },
-  { name: "bare @huggingface/inference stream", call: bareHfStream },
-  { name: "InferenceClientModel.generateStream", call: () => streamCount(hf), bare: 3 },
+  {
+    name: "raw fetch + SSE parse, openai's headers (floor)",
+    call: () => rawFetch(openaiHeaders, true),
+    floor: 0,
+  },
+  { name: "bare openai client stream", call: bareOpenAIStream, floor: 0 },
+  {
+    name: "OpenAIServerModel.generateStream",
+    call: () => streamCount(openai),
+    floor: 0,
+    bare: 1,
+  },
+  {
+    name: "raw fetch + SSE parse, @huggingface/inference's headers (floor)",
+    call: () => rawFetch(hfHeaders, true),
+    floor: 3,
+  },
+  { name: "bare @huggingface/inference stream", call: bareHfStream, floor: 3 },
+  {
+    name: "InferenceClientModel.generateStream",
+    call: () => streamCount(hf),
+    floor: 3,
+    bare: 4,
+  },
 ];
 
 function median(values: number[]): number {
@@ -169,8 +223,9 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function measure(variants: Variant[], batch: number): Promise<number[]> {
-  for (const v of variants) for (let i = 0; i < batch * 2; i++) await v.call(); // warm-up
+async function measure(variants: Variant[], batch: number, warmUp: number): Promise<number[]> {
+  // Warm-up, so that the clients' code is compiled before it is timed.
+  for (const v of variants) for (let i = 0; i < warmUp; i++) await v.call();
   const samples = variants.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
     for (const [i, v] of variants.entries()) {
@@ -184,29 +239,87 @@ async function measure(variants: Variant[], batch: number): Promise<number[]> {
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
-const perCallMs = await measure(perCall, BATCH);
-console.log(`Per-call latency, instant local server (median of ${RUNS} runs x ${BATCH} calls)`);
-console.log("| variant | ms/call | vs raw fetch | vs bare client |");
-console.log("|---|---:|---:|---:|");
-for (const [i, v] of perCall.entries()) {
-  const vsBare = v.bare === undefined ? "" : ratio(perCallMs[i], perCallMs[v.bare]);
-  console.log(
-    `| ${v.name} | ${perCallMs[i].toFixed(3)} | ${ratio(perCallMs[i], perCallMs[0])} | ${vsBare} |`,
-  );
+function table(variants: Variant[], ms: number[], unit: string, chunks?: number): void {
+  const rate = chunks === undefined ? "" : " chunks/s |";
+  console.log(`| variant | ${unit} |${rate} vs floor | vs bare client |`);
+  console.log(`|---|---:|${chunks === undefined ? "" : "---:|"}---:|---:|`);
+  for (const [i, v] of variants.entries()) {
+    const perSecond = chunks === undefined
+      ? ""
+      : ` ${Math.round(chunks / (ms[i] / 1000)).toLocaleString("en-US")} |`;
+    const vsBare = v.bare === undefined ? "" : ratio(ms[i], ms[v.bare]);
+    const digits = chunks === undefined ? 3 : 2;
+    console.log(
+      `| ${v.name} | ${ms[i].toFixed(digits)} |${perSecond} ${
+        ratio(ms[i], ms[v.floor])
+      } | ${vsBare} |`,
+    );
+  }
 }
 
-const streamMs = await measure(streaming, 2);
+const perCallMs = await measure(perCall, BATCH, WARM_UP);
+console.log(`Per-call latency, instant local server (median of ${RUNS} runs x ${BATCH} calls)`);
+table(perCall, perCallMs, "ms/call");
+
+const streamMs = await measure(streaming, 2, WARM_UP / 10);
 console.log(`\nStreaming ${STREAM_CHUNKS} chunks (median of ${RUNS} runs x 2 streams)`);
-console.log("| variant | ms/stream | chunks/s | vs floor | vs bare client |");
-console.log("|---|---:|---:|---:|---:|");
-for (const [i, v] of streaming.entries()) {
-  const rate = Math.round(STREAM_CHUNKS / (streamMs[i] / 1000)).toLocaleString("en-US");
-  const vsBare = v.bare === undefined ? "" : ratio(streamMs[i], streamMs[v.bare]);
-  console.log(
-    `| ${v.name} | ${streamMs[i].toFixed(2)} | ${rate} | ${
-      ratio(streamMs[i], streamMs[0])
-    } | ${vsBare} |`,
+table(streaming, streamMs, "ms/stream", STREAM_CHUNKS);
+
+// Where the openai client's time goes, without the network: fetch answers
+// from memory at once, so each row is CPU work only. buildRequest() is the
+// client's public step that assembles URL, headers and body.
+const memoryFetch: typeof fetch = () =>
+  Promise.resolve(
+    new Response(completionBody, { headers: { "content-type": "application/json" } }),
   );
-}
+const memoryOpenAI = new OpenAI({
+  apiKey: "sk-bench-key",
+  baseURL: `${origin}/v1`,
+  maxRetries: 0,
+  logLevel: "off",
+  fetch: memoryFetch,
+});
+const memoryModel = new OpenAIServerModel({
+  modelId: "bench",
+  apiBase: `${origin}/v1`,
+  apiKey: "sk-bench-key",
+  clientOptions: { fetch: memoryFetch },
+});
+const cpu: Variant[] = [
+  {
+    name: "JSON.stringify + in-memory fetch + response.json() (floor)",
+    call: async () => {
+      const body = JSON.stringify({ model: "bench", messages: wireMessages });
+      return await (await memoryFetch(origin, { body })).json();
+    },
+    floor: 0,
+  },
+  {
+    name: "openai client.buildRequest() alone",
+    call: () =>
+      memoryOpenAI.buildRequest({
+        method: "post",
+        path: "/chat/completions",
+        body: { model: "bench", messages: wireMessages },
+      }),
+    floor: 0,
+  },
+  {
+    name: "bare openai client",
+    call: () => memoryOpenAI.chat.completions.create({ model: "bench", messages: wireMessages }),
+    floor: 0,
+  },
+  {
+    name: "OpenAIServerModel.generate",
+    call: () => memoryModel.generate(messages),
+    floor: 0,
+    bare: 2,
+  },
+];
+const cpuMs = await measure(cpu, BATCH * 4, WARM_UP * 4);
+console.log(
+  `\nCPU per call, fetch answered from memory (median of ${RUNS} runs x ${BATCH * 4} calls)`,
+);
+table(cpu, cpuMs, "ms/call");
 
 await server.shutdown();

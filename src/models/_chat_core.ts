@@ -83,6 +83,7 @@ class Attempt implements IdleWaiter {
   readonly #timeoutMs: number;
   readonly #callerSignal: AbortSignal | undefined;
   #deadline = Infinity;
+  #watched = false;
   timedOut = false;
 
   constructor(timeoutMs: number, signal?: AbortSignal) {
@@ -117,7 +118,11 @@ class Attempt implements IdleWaiter {
   /** Starts waiting on the server. */
   wait(): void {
     this.#deadline = Date.now() + this.#timeoutMs;
-    idleTimer.watch(this);
+    if (this.#watched) idleTimer.extend(this.#deadline);
+    else {
+      this.#watched = true;
+      idleTimer.watch(this);
+    }
   }
 
   /** Stops waiting: the server answered. */

@@ -45,6 +45,14 @@ export class IdleTimer {
   }
 
   /**
+   * Notes a new deadline of a waiter already watched: only a compare, so
+   * that it can run for every streamed chunk.
+   */
+  extend(deadline: number): void {
+    if (deadline < this.#firesAt) this.#arm(deadline);
+  }
+
+  /**
    * Stops watching `waiter`. The timer is left to lapse, since clearing it
    * would cost what sharing it saves; with nobody watched it no longer keeps
    * the process alive, so a finished program exits at once.

@@ -62,10 +62,20 @@ Deno.test("IdleTimer honours a deadline moved later while the timer runs", async
   const w = waiter(Date.now() + 10);
   timer.watch(w);
   w.deadline = Date.now() + 50; // waiting again, e.g. for the next streamed chunk
-  timer.watch(w);
+  timer.extend(w.deadline);
   const at = await w.expired;
   assert(at >= w.deadline, "expired at the new deadline, not the first one");
   assertEquals(w.count, 1);
+});
+
+Deno.test("IdleTimer re-arms when an extended deadline is earlier than the timer", async () => {
+  const timer = new IdleTimer();
+  const slow = waiter(Date.now() + 60_000);
+  timer.watch(slow);
+  slow.deadline = Date.now() + 20;
+  timer.extend(slow.deadline);
+  await slow.expired;
+  assertEquals(timer.size, 0);
 });
 
 Deno.test("IdleTimer reads deadlines against its clock (fake clock)", async () => {
