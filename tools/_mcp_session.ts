@@ -253,12 +253,15 @@ export class McpSession {
         });
       }
       if (this.#stateNow() === "lost" || isLinkFailure(error)) {
-        if (this.#state === "connected") {
+        const lostHere = this.#state === "connected";
+        if (lostHere) {
           this.#state = "lost";
           this.#lostReason = `the last call failed: ${describe(error)}`;
         }
         if (this.#transport instanceof DenoStdioClientTransport) await this.#waitForExit();
         const report = this.#processReport();
+        // The failed write may beat the exit notice: the exit says more.
+        if (lostHere && report) this.#lostReason = `the connection closed (${report})`;
         throw new Error(
           `MCP server "${this.name}" stopped answering during "${name}": ${
             report || describe(error)

@@ -197,7 +197,18 @@ export class DenoStdioClientTransport implements Transport {
         "Not connected: the server process has exited",
       );
     }
-    await this.#writer.write(encoder.encode(JSON.stringify(message) + "\n"));
+    try {
+      await this.#writer.write(encoder.encode(JSON.stringify(message) + "\n"));
+    } catch (error) {
+      // The server closed its stdin or died before we noticed its exit: to
+      // the caller this is a closed connection, not an odd tool failure.
+      throw new McpError(
+        ErrorCode.ConnectionClosed,
+        `Not connected: the server process stopped reading its input (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+      );
+    }
   }
 
   #kill(signal: Deno.Signal): void {

@@ -5,7 +5,12 @@
 import { Client } from "@modelcontextprotocol/sdk/client";
 import { Server } from "@modelcontextprotocol/sdk/server";
 // @ts-types="@modelcontextprotocol/sdk/types"
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from "@modelcontextprotocol/sdk/types.js";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
 import {
   DenoStdioClientTransport,
@@ -173,4 +178,31 @@ Deno.test("the SDK's ReadBuffer finds no message in a Web-stream chunk, which re
   buffer.append(chunk as never);
   assertEquals(buffer.readMessage(), null);
   assertEquals(await collect(streamOf([chunk])), ['{"jsonrpc":"2.0","method":"ping","id":1}']);
+});
+
+Deno.test({
+  name:
+    "DenoStdioClientTransport reports a write to a server that closed its stdin as a closed connection",
+  // A POSIX shell closes its stdin and stays alive, as a broken server would.
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const transport = new DenoStdioClientTransport({
+      command: "sh",
+      args: ["-c", "exec 0<&-; exec sleep 60"],
+    });
+    await transport.start();
+    try {
+      let failure: unknown;
+      // Write until the pipe breaks: the first writes may land before the close.
+      for (let i = 0; i < 1000 && failure === undefined; i++) {
+        await transport.send({ jsonrpc: "2.0", method: "ping", id: i }).catch((e) => failure = e);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert(failure instanceof McpError, `expected an McpError, got ${failure}`);
+      assertEquals(failure.code, ErrorCode.ConnectionClosed);
+      assertStringIncludes(failure.message, "the server process stopped reading its input");
+    } finally {
+      await transport.close();
+    }
+  },
 });
