@@ -71,13 +71,16 @@ export function parseImportPattern(source: string): ImportPattern {
 
 /**
  * True when `specifier` may be imported. Local files (relative, absolute,
- * `file:`) are not listed here: the `read` permission governs them.
+ * `file:`) are not listed here: the `read` permission governs them. Nor are
+ * `data:` and `blob:` modules: they are code the sandbox wrote itself, run
+ * with the same permissions.
+ * Self-contained: the runner embeds its source.
  */
 export function isImportAuthorized(
   specifier: string,
   patterns: readonly ImportPattern[],
 ): boolean {
-  if (/^(?:\.{0,2}\/|file:)/.test(specifier)) return true;
+  if (/^(?:\.{0,2}\/|file:|data:|blob:)/.test(specifier)) return true;
   const colon = specifier.indexOf(":");
   const scheme = colon > 0 ? specifier.slice(0, colon) : "";
   const rest = specifier.slice(colon + 1);

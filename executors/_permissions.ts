@@ -18,8 +18,9 @@ export interface DenoPermissions {
   /** File-system writes (`--allow-write`). */
   write?: PermissionValue;
   /**
-   * Network (`--allow-net`). `true` still denies loopback, link-local and
-   * private ranges; list hosts (e.g. `"127.0.0.1:8080"`) to reach them.
+   * Network (`--allow-net`). Loopback, link-local, private ranges and the
+   * host's own addresses stay denied, also for listed names that resolve
+   * to them; list an address (e.g. `"127.0.0.1:8080"`) to reach its range.
    */
   net?: PermissionValue;
   /**
@@ -93,8 +94,17 @@ export interface SandboxCommandOptions {
   authorizedImports?: readonly string[];
   /** Path of the runner module, as the sandbox's deno sees it. */
   runnerPath: string;
-  /** The host environment, to copy the variables listed in `permissions.env`. */
+  /**
+   * The host environment: `PATH` (not a secret; without it a granted
+   * `run: ["git"]` could not find git) and the variables listed in
+   * `permissions.env` are copied from it.
+   */
   hostEnv?: Record<string, string>;
+  /**
+   * The host's own IP addresses, denied too when `net: true` (a service bound
+   * to 0.0.0.0 is reachable through them). IPv6 ones are bracketed here.
+   */
+  hostAddresses?: readonly string[];
   /** Private `DENO_DIR` for the sandbox. */
   denoDir?: string;
 }
@@ -121,6 +131,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     "--no-config",
     "--no-lock",
     "--quiet",
+    "--no-code-cache",
     "--unstable-worker-options",
     `--v8-flags=--max-old-space-size=${options.memoryLimitMb}`,
   ];
@@ -139,7 +150,9 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     if (value === true) args.push(`--allow-${name}`);
     else if (value.length > 0) args.push(`--allow-${name}=${checkedList(name, value)}`);
   }
-  if (p.net === true) args.push(`--deny-net=${PRIVATE_NETWORK_DENYLIST.join(",")}`);
+  if (p.net === true || (Array.isArray(p.net) && p.net.length > 0)) {
+    args.push(`--deny-net=${netDenylist(p.net === true ? [] : p.net, options.hostAddresses)}`);
+  }
 
   // The runner connects an inspector session (needs sys) and then revokes
   // sys, unless the user granted it; `inspector` cannot be named in a list,
@@ -174,6 +187,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     DENO_NO_PROMPT: "1",
   };
   if (options.denoDir) env.DENO_DIR = options.denoDir;
+  if (options.hostEnv?.PATH !== undefined) env.PATH = options.hostEnv.PATH;
   if (Array.isArray(p.env)) {
     for (const name of p.env) {
       const value = options.hostEnv?.[name];
@@ -202,6 +216,53 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     }
   }
   return { args, env, warnings };
+}
+
+/**
+ * The `--deny-net` list for a net grant: private ranges and the host's own
+ * addresses (with their IPv4-mapped IPv6 forms), minus every range that
+ * contains an IP the user listed explicitly (deny wins over allow in Deno).
+ */
+export function netDenylist(
+  granted: readonly string[],
+  hostAddresses: readonly string[] = [],
+): string {
+  const explicit: string[] = [];
+  for (const entry of granted) {
+    const host = /^\[([^\]]+)\]/.exec(entry)?.[1] ?? entry.replace(/:\d+$/, "");
+    if (host === "localhost") explicit.push("127.0.0.1", "::1");
+    else explicit.push(host);
+  }
+  const own: string[] = [];
+  for (const a of hostAddresses) {
+    const bare = a.replace(/%.*$/, "").replace(/^\[|\]$/g, "");
+    if (explicit.includes(bare)) continue;
+    if (bare.includes(":")) own.push(`[${bare}]`);
+    else own.push(bare, `[::ffff:${bare}]`);
+  }
+  const kept = PRIVATE_NETWORK_DENYLIST.filter((range) =>
+    !explicit.some((ip) => rangeContains(range, ip))
+  );
+  return [...new Set([...kept, ...own])].join(",");
+}
+
+function ipv4(text: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((n) => n > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+function rangeContains(range: string, ip: string): boolean {
+  if (range.startsWith("[")) return range === `[${ip}]`;
+  const [base, bits] = range.split("/");
+  const a = ipv4(base);
+  const b = ipv4(ip);
+  if (a === undefined || b === undefined) return false;
+  const n = bits === undefined ? 32 : Number(bits);
+  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
 }
 
 function checkedList(name: string, values: readonly string[]): string {

@@ -84,6 +84,7 @@ export interface RunnerError {
 export type RunnerFrame =
   | { t: "ready"; v: number }
   | { t: "ack"; id: number }
+  | { t: "settled"; step: number }
   | { t: "call"; step: number; id: number; tool: string; args: unknown }
   | {
     t: "done";
@@ -480,7 +481,7 @@ export function signFrame(keyHex: string, seq: number, message: unknown): string
 /** Something read from the runner's stdout. */
 export type ReaderEvent =
   | { type: "text"; text: string }
-  | { type: "frame"; message: unknown };
+  | { type: "frame"; message: unknown; bytes: number };
 
 /**
  * Splits a runner's stdout into authenticated frames and plain text. Lines
@@ -583,7 +584,7 @@ export class FrameReader {
       const frame = this.#verify(line.subarray(at, line.length - 1));
       if (frame !== undefined) {
         if (at > 0) events.push({ type: "text", text: this.#decoder.decode(line.subarray(0, at)) });
-        events.push({ type: "frame", message: frame });
+        events.push({ type: "frame", message: frame, bytes: line.length - at });
         return;
       }
     }
@@ -632,6 +633,8 @@ export function parseRunnerFrame(message: unknown): RunnerFrame | string {
       return m.v === PROTOCOL_VERSION ? { t: "ready", v: PROTOCOL_VERSION } : "unsupported version";
     case "ack":
       return int("id") ? { t: "ack", id: m.id as number } : "ack without id";
+    case "settled":
+      return int("step") ? { t: "settled", step: m.step as number } : "settled without step";
     case "call":
       if (!int("step") || !int("id")) return "call without step or id";
       if (typeof m.tool !== "string" || !/^[A-Za-z_$][\w$]{0,127}$/.test(m.tool)) {

@@ -18,13 +18,16 @@
  * @module
  */
 
+import { isImportAuthorized } from "./_imports.ts";
 import { decodeValue, encodeValue, hmacSha256 } from "./_protocol.ts";
 
 /** Returns the JavaScript source of the runner (the sandbox's entry module). */
 export function runnerSource(): string {
   return [
     `// smoldeno sandbox runner (generated; see executors/_runner.ts)`,
-    `(${userRealmMain.toString()})(${JSON.stringify(channelSource())});`,
+    `(${userRealmMain.toString()})(${
+      JSON.stringify(channelSource())
+    }, undefined, ${isImportAuthorized.toString()});`,
     ``,
   ].join("\n");
 }
@@ -67,7 +70,11 @@ export async function runSelfRunner(grantsJson: string): Promise<never> {
       }
       Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
     }
-    await userRealmMain(channelSource(), grants.sys === true || Array.isArray(grants.sys));
+    await userRealmMain(
+      channelSource(),
+      grants.sys === true || Array.isArray(grants.sys),
+      isImportAuthorized,
+    );
   } catch (e) {
     console.error(`smoldeno runner: ${(e as Error).message}`);
     Deno.exit(70);
@@ -142,6 +149,9 @@ function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any): void 
       case "ack":
         send({ t: "ack", id: Number(m.id) | 0 });
         return;
+      case "settled":
+        send({ t: "settled", step: Number(m.step) | 0 });
+        return;
       case "call":
         if (m.step !== step || stepDone) {
           post({
@@ -209,7 +219,7 @@ function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any): void 
       if (Number.isSafeInteger(m.maxFrameBytes)) maxFrame = m.maxFrameBytes;
       if (Number.isSafeInteger(m.maxOutputLength)) maxOutput = m.maxOutputLength;
       key = hmacSha256(raw);
-      post({ t: "init", maxOutputLength: maxOutput });
+      post({ t: "init", maxOutputLength: maxOutput, imports: m.imports ?? null });
       sendReady();
       return;
     }
@@ -257,21 +267,35 @@ function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any): void 
   })();
 }
 
-/** The user realm's runner: evaluates steps, captures logs, exposes tools. */
-async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Promise<void> {
+/**
+ * The user realm's runner: evaluates steps, captures logs, exposes tools.
+ * User code shares this realm, so everything it relies on later is captured
+ * first, and every step runs inside an AsyncLocalStorage context: timers and
+ * promises left behind by an earlier step can neither print into, call tools
+ * from, nor answer for a later one.
+ */
+async function userRealmMain(
+  channelSource: string,
+  keepSysGrant: boolean | undefined,
+  isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+): Promise<void> {
   const apply = Reflect.apply;
+  const PromiseCtor = Promise;
+  const objectKeys = Object.keys;
+  const defineProperty = Object.defineProperty;
+  const isArray = Array.isArray;
+  const isView = ArrayBuffer.isView;
+  const later = setTimeout;
   const keepSys = keepSysGrant ?? Deno.args.includes("--keep-sys");
   const inspect = Deno.inspect;
+  // An async function's promise is always the intrinsic one, even after the
+  // code replaced globalThis.Promise.
+  // deno-lint-ignore require-await
+  const rejected = async (e: unknown): Promise<never> => {
+    throw e;
+  };
   // The channel starts first: it boots on its own thread while this one
   // loads the inspector, which is most of the start-up time.
-  const post = (method: string, params: unknown): Promise<any> =>
-    new Promise((resolve, reject) =>
-      apply(sessionPost, session, [
-        method,
-        params,
-        (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
-      ])
-    );
   const channelUrl = URL.createObjectURL(new Blob([channelSource], { type: "text/javascript" }));
   let channel: Worker;
   try {
@@ -283,20 +307,36 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
   }
   const workerPost = Worker.prototype.postMessage;
   const early: MessageEvent[] = [];
-  channel.onmessage = (e: MessageEvent) => early.push(e);
+  channel.onmessage = (e: MessageEvent) => early[early.length] = e;
   // After the worker exists: with a session connected, every new Worker
   // waits ~0.5 s for the inspector.
-  const { Session } = await import("node:inspector");
+  const [{ Session }, { AsyncLocalStorage }] = await PromiseCtor.all([
+    import("node:inspector"),
+    import("node:async_hooks"),
+  ]);
   const session = new Session();
   session.connect();
   const sessionPost = Session.prototype.post;
   // The inspector session stays usable after this; nothing else gets sys.
   if (!keepSys) Deno.permissions.revokeSync({ name: "sys" });
+  const post = (method: string, params: unknown): Promise<any> =>
+    new PromiseCtor((resolve, reject) =>
+      apply(sessionPost, session, [
+        method,
+        params,
+        (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
+      ])
+    );
+  const als = new AsyncLocalStorage();
+  const alsRun = AsyncLocalStorage.prototype.run;
+  const alsGet = AsyncLocalStorage.prototype.getStore;
 
   let maxOut = 50000;
+  let importPatterns: any[] | null = null;
   const captureKey = `__smoldeno_capture_${crypto.randomUUID().replaceAll("-", "")}`;
+  const captureFn = `function (v) { globalThis[${JSON.stringify(captureKey)}](v); }`;
   let captured: unknown;
-  Object.defineProperty(globalThis, captureKey, {
+  defineProperty(globalThis, captureKey, {
     value: (v: unknown) => {
       captured = v;
     },
@@ -305,12 +345,19 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
   interface Step {
     id: number;
     final: boolean;
-    pending: Set<Promise<unknown>>;
+    pending: Record<number, Promise<void>>;
+    pendingCount: number;
     head: string;
     tail: string;
     dropped: number;
   }
   let current: Step | null = null;
+  // The step whose code is running now: from the async context, or the
+  // current step for callbacks that carry no context (event handlers).
+  const activeStep = (): Step | null => {
+    const st = apply(alsGet, als, []) as Step | undefined;
+    return st === undefined ? current : st === current ? st : null;
+  };
   const append = (st: Step, s: string) => {
     const half = Math.floor(maxOut / 2);
     if (st.head.length < half) {
@@ -338,9 +385,10 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       : st.head + tail;
   };
 
-  // Console output goes to the current step's logs, formatted by Deno's own console.
+  // Console output goes to the running step's logs, formatted by Deno's own console.
   const print = (msg: string) => {
-    if (current) append(current, msg);
+    const st = activeStep();
+    if (st) append(st, msg);
   };
   const DenoConsole = (Deno as any)[(Deno as any).internal]?.Console;
   if (typeof DenoConsole === "function") {
@@ -376,10 +424,7 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
     if (v === null || typeof v !== "object") return v;
     if (depth > 100) return "[too deep]";
     if (seen.has(v)) return seen.get(v);
-    if (
-      v instanceof Date || v instanceof RegExp || ArrayBuffer.isView(v) ||
-      v instanceof ArrayBuffer
-    ) return v;
+    if (v instanceof Date || v instanceof RegExp || isView(v) || v instanceof ArrayBuffer) return v;
     if (v instanceof Error) return { name: v.name, message: v.message, stack: v.stack };
     if (v instanceof Map) {
       const m = new Map();
@@ -393,9 +438,9 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       for (const x of v) s.add(sanitize(x, seen, depth + 1));
       return s;
     }
-    const out: any = Array.isArray(v) ? [] : {};
+    const out: any = isArray(v) ? [] : {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = sanitize((v as any)[k], seen, depth + 1);
+    for (const k of objectKeys(v)) out[k] = sanitize((v as any)[k], seen, depth + 1);
     return out;
   };
   const toChannel = (msg: any) => {
@@ -416,22 +461,23 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
 
   // Tools: async functions that send a call and wait for the host's answer.
   let callSeq = 0;
-  const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const calls: Record<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }> =
+    Object.create(null);
   let toolNames: string[] = [];
   const callTool = (name: string, params: string[], args: unknown[]): Promise<unknown> => {
-    const st = current;
+    const st = activeStep();
     if (!st || st.final) {
-      return Promise.reject(new Error(`Cannot call tool "${name}": no step is running`));
+      return rejected(new Error(`Cannot call tool "${name}": no step of this code is running`));
     }
     let obj: unknown;
     const a0 = args[0];
     const isArgsObject = args.length === 1 && a0 !== null && typeof a0 === "object" &&
-      !Array.isArray(a0) && !ArrayBuffer.isView(a0) &&
-      (params.length !== 1 || Object.keys(a0).every((k) => params.includes(k)));
+      !isArray(a0) && !isView(a0) &&
+      (params.length !== 1 || objectKeys(a0).every((k) => params.includes(k)));
     if (args.length === 0) obj = {};
     else if (isArgsObject) obj = a0;
     else if (args.length > params.length) {
-      return Promise.reject(
+      return rejected(
         new TypeError(
           `Tool "${name}" takes ${params.length} argument(s) (${
             params.join(", ")
@@ -440,12 +486,18 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       );
     } else {
       const o: Record<string, unknown> = {};
-      args.forEach((v, i) => o[params[i]] = v);
+      for (let i = 0; i < args.length; i++) o[params[i]] = args[i];
       obj = o;
     }
     const id = ++callSeq;
-    const p = new Promise((resolve, reject) => calls.set(id, { resolve, reject }));
-    st.pending.add(p.then(() => {}, () => {}));
+    const p = new PromiseCtor((resolve, reject) => calls[id] = { resolve, reject });
+    st.pending[st.pendingCount++] = (async () => {
+      try {
+        await p;
+      } catch {
+        // Reported to the code (or as an unhandled rejection), not here.
+      }
+    })();
     toChannel({ t: "call", step: st.id, id, tool: name, args: obj });
     return p;
   };
@@ -458,15 +510,31 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       const fn = {
         [t.name]: (...args: unknown[]) => callTool(t.name, params, args),
       }[t.name];
-      Object.defineProperty(globalThis, t.name, {
+      defineProperty(globalThis, t.name, {
         value: fn,
         writable: true,
         configurable: true,
         enumerable: false,
       });
-      toolNames.push(t.name);
+      toolNames[toolNames.length] = t.name;
     }
   };
+
+  // Computed dynamic imports are rewritten by the host to this function, so
+  // authorizedImports also applies to them. The native import() comes from
+  // an eval'd script, where Deno checks permissions like for user code.
+  const nativeImport = (0, eval)("(s, o) => import(s, o)");
+  defineProperty(globalThis, "__smoldeno_import", {
+    value: (specifier: unknown, options?: unknown) => {
+      const s = String(specifier);
+      if (importPatterns !== null && !isImportAuthorized(s, importPatterns)) {
+        const e = new Error(`Import of "${s}" is not authorized`);
+        e.name = "ImportError";
+        return rejected(e);
+      }
+      return nativeImport(s, options);
+    },
+  });
 
   class FinalAnswer extends Error {
     constructor() {
@@ -479,22 +547,25 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
     toChannel({ ...msg, step: st.id, logs: logsOf(st) });
   };
   const finalAnswer = (value: unknown) => {
-    const st = current;
-    if (!st) throw new Error("final_answer() can only be called while a step runs");
+    const st = activeStep();
+    if (!st) throw new Error("final_answer() can only be called while its step runs");
     if (!st.final) {
       st.final = true;
       if (value !== null && typeof (value as any)?.then === "function") {
-        Promise.resolve(value).then(
-          (v) => finish(st, { t: "done", ok: true, final: true, value: v }),
-          (e) => finish(st, { t: "done", ok: false, error: describe(e, undefined) }),
-        );
+        (async () => {
+          try {
+            finish(st, { t: "done", ok: true, final: true, value: await value });
+          } catch (e) {
+            finish(st, { t: "done", ok: false, error: describe(e, undefined) });
+          }
+        })();
       } else {
         finish(st, { t: "done", ok: true, final: true, value });
       }
     }
     throw new FinalAnswer();
   };
-  Object.defineProperty(globalThis, "final_answer", {
+  defineProperty(globalThis, "final_answer", {
     value: { final_answer: (answer: unknown) => finalAnswer(answer) }.final_answer,
     writable: true,
     configurable: true,
@@ -519,6 +590,14 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
     } catch {
       message = "Uncaught exception (unprintable)";
     }
+    try {
+      return classify(err, name, message, stack, details);
+    } catch {
+      // The code broke the builtins classification relies on.
+      return { kind: "runtime", name, message, stack: "" };
+    }
+  };
+  const classify = (err: unknown, name: string, message: string, stack: string, details: any) => {
     // Some denials arrive wrapped (fetch of "localhost": "fetch failed", with
     // the NotCapable message in the cause chain).
     let cause = "";
@@ -536,7 +615,6 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
     }
     const frames = stack.split("\n").filter((l) => /<anonymous>:\d+:\d+/.test(l));
     const at = /<anonymous>:(\d+):(\d+)/.exec(frames[0] ?? "");
-    const perm = /Requires (\w+) access/.exec(message);
     const base = { name, message, stack: [`${name}: ${message}`, ...frames].join("\n") };
     if (name === "SyntaxError" && frames.length === 0 && details) {
       return {
@@ -547,9 +625,17 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       };
     }
     const where = at ? { line: Number(at[1]), column: Number(at[2]) } : {};
-    if (importPattern.test(message)) return { ...base, ...where, kind: "import" };
-    if (name === "NotCapable" || (perm && name !== "Error")) {
-      return { ...base, ...where, kind: "permission", permission: perm?.[1] };
+    if (name === "ImportError" || importPattern.test(message)) {
+      return { ...base, ...where, kind: "import" };
+    }
+    // node:dns reports a denied lookup as EPERM rather than NotCapable.
+    const dns = /^getaddrinfo EPERM/.test(message) ? "net" : undefined;
+    const perm = /Requires (\w+) access/.exec(message)?.[1] ??
+      // "requires unscoped --allow-read and --allow-write" (symlink): the
+      // last one named is the operation's own.
+      (name === "NotCapable" ? /.*--allow-(\w+)/.exec(message)?.[1] : undefined) ?? dns;
+    if (name === "NotCapable" || dns || (perm && name !== "Error")) {
+      return { ...base, ...where, kind: "permission", permission: perm };
     }
     return { ...base, ...where, kind: "runtime" };
   };
@@ -559,7 +645,7 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       captured = undefined;
       await post("Runtime.callFunctionOn", {
         objectId: ro.objectId,
-        functionDeclaration: `function (v) { globalThis[${JSON.stringify(captureKey)}](v); }`,
+        functionDeclaration: captureFn,
         arguments: [{ objectId: ro.objectId }],
         silent: true,
       });
@@ -573,30 +659,39 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
   };
 
   const runStep = async (id: number, code: string) => {
-    const st: Step = { id, final: false, pending: new Set(), head: "", tail: "", dropped: 0 };
+    const st: Step = {
+      id,
+      final: false,
+      pending: Object.create(null),
+      pendingCount: 0,
+      head: "",
+      tail: "",
+      dropped: 0,
+    };
     current = st;
     let r: any;
     try {
-      r = await post("Runtime.evaluate", {
-        expression: code,
-        replMode: true,
-        awaitPromise: true,
-        objectGroup: "step",
-      });
+      r = await apply(alsRun, als, [st, () =>
+        post("Runtime.evaluate", {
+          expression: code,
+          replMode: true,
+          awaitPromise: true,
+          objectGroup: "step",
+        })]);
     } catch (e) {
       r = { exceptionDetails: { lineNumber: 0, columnNumber: 0 }, failure: e };
     }
     // Unawaited tool calls finish before the step reports, and their
     // rejections get a macrotask to surface as "Uncaught (in promise)" logs.
-    if (st.pending.size) {
-      while (st.pending.size && !st.final) {
-        const batch = [...st.pending];
-        st.pending.clear();
-        await Promise.all(batch);
-      }
-      await new Promise((res) => setTimeout(res, 0));
+    if (st.pendingCount) {
+      for (let i = 0; i < st.pendingCount && !st.final; i++) await st.pending[i];
+      await new PromiseCtor((res) => later(res, 0));
     }
-    if (st.final) return;
+    if (st.final) {
+      // The answer went out earlier; tell the host the code has now stopped.
+      toChannel({ t: "settled", step: id });
+      return;
+    }
     let msg: any;
     try {
       if (r.exceptionDetails) {
@@ -618,18 +713,19 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
     switch (m?.t) {
       case "init":
         maxOut = m.maxOutputLength;
+        importPatterns = isArray(m.imports) ? m.imports : null;
         return;
       case "exec":
         runStep(m.id, m.code);
         return;
       case "tools":
-        defineTools(Array.isArray(m.tools) ? m.tools : []);
+        defineTools(isArray(m.tools) ? m.tools : []);
         toChannel({ t: "ack", id: m.id });
         return;
       case "vars":
-        for (const [k, v] of Object.entries(m.vars ?? {})) {
-          Object.defineProperty(globalThis, k, {
-            value: v,
+        for (const k of objectKeys(m.vars ?? {})) {
+          defineProperty(globalThis, k, {
+            value: m.vars[k],
             writable: true,
             configurable: true,
             enumerable: false,
@@ -638,9 +734,9 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
         toChannel({ t: "ack", id: m.id });
         return;
       case "ret": {
-        const c = calls.get(m.id);
+        const c = calls[m.id];
         if (!c) return;
-        calls.delete(m.id);
+        delete calls[m.id];
         if (m.ok) c.resolve(m.value);
         else {
           const err = new Error(String(m.error?.message ?? "Tool call failed"));
@@ -651,6 +747,6 @@ async function userRealmMain(channelSource: string, keepSysGrant?: boolean): Pro
       }
     }
   };
-  for (const e of early.splice(0)) channel.onmessage(e);
+  for (let i = 0; i < early.length; i++) channel.onmessage(early[i]);
   toChannel({ t: "ready" });
 }

@@ -10,6 +10,7 @@
 import { AgentExecutionError, type ExecutionErrorKind } from "../src/errors.ts";
 import type { CodeOutput } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
+import type { ImportPattern } from "./_imports.ts";
 import {
   decodeValue,
   DEFAULT_MAX_FRAME_BYTES,
@@ -56,6 +57,18 @@ export interface RunnerSessionOptions {
   permissionHint?: (permission: string | undefined) => string;
   /** Extra text for `import` errors: what is authorized. */
   importHint?: () => string;
+  /**
+   * The parsed `authorizedImports`, enforced by the runner on computed
+   * `import()` calls too (`_transform.ts` rewrites them). Omitted: the
+   * runner checks nothing at run time and only the host's static check applies.
+   */
+  authorizedImports?: readonly ImportPattern[];
+  /**
+   * Cap on the argument bytes of tool calls in flight at once; calls past it
+   * fail in the sandbox with a catchable error, so sandboxed code cannot make
+   * the host hold unbounded data. Default 64 MiB.
+   */
+  maxInFlightToolBytes?: number;
 }
 
 /** Options of {@linkcode RunnerSession.execute}. */
@@ -97,6 +110,10 @@ export class RunnerSession {
   #exit: ProcessExit | null = null;
   #ready: { resolve(): void; reject(e: unknown): void } | null = null;
   #pumps: Promise<void>[] = [];
+  #inFlightBytes = 0;
+  #unsettled: number | null = null;
+  #lastSettled = 0;
+  #onSettled: (() => void) | null = null;
   /** Settles when the process has ended and its output is drained. */
   readonly closed: Promise<void>;
 
@@ -113,6 +130,7 @@ export class RunnerSession {
       key,
       maxOutputLength: options.maxOutputLength,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      imports: options.authorizedImports ?? null,
     });
     this.#pumps.push(this.#pumpStdout(reader));
     if (proc.stderr) this.#pumps.push(this.#pumpStderr(proc.stderr));
@@ -202,6 +220,28 @@ export class RunnerSession {
     });
   }
 
+  /** True while a step runs (the memory/CPU watchdog treats other times as idle). */
+  get stepRunning(): boolean {
+    return this.#step !== null || this.#unsettled !== null;
+  }
+
+  /**
+   * Waits up to `graceMs` for the code of a step that answered early (its
+   * `final_answer` was caught and the code went on) to stop. False means it
+   * is still running: the caller should restart the sandbox.
+   */
+  async settle(graceMs: number): Promise<boolean> {
+    if (this.#unsettled === null || !this.alive) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#onSettled = resolve;
+      timer = setTimeout(resolve, graceMs);
+    });
+    clearTimeout(timer);
+    this.#onSettled = null;
+    return this.#unsettled === null;
+  }
+
   /** Kills the process (idempotent) and waits until it is gone. */
   async close(): Promise<void> {
     this.#kill("closed", "The executor was closed");
@@ -211,6 +251,11 @@ export class RunnerSession {
   /** Kills the process because it used too much memory (called by a watchdog). */
   killForMemory(message: string): void {
     this.#kill("memory", message);
+  }
+
+  /** Kills the process because it kept working between steps (called by a watchdog). */
+  killForIdleCpu(message: string): void {
+    this.#kill("crashed", message);
   }
 
   #kill(reason: KillReason, message: string): void {
@@ -244,7 +289,7 @@ export class RunnerSession {
       for await (const chunk of this.#proc.stdout) {
         for (const ev of reader.push(chunk)) {
           if (ev.type === "text") this.#addRaw(ev.text);
-          else this.#onFrame(ev.message);
+          else this.#onFrame(ev.message, ev.bytes);
         }
       }
     } catch {
@@ -282,7 +327,7 @@ export class RunnerSession {
       : this.#raw;
   }
 
-  #onFrame(message: unknown): void {
+  #onFrame(message: unknown, bytes: number): void {
     const frame = parseRunnerFrame(message);
     if (typeof frame === "string") {
       this.#kill("crashed", `The sandbox sent an invalid frame: ${frame}`);
@@ -298,7 +343,14 @@ export class RunnerSession {
         this.#acks.delete(frame.id);
         return;
       case "call":
-        this.#onCall(frame);
+        this.#onCall(frame, bytes);
+        return;
+      case "settled":
+        this.#lastSettled = frame.step;
+        if (frame.step === this.#unsettled) {
+          this.#unsettled = null;
+          this.#onSettled?.();
+        }
         return;
       case "done":
         this.#onDone(frame);
@@ -306,7 +358,7 @@ export class RunnerSession {
     }
   }
 
-  async #onCall(frame: Extract<RunnerFrame, { t: "call" }>): Promise<void> {
+  async #onCall(frame: Extract<RunnerFrame, { t: "call" }>, bytes: number): Promise<void> {
     const step = this.#step;
     const reply = (body: Record<string, unknown>) => {
       if (this.alive) this.#send({ t: "ret", id: frame.id, ...body });
@@ -327,6 +379,32 @@ export class RunnerSession {
         }`,
       );
     }
+    const budget = this.#options.maxInFlightToolBytes ?? 64 * 1024 * 1024;
+    if (this.#inFlightBytes + bytes > budget) {
+      return fail(
+        "RangeError",
+        `Cannot call tool "${frame.tool}": ${
+          Math.round((this.#inFlightBytes + bytes) / 1048576)
+        } MB of tool arguments would be in flight, over the ${
+          Math.round(budget / 1048576)
+        } MB limit; await earlier calls first`,
+      );
+    }
+    this.#inFlightBytes += bytes;
+    try {
+      await this.#runTool(tool, frame, step, reply, fail);
+    } finally {
+      this.#inFlightBytes -= bytes;
+    }
+  }
+
+  async #runTool(
+    tool: Tool,
+    frame: Extract<RunnerFrame, { t: "call" }>,
+    step: PendingStep,
+    reply: (body: Record<string, unknown>) => void,
+    fail: (name: string, message: string) => void,
+  ): Promise<void> {
     let args: unknown;
     try {
       args = decodeValue(frame.args);
@@ -353,6 +431,8 @@ export class RunnerSession {
   async #onDone(frame: Extract<RunnerFrame, { t: "done" }>): Promise<void> {
     const step = this.#step;
     if (!step || step.id !== frame.step) return;
+    // An early answer: the code may still be running (see settle()).
+    if (frame.ok && frame.final && frame.step !== this.#lastSettled) this.#unsettled = frame.step;
     const logs = frame.logs + this.#rawLogs();
     if (!frame.ok) {
       step.reject(this.#stepError(frame.error, logs, step.afterRestart));

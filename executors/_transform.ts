@@ -30,8 +30,9 @@ export interface PreparedCode {
 }
 
 const STATIC_IMPORT =
-  /(^|[;\n])([ \t]*)import(?![\w$])[ \t]*(?:([A-Za-z_$][\w$]*)[ \t]*(,)?[ \t]*)?(\*[ \t]*as[ \t]+[A-Za-z_$][\w$]*|\{[^}]*\})?[ \t]*(from[ \t]*)?(["'])([^"'\n]+)\7([ \t]*(?:with|assert)[ \t]*\{[^}]*\})?/g;
+  /(^|[;\n])([ \t]*)import(?![\w$])[ \t]*(?:([A-Za-z_$][\w$]*)[ \t]*(,)?[ \t]*)?(\*[ \t]*as[ \t]+[A-Za-z_$][\w$]*|\{[^}]*\})?[ \t]*(from[ \t]*)?(["'])((?:(?!\7)[^\n])+)\7([ \t]*(?:with|assert)[ \t]*\{[^}]*\})?/g;
 const DYNAMIC_IMPORT = /(?<![\w$.])import[ \t]*\([ \t\n]*(["'`])([^"'`\n$]+)\1/g;
+const COMPUTED_IMPORT = /(?<![\w$.])import([ \t]*\()(?![ \t\n]*(["'`])[^"'`\n$]*\2[ \t\n]*[,)])/g;
 const EXPORT_KEYWORD =
   /(^|[;\n])([ \t]*)export[ \t]+(?=(?:const|let|var|function|class|async)(?![\w$]))/g;
 
@@ -88,6 +89,8 @@ export async function prepareCode(
   for (const m of js.matchAll(DYNAMIC_IMPORT)) {
     if (!imports.includes(m[2])) imports.push(m[2]);
   }
+  // A computed specifier cannot be checked here: the runner checks it.
+  js = js.replace(COMPUTED_IMPORT, "__smoldeno_import$1");
   const denied = imports.filter((s) => !isImportAuthorized(s, authorized));
   if (denied.length > 0) {
     throw new AgentExecutionError(

@@ -20,6 +20,15 @@ export interface MemoryWatchdogOptions {
   intervalMs?: number;
   /** Called once when the limit is exceeded, with the observed bytes. */
   onExceeded(bytes: number): void;
+  /** True while no step runs: CPU used then is background work. */
+  isIdle?: () => boolean;
+  /**
+   * Called once when the process used more than `idleCpuBudgetMs` of CPU
+   * within one second of idleness (a busy Worker or interval between steps).
+   */
+  onIdleCpu?: (cpuMs: number) => void;
+  /** CPU allowed per second of idleness. Default 250 ms. */
+  idleCpuBudgetMs?: number;
 }
 
 /** A running watchdog. */
@@ -38,6 +47,18 @@ export function readRssBytes(pid: number): number {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     const m = /VmRSS:\s+(\d+) kB/.exec(status);
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Reads the CPU time (user + system, all threads) of one process, in ms. */
+export function readCpuMs(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15, in clock ticks (USER_HZ = 100).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return 0;
   }
@@ -75,12 +96,29 @@ export function startMemoryWatchdog(options: MemoryWatchdogOptions): MemoryWatch
     },
   };
   if (!supported) return state;
+  const budget = options.idleCpuBudgetMs ?? 250;
+  let windowStart = performance.now();
+  let cpuAtStart = options.onIdleCpu ? readCpuMs(options.pid) : 0;
   timer = setInterval(() => {
     const bytes = options.wholeGroup ? groupRssBytes(options.pid) : readRssBytes(options.pid);
     if (bytes > peak) peak = bytes;
     if (bytes > options.limitBytes) {
       state.stop();
       options.onExceeded(bytes);
+      return;
+    }
+    if (!options.onIdleCpu) return;
+    const now = performance.now();
+    const cpu = readCpuMs(options.pid);
+    if (!options.isIdle?.()) {
+      windowStart = now;
+      cpuAtStart = cpu;
+    } else if (cpu - cpuAtStart > budget) {
+      state.stop();
+      options.onIdleCpu(cpu - cpuAtStart);
+    } else if (now - windowStart >= 1000) {
+      windowStart = now;
+      cpuAtStart = cpu;
     }
   }, options.intervalMs ?? 50);
   Deno.unrefTimer(timer as unknown as number);

@@ -33,6 +33,9 @@ export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
 // binary) becomes the sandbox runner here, before its own code runs.
 if (Deno.args[0] === SELF_RUNNER_FLAG) await runSelfRunner(Deno.args[1] ?? "{}");
 
+/** How long a step that answered early may keep running before the next step restarts the sandbox. */
+const SETTLE_GRACE_MS = 200;
+
 /** Resident memory the Deno runtime itself needs on top of `memoryLimitMb`. */
 export const RUNTIME_OVERHEAD_MB = 256;
 
@@ -216,7 +219,13 @@ export class DenoExecutor implements Executor {
     }
     options.signal?.throwIfAborted();
     const prepared = await prepareCode(code, this.#imports);
-    const session = await this.#ensureSession();
+    let session = await this.#ensureSession();
+    if (!(await session.settle(SETTLE_GRACE_MS))) {
+      // The previous step answered early and its code is still running
+      // (final_answer was caught): restart rather than queue behind it.
+      await session.close();
+      session = await this.#ensureSession();
+    }
     const afterRestart = this.#stateLost;
     try {
       return await session.execute(prepared.js, {
@@ -250,7 +259,8 @@ export class DenoExecutor implements Executor {
       memoryLimitMb: this.#memoryLimitMb,
       authorizedImports: this.#imports.map((i) => i.source),
       runnerPath,
-      hostEnv: Array.isArray(this.#permissions.env) ? hostEnv(this.#permissions.env) : undefined,
+      hostEnv: hostEnv(Array.isArray(this.#permissions.env) ? this.#permissions.env : []),
+      hostAddresses: this.#permissions.net === true ? hostAddresses() : [],
       denoDir: this.#dir ? `${this.#dir}/deno_dir` : undefined,
     });
   }
@@ -303,12 +313,18 @@ export class DenoExecutor implements Executor {
       maxOutputLength: this.#maxOutputLength,
       permissionHint: (p) => permissionHint(p),
       importHint: () => describeAuthorizedImports(this.#imports),
+      authorizedImports: this.#imports,
     });
     const limitMb = this.#memoryLimitMb + RUNTIME_OVERHEAD_MB;
     const watchdog = startMemoryWatchdog({
       pid,
       limitBytes: limitMb * 1024 * 1024,
       wholeGroup: Boolean(this.#permissions.run),
+      isIdle: () => !session.stepRunning,
+      onIdleCpu: (ms) =>
+        session.killForIdleCpu(
+          `The sandbox used ${ms} ms of CPU within a second between steps (background work such as a busy Worker or interval)`,
+        ),
       onExceeded: (bytes) =>
         session.killForMemory(
           `The code used ${
@@ -336,9 +352,23 @@ export class DenoExecutor implements Executor {
     await Deno.mkdir(`${dir}/work`);
     const cached = cacheableImports(this.#imports);
     if (cached.length) await this.#cacheImports(dir, cached);
-    // A plain file where Deno keeps Cache API and localStorage data: both
-    // then fail, so nothing persists or fills the disk (even when run as root).
-    await Deno.writeTextFile(`${dir}/deno_dir/location_data`, "");
+    // Deno writes to DENO_DIR without any permission: Cache API and
+    // localStorage data (location_data), and a cache entry for every module
+    // loaded, data: URLs included. A plain file where Deno expects a
+    // directory, and a directory where it expects a database, make each of
+    // these fail quietly (Deno falls back to memory), so nothing persists or
+    // fills the disk, even when the host runs as root.
+    const denoDir = `${dir}/deno_dir`;
+    for (const name of await Array.fromAsync(Deno.readDir(denoDir))) {
+      if (/^(?:dep_analysis|node_analysis|v8_code)_cache|^gen$/.test(name.name)) {
+        await Deno.remove(`${denoDir}/${name.name}`, { recursive: true });
+      }
+    }
+    await Deno.writeTextFile(`${denoDir}/location_data`, "");
+    await Deno.writeTextFile(`${denoDir}/gen`, "");
+    for (const db of ["dep_analysis_cache_v2", "node_analysis_cache_v2", "v8_code_cache_v2"]) {
+      await Deno.mkdir(`${denoDir}/${db}`);
+    }
   }
 
   async #cacheImports(dir: string, specifiers: string[]): Promise<void> {
@@ -392,11 +422,20 @@ function killGroup(pid: number): void {
 
 function hostEnv(names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const n of names) {
+  for (const n of ["PATH", ...names]) {
     const v = Deno.env.get(n);
     if (v !== undefined) out[n] = v;
   }
   return out;
+}
+
+function hostAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces().map((i) => i.address);
+  } catch {
+    // The host may lack sys permission; the private ranges are denied anyway.
+    return [];
+  }
 }
 
 function permissionHint(permission: string | undefined): string {

@@ -1,5 +1,6 @@
 import {
   buildSandboxCommand,
+  netDenylist,
   PRIVATE_NETWORK_DENYLIST,
   type SandboxCommandOptions,
 } from "../../executors/_permissions.ts";
@@ -11,6 +12,7 @@ const BASE = [
   "--no-config",
   "--no-lock",
   "--quiet",
+  "--no-code-cache",
   "--unstable-worker-options",
   "--v8-flags=--max-old-space-size=512",
 ];
@@ -45,11 +47,12 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     "--no-remote",
     "/r/runner.js",
   ]],
-  ["a net list is an allowlist taken literally", {
-    permissions: { net: ["127.0.0.1:8080"] },
+  ["a net list keeps private ranges denied except those it names", {
+    permissions: { net: ["127.0.0.1:8080", "api.example.com"] },
   }, [
     ...BASE,
-    "--allow-net=127.0.0.1:8080",
+    "--allow-net=127.0.0.1:8080,api.example.com",
+    `--deny-net=${PRIVATE_NETWORK_DENYLIST.filter((r) => r !== "127.0.0.0/8").join(",")}`,
     "--allow-sys",
     "--no-npm",
     "--no-remote",
@@ -200,4 +203,30 @@ Deno.test("buildSandboxCommand() flags are accepted by this deno", async () => {
   const out = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).output();
   assertEquals(new TextDecoder().decode(out.stderr), "");
   assertEquals(new TextDecoder().decode(out.stdout), "1\n");
+});
+
+Deno.test("netDenylist() adds the host's own addresses and their IPv4-mapped forms", () => {
+  const list = netDenylist([], ["192.0.2.2", "fd00::2", "fe80::fc:ff:fe00:1%eth0"]).split(",");
+  for (const entry of ["192.0.2.2", "[::ffff:192.0.2.2]", "[fd00::2]", "[fe80::fc:ff:fe00:1]"]) {
+    assert(list.includes(entry), entry);
+  }
+  assert(list.includes("127.0.0.0/8"));
+});
+
+Deno.test("netDenylist() keeps denied only the ranges the user did not name", () => {
+  const list = netDenylist(["10.1.2.3:5432", "localhost:8080", "[::1]:9"], ["10.1.2.3"]).split(",");
+  assert(!list.includes("10.0.0.0/8"));
+  assert(!list.includes("127.0.0.0/8"));
+  assert(!list.includes("[::1]"));
+  assert(!list.includes("10.1.2.3"));
+  assert(list.includes("192.168.0.0/16"));
+});
+
+Deno.test("buildSandboxCommand() passes the host PATH so granted programs resolve", () => {
+  const { env } = buildSandboxCommand({
+    memoryLimitMb: 64,
+    runnerPath: "r",
+    hostEnv: { PATH: "/usr/bin:/bin" },
+  });
+  assertEquals(env.PATH, "/usr/bin:/bin");
 });

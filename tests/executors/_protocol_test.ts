@@ -5,6 +5,7 @@ import {
   FrameReader,
   hmacSha256,
   parseRunnerFrame,
+  type ReaderEvent,
   signFrame,
 } from "../../executors/_protocol.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
@@ -12,6 +13,9 @@ import { assert, assertEquals, assertThrows } from "../_assert.ts";
 const KEY = "ab".repeat(32);
 const OTHER_KEY = "cd".repeat(32);
 const bytes = (s: string) => new TextEncoder().encode(s);
+// Frame events also carry their size; these tests compare what they say.
+const plain = (events: ReaderEvent[]) =>
+  events.map((e) => e.type === "frame" ? { type: e.type, message: e.message } : e);
 
 Deno.test("encodeValue() and decodeValue() round-trip what JSON cannot carry", () => {
   const value = {
@@ -70,7 +74,7 @@ Deno.test("decodeValue() keeps __proto__ keys as plain data without polluting pr
 
 Deno.test("FrameReader returns frames signed with the session key, in sequence", () => {
   const reader = new FrameReader(KEY);
-  const events = reader.push(bytes(signFrame(KEY, 1, { t: "ready", v: 1 }) + "hello\n"));
+  const events = plain(reader.push(bytes(signFrame(KEY, 1, { t: "ready", v: 1 }) + "hello\n")));
   assertEquals(events, [
     { type: "frame", message: { t: "ready", v: 1 } },
     { type: "text", text: "hello\n" },
@@ -93,7 +97,7 @@ Deno.test("FrameReader finds a frame after user bytes on the same line and acros
   const reader = new FrameReader(KEY);
   const line = bytes(`partial ${FRAME_MARKER}junk` + signFrame(KEY, 1, { t: "ack", id: 3 }));
   const first = reader.push(line.subarray(0, 10));
-  const rest = reader.push(line.subarray(10));
+  const rest = plain(reader.push(line.subarray(10)));
   assertEquals(first, []);
   assertEquals(rest[rest.length - 1], { type: "frame", message: { t: "ack", id: 3 } });
   assert(rest[0].type === "text" && rest[0].text.startsWith("partial"));
@@ -125,7 +129,9 @@ Deno.test("parseRunnerFrame() validates frame shapes and tool names", () => {
 
 Deno.test("FrameReader still finds a frame that follows an over-long line without a newline", () => {
   const reader = new FrameReader(KEY, 256);
-  const events = reader.push(bytes("y".repeat(500) + signFrame(KEY, 1, { t: "ack", id: 9 })));
+  const events = plain(
+    reader.push(bytes("y".repeat(500) + signFrame(KEY, 1, { t: "ack", id: 9 }))),
+  );
   assertEquals(events[events.length - 1], { type: "frame", message: { t: "ack", id: 9 } });
 });
 
