@@ -577,3 +577,110 @@ Deno.test("Self-exec mode keeps granted permissions and refuses lists it cannot 
     assertStringIncludes(err.message, "Cannot narrow read to a list");
   });
 });
+
+Deno.test("Timers left by one step cannot print, call tools or answer in a later step", async () => {
+  let calls = 0;
+  const ping: Tool = {
+    name: "ping",
+    description: "Counts calls.",
+    inputs: {},
+    outputType: "null",
+    call: () => Promise.resolve(void calls++),
+  };
+  await withExecutor({}, async (ex) => {
+    await ex.sendTools({ ping });
+    await ex.execute(
+      'setInterval(() => { console.log("old"); ping().catch(() => {}); try { final_answer("hijack") } catch {} }, 5); "armed"',
+    );
+    const before = calls;
+    const out = await ex.execute('await new Promise((r) => setTimeout(r, 100)); "mine"');
+    assertEquals([out.output, out.isFinalAnswer, out.logs], ["mine", false, ""]);
+    assertEquals(calls, before);
+  });
+});
+
+Deno.test("A step that catches final_answer and keeps spinning does not block the next step", async () => {
+  await withExecutor({ timeoutMs: 5000 }, async (ex) => {
+    const out = await ex.execute('try { final_answer("early") } catch {}\nwhile (true) {}');
+    assertEquals([out.output, out.isFinalAnswer], ["early", true]);
+    assertEquals((await ex.execute("1 + 1")).output, 2);
+  });
+});
+
+Deno.test("A sandbox that keeps burning CPU between steps is stopped and restarted", async () => {
+  await withExecutor({}, async (ex) => {
+    await ex.execute(
+      'const src = URL.createObjectURL(new Blob(["while (true) {}"], { type: "text/javascript" }));\nnew Worker(src, { type: "module" }); "started"',
+    );
+    const pid = ex.pid!;
+    let alive = true;
+    for (let i = 0; i < 60 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      alive = ex.pid === pid;
+    }
+    assertEquals(alive, false);
+    assertEquals((await ex.execute("'fresh'")).output, "fresh");
+  });
+});
+
+Deno.test("Replacing Promise in the code does not break the runner's own waiting", async () => {
+  await withExecutor({ timeoutMs: 5000 }, async (ex) => {
+    await ex.sendTools({ add });
+    const out = await ex.execute(
+      'const sum = await add(1, 2);\nglobalThis.Promise = class { constructor() { throw new Error("no") } } as any;\nsum',
+    );
+    assertEquals(out.output, 3);
+  });
+});
+
+Deno.test("Importing many data: modules leaves nothing on disk", async () => {
+  await withExecutor({}, async (ex) => {
+    const dir = String((await ex.execute("new URL(Deno.mainModule).pathname")).output).replace(
+      /runner\.js$/,
+      "deno_dir",
+    );
+    const size = (p: string): number => {
+      let total = 0;
+      for (const e of Deno.readDirSync(p)) {
+        total += e.isDirectory ? size(`${p}/${e.name}`) : Deno.statSync(`${p}/${e.name}`).size;
+      }
+      return total;
+    };
+    const before = size(dir);
+    await ex.execute(
+      'for (let i = 0; i < 20; i++) await import("data:application/typescript;base64," + btoa(`export const v: string = ${JSON.stringify("x".repeat(50000) + i)};`));',
+    );
+    assert(size(dir) - before < 512 * 1024, `grew by ${size(dir) - before} bytes`);
+  });
+});
+
+Deno.test("Tool calls in flight are capped in bytes; calls past the cap fail in the sandbox", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const slow: Tool = {
+    name: "slow",
+    description: "Waits for the gate.",
+    inputs: { text: { type: "string", description: "text" } },
+    outputType: "number",
+    call: async (args) => {
+      await gate;
+      return String(args.text).length;
+    },
+  };
+  const open: Tool = {
+    name: "open",
+    description: "Opens the gate.",
+    inputs: {},
+    outputType: "null",
+    call: () => Promise.resolve(release()),
+  };
+  await withExecutor({}, async (ex) => {
+    await ex.sendTools({ slow, open });
+    const out = await ex.execute(
+      'const doc = "x".repeat(10_000_000);\nconst ps = [];\nfor (let i = 0; i < 10; i++) ps.push(slow({ text: doc }));\nawait new Promise((r) => setTimeout(r, 300));\nawait open();\nconst r = await Promise.allSettled(ps);\n[r.filter((s) => s.status === "fulfilled").length, String(r.find((s) => s.status === "rejected")?.reason)]',
+    );
+    const [ok, reason] = out.output as [number, string];
+    assert(ok >= 1 && ok <= 7, `fulfilled ${ok}`);
+    assertStringIncludes(reason, "MB limit");
+  });
+});
