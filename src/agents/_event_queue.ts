@@ -37,3 +37,34 @@ export class EventQueue<T> {
     }
   }
 }
+
+/**
+ * Yields `main`'s events with the queue's merged in as they arrive (queued
+ * ones first when both are ready) and returns `main`'s result. When the
+ * consumer leaves while `main` is busy producing its next event, `onBusyExit`
+ * runs (to abort that work) and `main` is closed once it settles.
+ */
+export async function* withQueued<T, R>(
+  main: AsyncGenerator<T, R>,
+  queue: EventQueue<T>,
+  onBusyExit: () => void,
+): AsyncGenerator<T, R> {
+  let pending: Promise<IteratorResult<T, R>> | undefined;
+  try {
+    while (true) {
+      pending ??= main.next();
+      const next = await queue.race(pending);
+      yield* queue.drain();
+      if (next === undefined) continue;
+      pending = undefined;
+      if (next.done) return next.value;
+      yield next.value;
+    }
+  } finally {
+    if (pending) {
+      onBusyExit();
+      await pending.catch(() => {});
+    }
+    await main.return(undefined as R);
+  }
+}

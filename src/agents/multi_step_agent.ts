@@ -37,7 +37,7 @@ import {
   positiveInteger,
 } from "./_agent_options.ts";
 import { writeFallbackAnswer } from "./_final_answer.ts";
-import { EventQueue } from "./_event_queue.ts";
+import { EventQueue, withQueued } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
 import { isPlanningStep, writePlan } from "./_planning.ts";
 import { countActions, taskWithArgs, toImagePart } from "./_run_input.ts";
@@ -424,30 +424,23 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       : stopped.signal;
     const side = new EventQueue<AgentEvent>();
     this.#sideEvents = side;
-    const events = this.#loop(task, { ...options, signal }, maxSteps);
-    let pending: Promise<IteratorResult<AgentEvent, RunResult>> | undefined;
+    const events = withQueued(
+      this.#loop(task, { ...options, signal }, maxSteps),
+      side,
+      () => stopped.abort(new AgentError("The run was stopped: its event stream was closed")),
+    );
     try {
-      while (true) {
-        pending ??= events.next();
-        const next = await side.race(pending);
-        for (const event of side.drain()) {
-          sink?.log(event);
-          yield event;
-        }
-        if (next === undefined) continue;
-        pending = undefined;
-        if (next.done) return next.value;
+      let next = await events.next();
+      while (!next.done) {
         sink?.log(next.value);
         yield next.value;
+        next = await events.next();
       }
+      return next.value;
     } finally {
-      this.#sideEvents = undefined;
-      if (pending) {
-        stopped.abort(new AgentError("The run was stopped: its event stream was closed"));
-        await pending.catch(() => {});
-      }
       // When the consumer stops early, end the loop too so its cleanup runs.
       await events.return(undefined as unknown as RunResult);
+      this.#sideEvents = undefined;
       this.#running = false;
     }
   }
