@@ -13,6 +13,9 @@ import { type DenoPermissions, PERMISSION_NAMES } from "./_permissions.ts";
 import { RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
 
+/** How long a step that answered early may keep running before the next step restarts the sandbox (as in DenoExecutor). */
+const SETTLE_GRACE_MS = 200;
+
 /** One started runner process and how to clean up after it. */
 export interface LaunchedRunner {
   process: SandboxProcess;
@@ -83,7 +86,13 @@ export class RemoteCore {
     }
     options.signal?.throwIfAborted();
     const prepared = await prepareCode(code, this.#options.imports);
-    const session = await this.#ensureSession(options.signal);
+    let session = await this.#ensureSession(options.signal);
+    if (!(await session.settle(SETTLE_GRACE_MS))) {
+      // The previous step answered early and its code is still running
+      // (final_answer was caught): restart rather than queue behind it.
+      await session.close();
+      session = await this.#ensureSession(options.signal);
+    }
     const afterRestart = this.#stateLost;
     try {
       return await session.execute(prepared.js, {
@@ -128,6 +137,7 @@ export class RemoteCore {
         startupTimeoutMs: this.#options.startupTimeoutMs,
         permissionHint: (p) => permissionHint(this.#options.executorName, p),
         importHint: () => describeAuthorizedImports(this.#options.imports),
+        authorizedImports: this.#options.imports,
       });
     } catch (error) {
       await launched.dispose();

@@ -205,6 +205,9 @@ export class DockerExecutor implements Executor {
       authorizedImports: imports.map((i) => i.source),
       runnerPath: runnerDataUrl(runnerSource()),
       denoDir: cached.length ? CONTAINER_CACHE_DIR : "/tmp/deno",
+      // On a network that routes to the host, a service bound to 0.0.0.0 is
+      // reachable through the host's own addresses: deny them like DenoExecutor.
+      hostAddresses: network !== "none" && permissions.net === true ? hostAddresses() : [],
     });
     this.#args = command.args;
     this.#settings.env = { ...command.env, ...env };
@@ -366,4 +369,12 @@ function checkMounts(mounts: readonly DockerMount[]): DockerMount[] {
     }
     return { hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly !== false };
   });
+}
+
+function hostAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces().map((i) => i.address);
+  } catch {
+    return []; // no sys permission: the private ranges are denied anyway
+  }
 }

@@ -161,10 +161,15 @@ export class E2BExecutor implements Executor {
             startupTimeoutMs,
           );
           const dir = `/tmp/smoldeno-${crypto.randomUUID()}`;
+          // Deno writes to DENO_DIR without any permission (Cache API and
+          // localStorage data, a cache entry per loaded module). A file where
+          // it expects a directory and a directory where it expects a database
+          // make each fail quietly, so nothing piles up on the VM's disk.
+          const q = (path: string) => shellQuote(`${dir}/${path}`);
           await sandbox.commands.run(
-            `mkdir -p ${shellQuote(`${dir}/work`)} ${shellQuote(`${dir}/deno_dir`)} && ` +
-              // A plain file where Deno keeps Cache API/localStorage data: both then fail.
-              `: > ${shellQuote(`${dir}/deno_dir/location_data`)}`,
+            `mkdir -p ${q("work")} ${q("deno_dir/dep_analysis_cache_v2")} ` +
+              `${q("deno_dir/node_analysis_cache_v2")} ${q("deno_dir/v8_code_cache_v2")} && ` +
+              `: > ${q("deno_dir/location_data")} && : > ${q("deno_dir/gen")}`,
           );
           return { sandbox, deno, dir };
         } catch (error) {

@@ -152,6 +152,15 @@ export function executorContract(
     assert(!out.logs.includes("after"), `logs went on after final_answer: ${out.logs}`);
   });
 
+  test("answers at a caught final_answer even if the code then loops, and works again", async (executor) => {
+    const out = await executor.execute(
+      'try {\n  final_answer("early");\n} catch (_) {\n  // swallowed\n}\nwhile (true) {}',
+    );
+    assertEquals(out.isFinalAnswer, true);
+    assertEquals(out.output, "early");
+    assertEquals((await executor.execute("20 + 22")).output, 42);
+  });
+
   test("exposes sendVariables values as variables", async (executor) => {
     await executor.sendVariables({ city: "Paris", count: 3, nested: { ok: true } });
     const out = await executor.execute("`${city}:${count}:${nested.ok}`");

@@ -234,6 +234,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "DockerExecutor on a bridged network still denies net: true the host's own addresses",
+  ignore,
+  async fn() {
+    const own = Deno.networkInterfaces().find((i) =>
+      i.family === "IPv4" && i.name !== "lo" && i.name !== "docker0" && !i.name.startsWith("veth")
+    )?.address;
+    assert(own, "the host has a non-loopback IPv4 address");
+    await using server = Deno.serve(
+      { hostname: "0.0.0.0", port: 0, onListen: () => {} },
+      () => new Response("host service"),
+    );
+    const target = `${own}:${server.addr.port}`;
+    const code = `(await fetch("http://${target}/")).text()`;
+    // Listed explicitly, the address is reachable: the route exists.
+    await using listed = new DockerExecutor({
+      image,
+      network: "bridge",
+      permissions: { net: [target] },
+    });
+    assertEquals((await listed.execute(code)).output, "host service");
+    await using open = new DockerExecutor({ image, network: "bridge", permissions: { net: true } });
+    const error = await assertRejects(() => open.execute(code), AgentExecutionError);
+    assertEquals(error.kind, "permission");
+    assertEquals(error.permission, "net");
+  },
+});
+
+Deno.test({
   name: "DockerExecutor shows the code no host file except its mounts, read-only unless asked",
   ignore,
   async fn() {
