@@ -133,7 +133,9 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     "--quiet",
     "--no-code-cache",
     "--unstable-worker-options",
-    `--v8-flags=--max-old-space-size=${options.memoryLimitMb}`,
+    // A small young generation keeps a long-lived sandbox's RSS down after
+    // bursts (e.g. 1000 parallel tool calls) at little cost to throughput.
+    `--v8-flags=--max-old-space-size=${options.memoryLimitMb},--max-semi-space-size=2`,
   ];
   const warnings: string[] = [];
   for (const name of PERMISSION_NAMES) {

@@ -287,7 +287,7 @@ export class DenoExecutor implements Executor {
     const env = command.env;
     if (this.#selfExec) {
       args = [...this.#selfExec, SELF_RUNNER_FLAG, JSON.stringify(this.#permissions)];
-      env.DENO_V8_FLAGS = `--max-old-space-size=${this.#memoryLimitMb}`;
+      env.DENO_V8_FLAGS = `--max-old-space-size=${this.#memoryLimitMb},--max-semi-space-size=2`;
     }
     const child = new Deno.Command(this.#denoPath, {
       args,

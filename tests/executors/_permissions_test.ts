@@ -14,7 +14,7 @@ const BASE = [
   "--quiet",
   "--no-code-cache",
   "--unstable-worker-options",
-  "--v8-flags=--max-old-space-size=512",
+  "--v8-flags=--max-old-space-size=512,--max-semi-space-size=2",
 ];
 
 function argv(options: Partial<SandboxCommandOptions>): string[] {
@@ -84,7 +84,7 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
   ]],
   ["memory limit", { memoryLimitMb: 64 }, [
     ...BASE.slice(0, -1),
-    "--v8-flags=--max-old-space-size=64",
+    "--v8-flags=--max-old-space-size=64,--max-semi-space-size=2",
     "--allow-sys",
     "--no-npm",
     "--no-remote",
