@@ -10,17 +10,17 @@
 // reply or every streamed event. The server runs in this process, so its
 // own work is in every figure alike.
 //
-// Each figure is the median of RUNS samples; a sample is the mean of BATCH
+// Each time is the median of RUNS samples; a sample is the mean of BATCH
 // sequential calls. Variants are interleaved within each run so that machine
-// noise hits them alike.
+// noise hits them alike, and each ratio is the median of the per-run ratios.
 import OpenAI from "openai";
 import { InferenceClient } from "@huggingface/inference";
 import { InferenceClientModel } from "../src/models/inference_client_model.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import type { ChatMessage } from "../src/models/model.ts";
 
-const RUNS = 31;
-const BATCH = 25;
+const RUNS = 41;
+const BATCH = 20;
 const WARM_UP = 200;
 const STREAM_CHUNKS = 500;
 
@@ -223,7 +223,8 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function measure(variants: Variant[], batch: number, warmUp: number): Promise<number[]> {
+/** Per variant, one sample (ms per call) per run. */
+async function measure(variants: Variant[], batch: number, warmUp: number): Promise<number[][]> {
   // Warm-up, so that the clients' code is compiled before it is timed.
   for (const v of variants) for (let i = 0; i < warmUp; i++) await v.call();
   const samples = variants.map(() => [] as number[]);
@@ -234,24 +235,30 @@ async function measure(variants: Variant[], batch: number, warmUp: number): Prom
       samples[i].push((performance.now() - start) / batch);
     }
   }
-  return samples.map(median);
+  return samples;
 }
 
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+// Ratios are medians of the per-run ratios: each sample is divided by the
+// floor (or bare client) measured moments before it in the same run, so the
+// shared machine's load swings, which last seconds, cancel out.
+function ratio(samples: number[][], i: number, j: number): string {
+  return `${median(samples[i].map((value, run) => value / samples[j][run])).toFixed(2)}x`;
+}
 
-function table(variants: Variant[], ms: number[], unit: string, chunks?: number): void {
+function table(variants: Variant[], samples: number[][], unit: string, chunks?: number): void {
   const rate = chunks === undefined ? "" : " chunks/s |";
   console.log(`| variant | ${unit} |${rate} vs floor | vs bare client |`);
   console.log(`|---|---:|${chunks === undefined ? "" : "---:|"}---:|---:|`);
   for (const [i, v] of variants.entries()) {
+    const ms = median(samples[i]);
     const perSecond = chunks === undefined
       ? ""
-      : ` ${Math.round(chunks / (ms[i] / 1000)).toLocaleString("en-US")} |`;
-    const vsBare = v.bare === undefined ? "" : ratio(ms[i], ms[v.bare]);
+      : ` ${Math.round(chunks / (ms / 1000)).toLocaleString("en-US")} |`;
+    const vsBare = v.bare === undefined ? "" : ratio(samples, i, v.bare);
     const digits = chunks === undefined ? 3 : 2;
     console.log(
-      `| ${v.name} | ${ms[i].toFixed(digits)} |${perSecond} ${
-        ratio(ms[i], ms[v.floor])
+      `| ${v.name} | ${ms.toFixed(digits)} |${perSecond} ${
+        ratio(samples, i, v.floor)
       } | ${vsBare} |`,
     );
   }
