@@ -11,15 +11,17 @@
  * its ssh2/tar-fs tree would be the alternative). Only lifecycle operations
  * (run, kill, inspect, rm) spawn the CLI; a step costs no CLI call. The
  * runner is passed as a `data:` URL argument rather than a bind-mounted
- * file, so remote engines (`dockerHost: "ssh://…"`) work too and nothing on
- * the host can be swapped under it; only `mounts` you list are bind mounts.
+ * file, so an engine on another machine (`dockerHost: "ssh://…"`) needs no
+ * shared file system for it (only `mounts` and `authorizedImports` do; this
+ * was tested with a local engine only) and nothing on the host can be
+ * swapped under it.
  *
  * Lifecycle: one container per executor, started on the first `execute`,
  * named `smoldeno-<uuid>` and labelled `smoldeno.executor=1`,
  * `smoldeno.host-pid`, `smoldeno.hostname`, `smoldeno.created`. `close()`
  * removes it. If the host process dies, the runner sees its stdin close (the
- * CLI's attach ends) and SIGKILLs itself, so the container stops within
- * milliseconds; `DockerExecutor.cleanupStale()` then removes the stopped
+ * CLI's attach ends) and SIGKILLs itself, so the container stops at once
+ * (under a second in the tests); `DockerExecutor.cleanupStale()` removes the stopped
  * container by its labels. Containers are not started with `--rm` because
  * the host inspects a stopped container to tell an OOM kill (kind `memory`)
  * from its own `docker kill`.
