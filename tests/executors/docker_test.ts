@@ -28,6 +28,15 @@ if (skip) console.warn(`SKIPPING the DockerExecutor engine tests: ${skip}`);
 const image = available ? await DockerExecutor.buildLocalImage() : DEFAULT_DOCKER_IMAGE;
 const ignore = skip !== false;
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function docker(...args: string[]): Promise<{ code: number; stdout: string }> {
   const out = await new Deno.Command("docker", { args, stdout: "piped", stderr: "null" }).output();
   return { code: out.code, stdout: new TextDecoder().decode(out.stdout).trim() };
@@ -457,6 +466,15 @@ Deno.test({
     assertEquals(exit.code, 137);
     await container.remove();
     assertEquals((await docker("inspect", container.name)).code, 1);
+  },
+});
+
+Deno.test({
+  name: "DockerExecutor reaches the engine named by dockerHost",
+  ignore: ignore || !(await exists("/var/run/docker.sock")),
+  async fn() {
+    await using executor = new DockerExecutor({ image, dockerHost: "unix:///var/run/docker.sock" });
+    assertEquals((await executor.execute("'via ' + 'dockerHost'")).output, "via dockerHost");
   },
 });
 
