@@ -65,11 +65,14 @@ Deno.test("security: imports outside authorizedImports are refused", async (t) =
     },
   );
 
-  await t.step("a literal data: import is refused", async () => {
+  await t.step("a literal data: module runs with the sandbox's (no) permissions", async () => {
+    // data: and blob: modules are code the sandbox wrote itself: they are not
+    // listed in authorizedImports, and what they do is permission-checked.
+    // The payload is `export default Deno.readTextFileSync("/etc/passwd")`.
     await expectFailure(
       ex,
       `import evil from "data:text/javascript;base64,ZXhwb3J0IGRlZmF1bHQgRGVuby5yZWFkVGV4dEZpbGVTeW5jKCIvZXRjL3Bhc3N3ZCIp";\nevil`,
-      { kind: "import" },
+      { kind: "permission", permission: "read" },
     );
     await suite.check();
   });
@@ -108,6 +111,59 @@ await import("data:text/javascript," + encodeURIComponent(src));`,
     );
     await suite.check();
   });
+
+  await t.step("a node: import hidden in eval or new Function is refused too", async () => {
+    // See /work/notes/security-findings.md F5 (reopened): eval'd code is not rewritten.
+    await expectFailure(
+      ex,
+      `const name = ["node", "child_process"].join(":");\nconst cp = await (0, eval)("imp" + "ort(" + JSON.stringify(name) + ")");\nObject.keys(cp).length`,
+      { kind: "import" },
+    );
+    await expectFailure(
+      ex,
+      `const load = new Function("n", "return imp" + "ort(n)");\nObject.keys(await load("node:" + "fs")).length`,
+      { kind: "import" },
+    );
+    await suite.check();
+  });
+
+  await t.step("a data: module re-exporting a node: builtin is refused", async () => {
+    // See /work/notes/security-findings.md F5 (reopened).
+    await expectFailure(
+      ex,
+      `const shim = 'export * from "node:child_process";';
+const cp = await import("data:text/javascript," + encodeURIComponent(shim));
+typeof cp.execSync`,
+      { kind: "import" },
+    );
+    await suite.check();
+  });
+
+  await t.step(
+    "process.getBuiltinModule of a builtin outside authorizedImports is refused",
+    async () => {
+      // See /work/notes/security-findings.md F5 (reopened).
+      await expectFailure(
+        ex,
+        `const cp = process.getBuiltinModule("node:child_process");\ntypeof cp.execSync`,
+        { kind: "import" },
+      );
+      await suite.check();
+    },
+  );
+
+  await t.step(
+    "the computed-import rewrite leaves strings that mention import( intact",
+    async () => {
+      // See /work/notes/security-findings.md N4.
+      const out = await expectOutput(
+        ex,
+        `const doc = "Use import(specifier) to load a module lazily";\ndoc`,
+      );
+      assertEquals(out.output, "Use import(specifier) to load a module lazily");
+      await suite.check();
+    },
+  );
 
   await t.step(
     "a JSON import of a local file (static, entry-graph style) is denied read",

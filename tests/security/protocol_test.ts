@@ -456,3 +456,38 @@ Deno.test("security: the frame MAC is standard HMAC-SHA256, so forging a frame n
     assert(hex(hmacSha256(other)(msg)) !== hex(mac(msg)));
   }
 });
+
+Deno.test("security: a flood of small in-flight tool calls is bounded on the host", async () => {
+  // See /work/notes/security-findings.md F10b: ~3.6 KB of host memory per pending call.
+  let inFlight = 0;
+  let peak = 0;
+  const lookup = tool({
+    name: "lookup",
+    description: "Looks a key up in a slow remote directory.",
+    inputs: { key: { type: "string", description: "The key" } },
+    outputType: "string",
+    forward: async ({ key }) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      inFlight--;
+      return key;
+    },
+  });
+  await using canary = await startCanary();
+  await using ex = newExecutor({ timeoutMs: 60_000, memoryLimitMb: 256 });
+  await ex.sendTools({ lookup });
+  const out = await expectOutput(
+    ex,
+    `const pending: Promise<unknown>[] = [];
+for (let i = 0; i < 20_000; i++) {
+  pending.push(lookup({ key: "user-" + i }).catch((e) => "refused: " + (e as Error).message));
+  if (i % 2000 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+(await Promise.all(pending)).length`,
+  );
+  assertEquals(out.output, 20_000);
+  assert(peak <= 10_000, `the host held ${peak} tool calls in flight at once`);
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
