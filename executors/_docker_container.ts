@@ -98,7 +98,9 @@ export function dockerRunArgs(
     "--ulimit",
     "nofile=256:256",
     "--ulimit",
-    `fsize=${settings.tmpfsSizeMb * 1024 * 1024}`,
+    // Twice the tmpfs: filling /tmp ends in a catchable ENOSPC, while one
+    // huge file on a writable mount still meets a cap (SIGXFSZ).
+    `fsize=${2 * settings.tmpfsSizeMb * 1024 * 1024}`,
     "--user",
     settings.user,
     "--workdir",

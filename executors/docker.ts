@@ -58,6 +58,8 @@ export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
  */
 export const DEFAULT_DOCKER_IMAGE = "denoland/deno:distroless-2.9.6";
 
+const UNWRITABLE_DENO_DIR = "/nonexistent/deno";
+
 /** Options of {@linkcode DockerExecutor}. */
 export interface DockerExecutorOptions extends DockerCliOptions {
   /**
@@ -99,7 +101,7 @@ export interface DockerExecutorOptions extends DockerCliOptions {
    * unless listed here; the code reads them only with `permissions.env`.
    */
   env?: Readonly<Record<string, string>>;
-  /** Size of the `/tmp` tmpfs (Deno's cache and scratch space), in MB. Default 64. */
+  /** Size of the `/tmp` tmpfs (scratch space for code granted `write`), in MB. Default 64. */
   tmpfsSizeMb?: number;
   /** Container user (`uid:gid`). Default `"65534:65534"` (nobody); never root. */
   user?: string;
@@ -206,7 +208,11 @@ export class DockerExecutor implements Executor {
       memoryLimitMb: Math.max(32, Math.floor(memoryLimitMb * 0.75)),
       authorizedImports: imports.map((i) => i.source),
       runnerPath: runnerDataUrl(runnerSource()),
-      denoDir: cached.length ? CONTAINER_CACHE_DIR : "/tmp/deno",
+      // Deno writes to DENO_DIR without any permission (Cache API,
+      // localStorage, module caches). A directory that cannot be created on
+      // the read-only root makes each of these fail or fall back to memory,
+      // so nothing fills the disk or outlives a step's data.
+      denoDir: cached.length ? CONTAINER_CACHE_DIR : UNWRITABLE_DENO_DIR,
       // On a network that routes to the host, a service bound to 0.0.0.0 is
       // reachable through the host's own addresses: deny them like DenoExecutor.
       hostAddresses: network !== "none" && permissions.net === true ? hostAddresses() : [],

@@ -366,6 +366,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "DockerExecutor leaves the code no Cache API or localStorage to fill",
+  ignore,
+  async fn() {
+    await using executor = new DockerExecutor({ image });
+    const out = await executor.execute(`
+      const results = [];
+      try {
+        const cache = await caches.open("fill");
+        await cache.put("http://example.com/", new Response("x"));
+        results.push("cache stored");
+      } catch (e) {
+        results.push("cache refused");
+      }
+      try {
+        localStorage.setItem("fill", "x");
+        results.push("localStorage stored");
+      } catch (e) {
+        results.push("localStorage refused");
+      }
+      results`);
+    assertEquals(out.output, ["cache refused", "localStorage refused"]);
+  },
+});
+
+Deno.test({
   name: "DockerExecutor's size-capped tmpfs stops a disk fill even with write permission",
   ignore,
   async fn() {
