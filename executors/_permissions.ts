@@ -107,6 +107,11 @@ export interface SandboxCommandOptions {
   hostAddresses?: readonly string[];
   /** Private `DENO_DIR` for the sandbox. */
   denoDir?: string;
+  /**
+   * Paths no read or write grant may reach (the executors' own files):
+   * added as `--deny-read`/`--deny-write` when read/write is granted.
+   */
+  protectedPaths?: readonly string[];
 }
 
 /** The sandbox command line: arguments after the deno binary, environment, warnings. */
@@ -152,6 +157,9 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     if (value === true) args.push(`--allow-${name}`);
     else if (value.length > 0) args.push(`--allow-${name}=${checkedList(name, value)}`);
   }
+  const guarded = checkedList("protectedPaths", options.protectedPaths ?? []);
+  if (guarded && p.read !== undefined && p.read !== false) args.push(`--deny-read=${guarded}`);
+  if (guarded && p.write !== undefined && p.write !== false) args.push(`--deny-write=${guarded}`);
   if (p.net === true || (Array.isArray(p.net) && p.net.length > 0)) {
     args.push(`--deny-net=${netDenylist(p.net === true ? [] : p.net, options.hostAddresses)}`);
   }

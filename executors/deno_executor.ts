@@ -25,6 +25,7 @@ import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./_runner.ts";
 import { RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
 import { type MemoryWatchdog, startMemoryWatchdog } from "./_watchdog.ts";
+import { knownSandboxesRoot, sandboxesRoot } from "./_sandbox_dirs.ts";
 import { checkIdentifier } from "./_names.ts";
 
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
@@ -138,6 +139,7 @@ export class DenoExecutor implements Executor {
   #tools: Record<string, Tool> = {};
   #variables: Record<string, unknown> = {};
   #dir?: string;
+  #workDir?: string;
   #session?: RunnerSession;
   #starting?: Promise<RunnerSession>;
   #watchdog?: MemoryWatchdog;
@@ -262,6 +264,7 @@ export class DenoExecutor implements Executor {
       hostEnv: hostEnv(Array.isArray(this.#permissions.env) ? this.#permissions.env : []),
       hostAddresses: this.#permissions.net === true ? hostAddresses() : [],
       denoDir: this.#dir ? `${this.#dir}/deno_dir` : undefined,
+      protectedPaths: knownSandboxesRoot() ? [knownSandboxesRoot()!] : [],
     });
   }
 
@@ -293,7 +296,7 @@ export class DenoExecutor implements Executor {
       args,
       env,
       clearEnv: true,
-      cwd: this.#cwd ?? `${dir}/work`,
+      cwd: this.#cwd ?? this.#workDir,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -346,10 +349,20 @@ export class DenoExecutor implements Executor {
   }
 
   async #prepareDir(): Promise<void> {
-    const dir = await Deno.makeTempDir({ prefix: "smoldeno-" });
+    // Every executor keeps its runner and DENO_DIR under one parent that all
+    // sandboxes are denied, so a sandbox granted the temp dir cannot touch
+    // another executor's files; its working directory lives apart.
+    const dir = await Deno.makeTempDir({ dir: await sandboxesRoot(), prefix: "sbx-" });
     this.#dir = dir;
     await Deno.mkdir(`${dir}/deno_dir`);
-    await Deno.mkdir(`${dir}/work`);
+    if (this.#cwd === undefined) {
+      this.#workDir = await Deno.makeTempDir({ prefix: "smoldeno-work-" });
+    }
+    // Lets a later host sweep these directories if this process dies without close().
+    await Deno.writeTextFile(
+      `${dir}/owner.json`,
+      JSON.stringify({ pid: Deno.pid, workDir: this.#workDir ?? null }),
+    );
     const cached = cacheableImports(this.#imports);
     if (cached.length) await this.#cacheImports(dir, cached);
     // Deno writes to DENO_DIR without any permission: Cache API and
@@ -405,6 +418,7 @@ export class DenoExecutor implements Executor {
     this.#watchdog?.stop();
     removeEventListener("unload", this.#onUnload);
     if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    if (this.#workDir) await Deno.remove(this.#workDir, { recursive: true }).catch(() => {});
   }
 }
 

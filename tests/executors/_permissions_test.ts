@@ -123,6 +123,29 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     "--no-npm",
     "/r/runner.js",
   ]],
+  ["read and write grants never reach the protected paths", {
+    permissions: { read: true, write: ["/tmp"] },
+    protectedPaths: ["/tmp/smoldeno-sandboxes"],
+  }, [
+    ...BASE,
+    "--allow-read",
+    "--allow-write=/tmp",
+    "--deny-read=/tmp/smoldeno-sandboxes",
+    "--deny-write=/tmp/smoldeno-sandboxes",
+    "--allow-sys",
+    "--no-npm",
+    "--no-remote",
+    "/r/runner.js",
+  ]],
+  ["protected paths need no deny flags without read or write", {
+    protectedPaths: ["/tmp/smoldeno-sandboxes"],
+  }, [
+    ...BASE,
+    "--allow-sys",
+    "--no-npm",
+    "--no-remote",
+    "/r/runner.js",
+  ]],
   ["run and ffi", { permissions: { run: ["git"], ffi: true } }, [
     ...BASE,
     "--allow-run=git",

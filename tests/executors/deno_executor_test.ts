@@ -2,6 +2,7 @@ import { AgentExecutionError } from "../../src/errors.ts";
 import type { Tool } from "../../src/tool.ts";
 import { tool } from "../../src/tool.ts";
 import { DenoExecutor, type DenoExecutorOptions } from "../../executors/deno_executor.ts";
+import { sweepOrphans } from "../../executors/_sandbox_dirs.ts";
 import {
   assert,
   assertEquals,
@@ -494,8 +495,8 @@ Deno.test("The sandbox dies when the host process is killed", async () => {
     JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href)
   };
     const ex = new DenoExecutor();
-    await ex.execute("1");
-    console.log(ex.pid);
+    const runner = await ex.execute("Deno.mainModule");
+    console.log(ex.pid, new URL(runner.output).pathname);
     await ex.execute("while (true) {}");
   `;
   const host = new Deno.Command(Deno.execPath(), {
@@ -510,7 +511,8 @@ Deno.test("The sandbox dies when the host process is killed", async () => {
   const reader = host.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
-  const pid = Number(text.trim());
+  const [pidText, runnerPath] = text.trim().split(" ");
+  const pid = Number(pidText);
   assert(pid > 0);
   host.kill("SIGKILL");
   await host.status;
@@ -526,6 +528,12 @@ Deno.test("The sandbox dies when the host process is killed", async () => {
     }
   }
   assertEquals(alive, false);
+  // The dead host could not remove its directories: the next executor to
+  // start in any process sweeps them (here called directly).
+  const sandboxDir = runnerPath.replace(/\/runner\.js$/, "");
+  assert((await Deno.stat(sandboxDir)).isDirectory);
+  await sweepOrphans();
+  await assertRejects(() => Deno.stat(sandboxDir), Deno.errors.NotFound);
 });
 
 // Self-exec mode is what a `deno compile` binary uses. `deno compile` cannot
@@ -683,4 +691,26 @@ Deno.test("Tool calls in flight are capped in bytes; calls past the cap fail in 
     assert(ok >= 1 && ok <= 7, `fulfilled ${ok}`);
     assertStringIncludes(reason, "MB limit");
   });
+});
+
+Deno.test("A read/write grant on the temp dir does not reach the executors' own files", async () => {
+  const tmp = Deno.makeTempDirSync();
+  const base = tmp.replace(/[\\/][^\\/]*$/, "");
+  Deno.removeSync(tmp);
+  await withExecutor(
+    { permissions: { read: [base], write: [base] }, authorizedImports: ["npm:left-pad@1"] },
+    async (ex) => {
+      const runner = String((await ex.execute("Deno.mainModule")).output);
+      const err = await failure(ex, `Deno.readTextFileSync(new URL(${JSON.stringify(runner)}))`);
+      assertEquals([err.kind, err.permission], ["permission", "read"]);
+      const err2 = await failure(
+        ex,
+        `Deno.writeTextFileSync(new URL(${JSON.stringify(runner)}), "x")`,
+      );
+      assertEquals([err2.kind, err2.permission], ["permission", "write"]);
+      const out = await ex.execute('import leftPad from "npm:left-pad@1";\nleftPad("1", 2, "0")');
+      assertEquals(out.output, "01");
+      assertEquals((await ex.execute("typeof Deno.readDirSync(Deno.cwd())")).output, "object");
+    },
+  );
 });
