@@ -129,7 +129,19 @@ export class RemoteCore {
   }
 
   async #start(signal?: AbortSignal): Promise<RunnerSession> {
-    const launched = await this.#options.launch(signal);
+    let launched: LaunchedRunner;
+    try {
+      launched = await this.#options.launch(signal);
+    } catch (error) {
+      // Failing to create a sandbox is an execution failure like any other:
+      // the caller gets the typed error, and the next execute tries again.
+      if (error instanceof AgentExecutionError) throw error;
+      throw startError(
+        this.#options.executorName,
+        (error as Error)?.message ?? String(error),
+        error,
+      );
+    }
     let session: RunnerSession;
     try {
       session = await RunnerSession.start(launched.process, {

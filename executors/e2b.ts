@@ -176,7 +176,10 @@ export class E2BExecutor implements Executor {
           await sandbox.kill().catch(() => false);
           throw error;
         }
-      })();
+      })().catch((error) => {
+        this.#sandbox = undefined; // the next execute tries again
+        throw error;
+      });
 
     this.#core = new RemoteCore({
       executorName: "E2BExecutor",

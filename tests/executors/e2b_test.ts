@@ -232,7 +232,7 @@ Deno.test("E2BExecutor (fake E2B SDK) uploads the host's Deno when the template 
 
     const never = fakeExecutor({ installDeno: "never" }, bin).executor;
     await using _never = never;
-    const error = await assertRejects(() => never.execute("1"));
+    const error = await assertRejects(() => never.execute("1"), AgentExecutionError);
     assertStringIncludes(error.message, "Cannot find Deno in the E2B sandbox");
   } finally {
     await Deno.remove(bin, { recursive: true });
@@ -251,6 +251,28 @@ Deno.test("E2BExecutor (fake E2B SDK) reports a runner that dies as crashed and 
   assertEquals(error.kind, "crashed");
   assertEquals(error.stateLost, true);
   assertEquals((await executor.execute("typeof before")).output, "undefined");
+});
+
+Deno.test("E2BExecutor (fake E2B SDK) creates the sandbox again after a failed attempt", async () => {
+  let attempts = 0;
+  const made: FakeE2BSandbox[] = [];
+  await using executor = new E2BExecutor({
+    createSandbox: (template, opts) => {
+      if (++attempts === 1) return Promise.reject(new Error("E2B is having a bad day"));
+      const sandbox = new FakeE2BSandbox(template, opts);
+      made.push(sandbox);
+      return Promise.resolve(sandbox);
+    },
+  });
+  const error = await assertRejects(() => executor.execute("1"), AgentExecutionError);
+  assertEquals(error.kind, "crashed");
+  assertStringIncludes(
+    error.message,
+    "Cannot start the E2BExecutor sandbox: E2B is having a bad day",
+  );
+  assertEquals((await executor.execute("1 + 1")).output, 2);
+  assertEquals(attempts, 2);
+  assertEquals(made.length, 1);
 });
 
 Deno.test("E2BExecutor rejects bad options and a missing API key at construction", () => {
