@@ -24,7 +24,14 @@ const available = await DockerExecutor.engineAvailable();
 const skip = available
   ? false
   : "no Docker engine is reachable (docker version failed): run .ci/docker.sh";
-if (skip) console.warn(`SKIPPING the DockerExecutor engine tests: ${skip}`);
+// CI provisions an engine (.ci/run sets SMOLDENO_REQUIRE_DOCKER=1): there a
+// missing engine is a failure, not a silent skip.
+const required = Deno.env.get("SMOLDENO_REQUIRE_DOCKER") === "1";
+if (skip && required) {
+  Deno.test("DockerExecutor's engine tests must run here (SMOLDENO_REQUIRE_DOCKER=1)", () => {
+    throw new Error(`The DockerExecutor engine tests must run here, but ${skip}`);
+  });
+} else if (skip) console.warn(`SKIPPING the DockerExecutor engine tests: ${skip}`);
 const image = available ? await DockerExecutor.buildLocalImage() : DEFAULT_DOCKER_IMAGE;
 const ignore = skip !== false;
 
