@@ -292,16 +292,26 @@ export class DenoExecutor implements Executor {
       args = [...this.#selfExec, SELF_RUNNER_FLAG, JSON.stringify(this.#permissions)];
       env.DENO_V8_FLAGS = `--max-old-space-size=${this.#memoryLimitMb},--max-semi-space-size=2`;
     }
-    const child = new Deno.Command(this.#denoPath, {
-      args,
-      env,
-      clearEnv: true,
-      cwd: this.#cwd ?? this.#workDir,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      detached: true, // its own process group, so kill(-pid) reaches everything it started
-    }).spawn();
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(this.#denoPath, {
+        args,
+        env,
+        clearEnv: true,
+        cwd: this.#cwd ?? this.#workDir,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        detached: true, // its own process group, so kill(-pid) reaches everything it started
+      }).spawn();
+    } catch (e) {
+      throw new Error(
+        `Cannot start the sandbox: "${this.#denoPath}" could not be run (${
+          (e as Error).message
+        }); set the denoPath option to a deno binary`,
+        { cause: e },
+      );
+    }
     const pid = child.pid;
     const proc: SandboxProcess = {
       stdin: child.stdin,

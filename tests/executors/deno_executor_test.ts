@@ -714,3 +714,9 @@ Deno.test("A read/write grant on the temp dir does not reach the executors' own 
     },
   );
 });
+
+Deno.test("DenoExecutor says which binary it could not run", async () => {
+  await withExecutor({ denoPath: "/nonexistent/deno" }, async (ex) => {
+    await assertRejects(() => ex.execute("1"), Error, '"/nonexistent/deno" could not be run');
+  });
+});
