@@ -299,18 +299,56 @@ await Deno.readTextFile(\`\${granted}/innocent.txt\`)`,
 Deno.test("security: a sandbox granted read and write cannot plant a runner or config for its successor", async () => {
   await using canary = await startCanary();
   await using ex = newExecutor({ permissions: { read: true, write: true } });
-  const planted = await ex.execute(`const runner = new URL(Deno.mainModule).pathname;
-const dir = runner.slice(0, runner.lastIndexOf("/"));
-// A runner that never signs frames, and configs remapping the runner's imports.
-Deno.writeTextFileSync(runner, 'globalThis.PLANTED = true; console.log("planted runner");');
-const hijack = JSON.stringify({ imports: { "node:inspector": "data:text/javascript,export const Session = class {}" } });
-Deno.writeTextFileSync(\`\${dir}/deno.json\`, hijack);
-Deno.writeTextFileSync("deno.json", hijack);
-Deno.writeTextFileSync("deno.lock", "{}");
-"planted"`);
+  await ex.sendVariables({
+    hijack: JSON.stringify({
+      imports: { "node:inspector": "data:text/javascript,export const Session = class {}" },
+    }),
+  });
+  // A runner that never signs frames, and a config remapping the runner's imports.
+  await expectFailure(
+    ex,
+    `const runner = new URL(Deno.mainModule).pathname;
+Deno.writeTextFileSync(runner, 'globalThis.PLANTED = true; console.log("planted runner");');`,
+    { kind: "permission", permission: "write" },
+  );
+  await expectFailure(
+    ex,
+    `const runner = new URL(Deno.mainModule).pathname;
+Deno.writeTextFileSync(runner.slice(0, runner.lastIndexOf("/")) + "/deno.json", hijack);`,
+    { kind: "permission", permission: "write" },
+  );
+  // Its own working directory is writable: configs planted there must not be picked up.
+  const planted = await expectOutput(
+    ex,
+    `Deno.writeTextFileSync("deno.json", hijack);\nDeno.writeTextFileSync("deno.lock", "{}");\n"planted"`,
+  );
   assertEquals(planted.output, "planted");
   await expectFailure(ex, `Deno.exit(0);`, { kind: "crashed" });
   const next = await expectOutput(ex, `[typeof (globalThis as any).PLANTED, 1 + 1]`);
   assertEquals(next.output, ["undefined", 2]);
+  await assertHostUnaffected(canary);
+});
+
+Deno.test("security: a sandbox granted read and write cannot reach another executor's directory", async () => {
+  await using canary = await startCanary();
+  await using victim = newExecutor({ authorizedImports: [] });
+  const victimRunner = String((await victim.execute("new URL(Deno.mainModule).pathname")).output);
+  const victimDir = victimRunner.slice(0, victimRunner.lastIndexOf("/"));
+  await using attacker = newExecutor({ permissions: { read: true, write: true } });
+  await attacker.sendVariables({ victimDir });
+  await expectFailure(
+    attacker,
+    `const parent = victimDir.slice(0, victimDir.lastIndexOf("/"));\n[...Deno.readDirSync(parent)].map((e) => e.name)`,
+    { kind: "permission", permission: "read" },
+  );
+  await expectFailure(
+    attacker,
+    `// Re-enable the victim's Cache API and plant a module in its cache.
+Deno.removeSync(victimDir + "/deno_dir/location_data");
+Deno.mkdirSync(victimDir + "/deno_dir/location_data");`,
+    { kind: "permission", permission: "write" },
+  );
+  const still = await victim.execute("1 + 1");
+  assertEquals(still.output, 2);
   await assertHostUnaffected(canary);
 });

@@ -189,9 +189,9 @@ typeof cp.execSync`,
   await t.step(
     "re-importing the runner gives nothing, and a fresh copy of it is denied read",
     async () => {
-      const again = await expectOutput(ex, `Object.keys(await import("./runner.js"))`);
+      const again = await expectOutput(ex, `Object.keys(await import(Deno.mainModule))`);
       assertEquals(again.output, []);
-      await expectFailure(ex, `await import("./runner.js?again=" + Date.now())`, {
+      await expectFailure(ex, `await import(Deno.mainModule + "?again=" + Date.now())`, {
         kind: "permission",
         permission: "read",
       });
