@@ -345,6 +345,10 @@ await ex.execute('Deno.addSignalListener("SIGTERM", () => {}); while (true) {}')
   assert(!processGroupAlive(sandboxPid), "the sandbox outlived its killed host");
   // The killed host could not remove its sandbox's temp directory; do it for it.
   if (runnerPath?.endsWith("/runner.js")) {
-    await Deno.remove(runnerPath.slice(0, -"/runner.js".length), { recursive: true });
+    // (Another executor's start-up sweep may already have removed it.)
+    await Deno.remove(runnerPath.slice(0, -"/runner.js".length), { recursive: true })
+      .catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
   }
 });
