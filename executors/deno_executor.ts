@@ -180,6 +180,11 @@ export class DenoExecutor implements Executor {
     const { warnings } = this.#command("runner.js");
     const warn = options.onWarning ?? ((m: string) => console.warn(m));
     for (const w of warnings) warn(w);
+    if (this.#permissions.net && hostAddresses() === undefined) {
+      warn(
+        "DenoExecutor cannot list this host's network addresses (the host lacks sys permission): the sandbox's net grant may reach services of this host through its own IP addresses",
+      );
+    }
     if (this.#selfExec && this.#permissions.net === true) {
       warn(
         "DenoExecutor in self-exec mode cannot add --deny-net at run time: net: true also reaches loopback and private addresses unless the binary was compiled with --deny-net",
@@ -262,7 +267,7 @@ export class DenoExecutor implements Executor {
       authorizedImports: this.#imports.map((i) => i.source),
       runnerPath,
       hostEnv: hostEnv(Array.isArray(this.#permissions.env) ? this.#permissions.env : []),
-      hostAddresses: this.#permissions.net === true ? hostAddresses() : [],
+      hostAddresses: this.#permissions.net ? hostAddresses() ?? [] : [],
       denoDir: this.#dir ? `${this.#dir}/deno_dir` : undefined,
       protectedPaths: knownSandboxesRoot() ? [knownSandboxesRoot()!] : [],
     });
@@ -453,12 +458,12 @@ function hostEnv(names: readonly string[]): Record<string, string> {
   return out;
 }
 
-function hostAddresses(): string[] {
+/** The host's own IP addresses, or undefined when the host may not read them. */
+function hostAddresses(): string[] | undefined {
   try {
     return Deno.networkInterfaces().map((i) => i.address);
   } catch {
-    // The host may lack sys permission; the private ranges are denied anyway.
-    return [];
+    return undefined;
   }
 }
 
