@@ -1,7 +1,7 @@
 // Security suite, file system: model-written code trying to read, write,
 // delete and link host files, with no grant and with a scoped grant.
 
-import { assertEquals, assertNotEquals } from "../_assert.ts";
+import { assert, assertEquals, assertNotEquals } from "../_assert.ts";
 import {
   assertHostUnaffected,
   expectFailure,
@@ -351,4 +351,67 @@ Deno.mkdirSync(victimDir + "/deno_dir/location_data");`,
   const still = await victim.execute("1 + 1");
   assertEquals(still.output, 2);
   await assertHostUnaffected(canary);
+});
+
+/**
+ * Runs a host process whose temp dir is `tmp` and returns the real path of
+ * its sandbox's runner (or the error it failed with).
+ */
+async function runnerRealPathWithTmp(tmp: string): Promise<string> {
+  const script = `
+import { DenoExecutor } from ${
+    JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href)
+  };
+const ex = new DenoExecutor({ onWarning: () => {} });
+try {
+  const { output } = await ex.execute("new URL(Deno.mainModule).pathname");
+  console.log(Deno.realPathSync(String(output)));
+} catch (e) {
+  console.log("refused: " + (e as Error).message.split("\\n")[0]);
+} finally {
+  await ex.close();
+}`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+    env: { TMPDIR: tmp },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("security: a sandboxes directory planted in /tmp by another user is not used", async (t) => {
+  // See /work/notes/security-findings.md F12.
+  const tmp = await Deno.makeTempDir({ prefix: "smoldeno-tmp-" });
+  try {
+    await t.step(
+      "a symlink to an attacker's world-writable directory is not followed",
+      async () => {
+        const attacker = `${tmp}/attacker-owned`;
+        await Deno.mkdir(attacker);
+        await Deno.chmod(attacker, 0o777);
+        await Deno.symlink(attacker, `${tmp}/smoldeno-sandboxes`);
+        try {
+          const got = await runnerRealPathWithTmp(tmp);
+          assert(got.startsWith("/") || got.startsWith("refused: "), got);
+          assert(!got.startsWith(Deno.realPathSync(attacker)), `the runner was placed in ${got}`);
+        } finally {
+          await Deno.remove(`${tmp}/smoldeno-sandboxes`);
+        }
+      },
+    );
+
+    await t.step("a world-writable sandboxes directory is not trusted", async () => {
+      const root = `${tmp}/smoldeno-sandboxes`;
+      await Deno.mkdir(root);
+      await Deno.chmod(root, 0o777);
+      const got = await runnerRealPathWithTmp(tmp);
+      assert(got.startsWith("/") || got.startsWith("refused: "), got);
+      if (got.startsWith(Deno.realPathSync(root))) {
+        assertEquals((Deno.statSync(root).mode ?? 0) & 0o077, 0, "the root stayed world-writable");
+      }
+    });
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });
