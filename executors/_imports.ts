@@ -110,3 +110,32 @@ export function describeAuthorizedImports(patterns: readonly ImportPattern[]): s
 export function cacheableImports(patterns: readonly ImportPattern[]): string[] {
   return patterns.filter((p) => p.scheme !== "node" && !p.wildcard).map((p) => p.source);
 }
+
+/** Built-ins the runner itself loads; they stay importable (node:inspector still needs `sys`). */
+const RUNNER_BUILTINS = ["inspector", "async_hooks"];
+
+/**
+ * An import map that turns every `node:` built-in outside `patterns` into a
+ * module that throws an `ImportError`. Passed to the sandbox with
+ * `--import-map`, it applies to every import, including those of `eval`'d
+ * code and `data:` modules. `builtins` is `node:module`'s `builtinModules`.
+ */
+export function nodeBuiltinImportMap(
+  patterns: readonly ImportPattern[],
+  builtins: readonly string[],
+): { imports: Record<string, string> } {
+  const imports: Record<string, string> = {};
+  for (const name of builtins) {
+    const bare = name.replace(/^node:/, "");
+    if (RUNNER_BUILTINS.includes(bare.split("/")[0])) continue;
+    const specifier = `node:${bare}`;
+    if (isImportAuthorized(specifier, patterns)) continue;
+    const source = `const e = new Error(${
+      JSON.stringify(`Import of "${specifier}" is not authorized`)
+    }); e.name = "ImportError"; throw e;`;
+    const thrower = `data:text/javascript,${encodeURIComponent(source)}`;
+    imports[specifier] = thrower;
+    imports[bare] = thrower;
+  }
+  return { imports };
+}

@@ -112,6 +112,8 @@ export interface SandboxCommandOptions {
    * added as `--deny-read`/`--deny-write` when read/write is granted.
    */
   protectedPaths?: readonly string[];
+  /** An import map file for the sandbox (see `nodeBuiltinImportMap()`), as the sandbox sees it. */
+  importMapPath?: string;
 }
 
 /** The sandbox command line: arguments after the deno binary, environment, warnings. */
@@ -188,6 +190,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     // Authorized packages were cached by the host; the sandbox never downloads.
     if (needsNpm || remoteHosts.length > 0) args.push("--cached-only");
   }
+  if (options.importMapPath) args.push(`--import-map=${options.importMapPath}`);
   args.push(options.runnerPath);
   if (keepSys) args.push("--keep-sys");
 

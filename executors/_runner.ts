@@ -536,6 +536,24 @@ async function userRealmMain(
     },
   });
 
+  // The same check for process.getBuiltinModule, which bypasses imports.
+  const proc = (globalThis as any).process;
+  if (proc && typeof proc.getBuiltinModule === "function") {
+    const getBuiltinModule = proc.getBuiltinModule;
+    defineProperty(proc, "getBuiltinModule", {
+      value: (id: unknown) => {
+        const s = String(id);
+        const specifier = s.startsWith("node:") ? s : `node:${s}`;
+        if (importPatterns !== null && !isImportAuthorized(specifier, importPatterns)) {
+          const e = new Error(`Import of "${specifier}" is not authorized`);
+          e.name = "ImportError";
+          throw e;
+        }
+        return apply(getBuiltinModule, proc, [id]);
+      },
+    });
+  }
+
   class FinalAnswer extends Error {
     constructor() {
       super("final_answer() was called: the step is over");

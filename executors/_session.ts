@@ -69,6 +69,8 @@ export interface RunnerSessionOptions {
    * the host hold unbounded data. Default 64 MiB.
    */
   maxInFlightToolBytes?: number;
+  /** Cap on the number of tool calls in flight at once (same reason). Default 4096. */
+  maxInFlightToolCalls?: number;
 }
 
 /** Options of {@linkcode RunnerSession.execute}. */
@@ -111,6 +113,7 @@ export class RunnerSession {
   #ready: { resolve(): void; reject(e: unknown): void } | null = null;
   #pumps: Promise<void>[] = [];
   #inFlightBytes = 0;
+  #inFlightCalls = 0;
   #unsettled: number | null = null;
   #lastSettled = 0;
   #onSettled: (() => void) | null = null;
@@ -379,6 +382,13 @@ export class RunnerSession {
         }`,
       );
     }
+    const maxCalls = this.#options.maxInFlightToolCalls ?? 4096;
+    if (this.#inFlightCalls >= maxCalls) {
+      return fail(
+        "RangeError",
+        `Cannot call tool "${frame.tool}": ${maxCalls} tool calls are already in flight, the limit; await earlier calls first`,
+      );
+    }
     const budget = this.#options.maxInFlightToolBytes ?? 64 * 1024 * 1024;
     if (this.#inFlightBytes + bytes > budget) {
       return fail(
@@ -391,10 +401,12 @@ export class RunnerSession {
       );
     }
     this.#inFlightBytes += bytes;
+    this.#inFlightCalls++;
     try {
       await this.#runTool(tool, frame, step, reply, fail);
     } finally {
       this.#inFlightBytes -= bytes;
+      this.#inFlightCalls--;
     }
   }
 

@@ -31,8 +31,9 @@ export interface PreparedCode {
 
 const STATIC_IMPORT =
   /(^|[;\n])([ \t]*)import(?![\w$])[ \t]*(?:([A-Za-z_$][\w$]*)[ \t]*(,)?[ \t]*)?(\*[ \t]*as[ \t]+[A-Za-z_$][\w$]*|\{[^}]*\})?[ \t]*(from[ \t]*)?(["'])((?:(?!\7)[^\n])+)\7([ \t]*(?:with|assert)[ \t]*\{[^}]*\})?/g;
-const DYNAMIC_IMPORT = /(?<![\w$.])import[ \t]*\([ \t\n]*(["'`])([^"'`\n$]+)\1/g;
-const COMPUTED_IMPORT = /(?<![\w$.])import([ \t]*\()(?![ \t\n]*(["'`])[^"'`\n$]*\2[ \t\n]*[,)])/g;
+const CODE_OR_TEXT =
+  /("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|\/\/[^\n]*|\/\*[\s\S]*?\*\/)|(?<![\w$.])import([ \t]*\()/g;
+const LITERAL_ARGUMENT = /^[ \t\n]*(["'`])([^"'`\n$]*)\1[ \t\n]*[,)]/;
 const EXPORT_KEYWORD =
   /(^|[;\n])([ \t]*)export[ \t]+(?=(?:const|let|var|function|class|async)(?![\w$]))/g;
 
@@ -86,11 +87,19 @@ export async function prepareCode(
     },
   );
   js = js.replace(EXPORT_KEYWORD, (_m, lead, indent) => `${lead}${indent}       `);
-  for (const m of js.matchAll(DYNAMIC_IMPORT)) {
-    if (!imports.includes(m[2])) imports.push(m[2]);
-  }
   // A computed specifier cannot be checked here: the runner checks it.
-  js = js.replace(COMPUTED_IMPORT, "__smoldeno_import$1");
+  // Strings, templates and comments are skipped so text that mentions
+  // import( stays as written.
+  js = js.replace(
+    CODE_OR_TEXT,
+    (m: string, text: string | undefined, paren: string | undefined, offset: number) => {
+      if (text !== undefined || paren === undefined) return m;
+      const literal = LITERAL_ARGUMENT.exec(js.slice(offset + m.length, offset + m.length + 2048));
+      if (!literal) return `__smoldeno_import${paren}`;
+      if (!imports.includes(literal[2])) imports.push(literal[2]);
+      return m;
+    },
+  );
   const denied = imports.filter((s) => !isImportAuthorized(s, authorized));
   if (denied.length > 0) {
     throw new AgentExecutionError(

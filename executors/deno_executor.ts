@@ -13,6 +13,7 @@ import {
   cacheableImports,
   describeAuthorizedImports,
   type ImportPattern,
+  nodeBuiltinImportMap,
   parseImportPattern,
 } from "./_imports.ts";
 import {
@@ -270,6 +271,7 @@ export class DenoExecutor implements Executor {
       hostAddresses: this.#permissions.net ? hostAddresses() ?? [] : [],
       denoDir: this.#dir ? `${this.#dir}/deno_dir` : undefined,
       protectedPaths: knownSandboxesRoot() ? [knownSandboxesRoot()!] : [],
+      importMapPath: this.#dir ? `${this.#dir}/import_map.json` : undefined,
     });
   }
 
@@ -373,6 +375,13 @@ export class DenoExecutor implements Executor {
     if (this.#cwd === undefined) {
       this.#workDir = await Deno.makeTempDir({ prefix: "smoldeno-work-" });
     }
+    // node: built-ins outside authorizedImports resolve to a module that
+    // throws, whatever imports them (eval'd code and data: modules too).
+    const { builtinModules } = await import("node:module");
+    await Deno.writeTextFile(
+      `${dir}/import_map.json`,
+      JSON.stringify(nodeBuiltinImportMap(this.#imports, builtinModules)),
+    );
     // Lets a later host sweep these directories if this process dies without close().
     await Deno.writeTextFile(
       `${dir}/owner.json`,

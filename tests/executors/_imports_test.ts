@@ -2,6 +2,7 @@ import {
   cacheableImports,
   describeAuthorizedImports,
   isImportAuthorized,
+  nodeBuiltinImportMap,
   parseImportPattern,
 } from "../../executors/_imports.ts";
 import { assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
@@ -50,4 +51,19 @@ Deno.test("describeAuthorizedImports() and cacheableImports() describe the list"
   assertStringIncludes(describeAuthorizedImports([]), "No imports are authorized");
   assertStringIncludes(describeAuthorizedImports(patterns), '"node:path", "npm:lodash@4"');
   assertEquals(cacheableImports(patterns), ["npm:lodash@4", "npm:@scope/pkg@^1"]);
+});
+
+Deno.test("nodeBuiltinImportMap() maps every builtin outside the patterns to a throwing module", () => {
+  const { imports } = nodeBuiltinImportMap([parseImportPattern("node:path")], [
+    "fs",
+    "path",
+    "inspector",
+    "node:test",
+  ]);
+  assertEquals(Object.keys(imports).sort(), ["fs", "node:fs", "node:test", "test"]);
+  assertStringIncludes(
+    decodeURIComponent(imports["node:fs"]),
+    'Import of \\"node:fs\\" is not authorized',
+  );
+  assertStringIncludes(imports.fs, "data:text/javascript,");
 });

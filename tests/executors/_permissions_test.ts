@@ -146,6 +146,14 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     "--no-remote",
     "/r/runner.js",
   ]],
+  ["the import map comes before the runner", { importMapPath: "/r/import_map.json" }, [
+    ...BASE,
+    "--allow-sys",
+    "--no-npm",
+    "--no-remote",
+    "--import-map=/r/import_map.json",
+    "/r/runner.js",
+  ]],
   ["run and ffi", { permissions: { run: ["git"], ffi: true } }, [
     ...BASE,
     "--allow-run=git",

@@ -70,3 +70,19 @@ Deno.test("prepareCode() accepts enums by transforming them", async () => {
   const { js } = await prepareCode("enum Color { Red, Green }\nColor.Green", []);
   assert(!js.includes("enum "), js);
 });
+
+Deno.test("prepareCode() routes computed imports through the runner's check, not strings or comments", async () => {
+  const code = [
+    "const doc = \"Use import(specifier) or import('node:fs') lazily\";",
+    "// import(name) in a comment",
+    "const mod = await import(name);",
+    'const lit = await import("node:path");',
+  ].join("\n");
+  const { js, imports } = await prepareCode(code, [parseImportPattern("node:path")]);
+  const lines = js.split("\n");
+  assertEquals(lines[0], code.split("\n")[0]);
+  assertEquals(lines[1], code.split("\n")[1]);
+  assertEquals(lines[2], "const mod = await __smoldeno_import(name);");
+  assertEquals(lines[3], code.split("\n")[3]);
+  assertEquals(imports, ["node:path"]);
+});

@@ -720,3 +720,21 @@ Deno.test("DenoExecutor says which binary it could not run", async () => {
     await assertRejects(() => ex.execute("1"), Error, '"/nonexistent/deno" could not be run');
   });
 });
+
+Deno.test("authorizedImports also holds for node: built-ins reached through eval, data: modules and getBuiltinModule", async () => {
+  await withExecutor({ authorizedImports: ["node:path"] }, async (ex) => {
+    for (
+      const code of [
+        "await (0, eval)(\"import('node:fs')\")",
+        "await import(\"data:text/javascript,export * from 'node:os'\")",
+        'process.getBuiltinModule("node:child_process")',
+        'const name = ["node", "fs"].join(":");\nawait import(name)',
+      ]
+    ) {
+      const err = await failure(ex, code);
+      assertEquals(err.kind, "import", code);
+      assertStringIncludes(err.message, 'Authorized imports are "node:path"');
+    }
+    assertEquals((await ex.execute('process.getBuiltinModule("node:path").sep')).output, "/");
+  });
+});
