@@ -13,16 +13,38 @@ export function knownSandboxesRoot(): string | undefined {
   return rootPath;
 }
 
-/** `<system temp dir>/smoldeno-sandboxes`, created once (mode 0700). */
+/**
+ * `<system temp dir>/smoldeno-sandboxes`, created once (mode 0700). If that
+ * path exists but is not a private directory of this user (a symlink, group
+ * or world access, another owner: something planted it), a fresh private
+ * directory for this process is used instead.
+ */
 export async function sandboxesRoot(): Promise<string> {
   if (rootPath) return rootPath;
   const probe = await Deno.makeTempDir({ prefix: "smoldeno-probe-" });
   await Deno.remove(probe);
-  const root = `${probe.replace(/[\\/][^\\/]*$/, "")}/smoldeno-sandboxes`;
-  await Deno.mkdir(root, { recursive: true, mode: 0o700 });
+  let root = `${probe.replace(/[\\/][^\\/]*$/, "")}/smoldeno-sandboxes`;
+  try {
+    await Deno.mkdir(root, { mode: 0o700 });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  }
+  if (!(await isPrivateDir(root))) root = await Deno.makeTempDir({ prefix: "smoldeno-sandboxes-" });
   rootPath = root;
   await sweepOrphans(root);
   return root;
+}
+
+async function isPrivateDir(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.lstat(path);
+    if (!st.isDirectory || st.isSymlink) return false;
+    if (Deno.build.os === "windows") return true;
+    if (st.mode === null || (st.mode & 0o077) !== 0) return false;
+    return st.uid === Deno.uid();
+  } catch {
+    return false; // unknown owner (no sys permission) counts as untrusted
+  }
 }
 
 /**
