@@ -51,9 +51,14 @@ for (let i = 0; i < RUNS; i++) {
         .output()
     ),
   );
-  const ex = new DenoExecutor();
-  coldStart.push(await timeIt(() => ex.execute("1 + 1")));
-  await ex.close();
+  let ex: DenoExecutor | undefined;
+  coldStart.push(
+    await timeIt(() => {
+      ex = new DenoExecutor();
+      return ex.execute("1 + 1");
+    }),
+  );
+  await ex!.close();
 }
 
 const ex = new DenoExecutor({ timeoutMs: 120_000 });

@@ -537,10 +537,13 @@ async function userRealmMain(
   });
 
   // The same check for process.getBuiltinModule, which bypasses imports.
-  const proc = (globalThis as any).process;
-  if (proc && typeof proc.getBuiltinModule === "function") {
-    const getBuiltinModule = proc.getBuiltinModule;
-    defineProperty(proc, "getBuiltinModule", {
+  // `process` is built lazily by Deno (~23 ms), so it is patched on first use.
+  let processPatched = false;
+  const patchProcess = (p: any) => {
+    if (processPatched || !p || typeof p.getBuiltinModule !== "function") return;
+    processPatched = true;
+    const getBuiltinModule = p.getBuiltinModule;
+    defineProperty(p, "getBuiltinModule", {
       value: (id: unknown) => {
         const s = String(id);
         const specifier = s.startsWith("node:") ? s : `node:${s}`;
@@ -549,10 +552,26 @@ async function userRealmMain(
           e.name = "ImportError";
           throw e;
         }
-        return apply(getBuiltinModule, proc, [id]);
+        return apply(getBuiltinModule, p, [id]);
       },
     });
-  }
+  };
+  const processDescriptor = Object.getOwnPropertyDescriptor(globalThis, "process");
+  if (processDescriptor?.get) {
+    const { get, set, enumerable } = processDescriptor;
+    defineProperty(globalThis, "process", {
+      configurable: true,
+      enumerable,
+      get() {
+        const p = apply(get, globalThis, []);
+        patchProcess(p);
+        return p;
+      },
+      set(v: unknown) {
+        if (set) apply(set, globalThis, [v]);
+      },
+    });
+  } else if (processDescriptor) patchProcess(processDescriptor.value);
 
   class FinalAnswer extends Error {
     constructor() {
@@ -732,6 +751,10 @@ async function userRealmMain(
       case "init":
         maxOut = m.maxOutputLength;
         importPatterns = isArray(m.imports) ? m.imports : null;
+        // `import process from "node:process"` skips the lazy getter above.
+        if (importPatterns !== null && isImportAuthorized("node:process", importPatterns)) {
+          patchProcess((globalThis as any).process);
+        }
         return;
       case "exec":
         runStep(m.id, m.code);
