@@ -38,12 +38,8 @@ export function withDirectFetch<C extends ClientClass>(Base: C, customFetch?: ty
       // the call's signal (ChatCore's, per attempt) must cancel it too. One
       // listener on a signal that lives as long as the attempt costs less
       // than AbortSignal.any.
-      if (signal) {
-        if (signal.aborted) controller.abort(signal.reason);
-        else {signal.addEventListener("abort", () => controller.abort(signal.reason), {
-            once: true,
-          });}
-      }
+      if (signal?.aborted) controller.abort(signal.reason);
+      else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
       // Like the client: fetch uppercases only the standard methods.
       const request: RequestInit = {
         ...init,
