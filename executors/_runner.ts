@@ -327,6 +327,9 @@ async function userRealmMain(
         (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
       ])
     );
+  // V8 sets up REPL evaluation on first use (~10-20 ms): that happens once
+  // "ready" is posted, while the channel boots, not in the first step.
+  let warmedUp: Promise<unknown> = PromiseCtor.resolve();
   const als = new AsyncLocalStorage();
   const alsRun = AsyncLocalStorage.prototype.run;
   const alsGet = AsyncLocalStorage.prototype.getStore;
@@ -706,6 +709,7 @@ async function userRealmMain(
       dropped: 0,
     };
     current = st;
+    await warmedUp;
     let r: any;
     try {
       r = await apply(alsRun, als, [st, () =>
@@ -790,4 +794,10 @@ async function userRealmMain(
   };
   for (let i = 0; i < early.length; i++) channel.onmessage(early[i]);
   toChannel({ t: "ready" });
+  warmedUp = new PromiseCtor((resolve) =>
+    later(() => {
+      post("Runtime.evaluate", { expression: "undefined", replMode: true, awaitPromise: true })
+        .then(resolve, resolve);
+    }, 0)
+  );
 }
