@@ -306,6 +306,19 @@ async function userRealmMain(
     channel = new Worker(channelUrl, { type: "module" });
   }
   const workerPost = Worker.prototype.postMessage;
+  // The channel owns stdin. Code in this realm gets an empty one, so it
+  // cannot steal the host's frames (it could only stall its own step).
+  const emptyStdin = Object.freeze({
+    rid: -1,
+    read: () => PromiseCtor.resolve(null),
+    readSync: () => null,
+    readable: new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+    close: () => {},
+    isTerminal: () => false,
+    setRaw: () => {},
+    [Symbol.dispose]: () => {},
+  });
+  defineProperty(Deno, "stdin", { value: emptyStdin, writable: false, configurable: false });
   const early: MessageEvent[] = [];
   channel.onmessage = (e: MessageEvent) => early[early.length] = e;
   // After the worker exists: with a session connected, every new Worker
@@ -546,6 +559,15 @@ async function userRealmMain(
     if (processPatched || !p || typeof p.getBuiltinModule !== "function") return;
     processPatched = true;
     const getBuiltinModule = p.getBuiltinModule;
+    try {
+      // process.stdin reads fd 0 too: give it an ended stream.
+      const { Readable } = apply(getBuiltinModule, p, ["node:stream"]) as any;
+      const ended = new Readable({ read() {} });
+      ended.push(null);
+      defineProperty(p, "stdin", { value: ended, writable: false, configurable: false });
+    } catch {
+      // Without node:stream, process.stdin stays as Deno made it.
+    }
     defineProperty(p, "getBuiltinModule", {
       value: (id: unknown) => {
         const s = String(id);

@@ -29,7 +29,7 @@ export async function sandboxesRoot(): Promise<string> {
   } catch (e) {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
   }
-  if (!(await isPrivateDir(root))) root = await Deno.makeTempDir({ prefix: "smoldeno-sandboxes-" });
+  if (!(await isPrivateDir(root))) root = await Deno.makeTempDir({ prefix: "smoldeno-private-" });
   rootPath = root;
   await sweepOrphans(root);
   return root;

@@ -738,3 +738,21 @@ Deno.test("authorizedImports also holds for node: built-ins reached through eval
     assertEquals((await ex.execute('process.getBuiltinModule("node:path").sep')).output, "/");
   });
 });
+
+Deno.test("Code reading stdin gets nothing: the host's frames reach only the runner", async () => {
+  await withExecutor({}, async (ex) => {
+    await ex.sendTools({ add });
+    await ex.execute(
+      'globalThis.stolen = [];\n(async () => { const r = Deno.stdin.readable.getReader(); for (;;) { const { value, done } = await r.read(); if (done) break; stolen.push(value); } })();\nprocess.stdin.on("data", (d) => stolen.push(d));',
+    );
+    assertEquals((await ex.execute("await add(1, 2)")).output, 3);
+    assertEquals((await ex.execute("await add(3, 4)")).output, 7);
+    assertEquals(
+      (await ex.execute("[stolen.length, await Deno.stdin.read(new Uint8Array(8))]")).output,
+      [
+        0,
+        null,
+      ],
+    );
+  });
+});
