@@ -1,0 +1,566 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * The sandbox's main-thread program, shipped as source text by `_runner.ts`
+ * (or called directly in self-exec mode): the user realm where each step is
+ * evaluated. It must stay self-contained (no imports, no outer variables):
+ * only its `Function.prototype.toString()` reaches the sandbox.
+ *
+ * @module
+ */
+
+/**
+ * The user realm's runner: evaluates steps, captures logs, exposes tools.
+ * User code shares this realm, so everything it relies on later is captured
+ * first, and every step runs inside an AsyncLocalStorage context: timers and
+ * promises left behind by an earlier step can neither print into, call tools
+ * from, nor answer for a later one.
+ */
+export async function userRealmMain(
+  channelSource: string,
+  keepSysGrant: boolean | undefined,
+  isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+): Promise<void> {
+  const apply = Reflect.apply;
+  const PromiseCtor = Promise;
+  const objectKeys = Object.keys;
+  const defineProperty = Object.defineProperty;
+  const isArray = Array.isArray;
+  const isView = ArrayBuffer.isView;
+  const later = setTimeout;
+  const keepSys = keepSysGrant ?? Deno.args.includes("--keep-sys");
+  const inspect = Deno.inspect;
+  // An async function's promise is always the intrinsic one, even after the
+  // code replaced globalThis.Promise.
+  // deno-lint-ignore require-await
+  const rejected = async (e: unknown): Promise<never> => {
+    throw e;
+  };
+  // The channel starts first: it boots on its own thread while this one
+  // loads the inspector, which is most of the start-up time.
+  const channelUrl = URL.createObjectURL(new Blob([channelSource], { type: "text/javascript" }));
+  let channel: Worker;
+  try {
+    channel = new Worker(channelUrl, { type: "module", deno: { permissions: "none" } } as any);
+  } catch {
+    // A compiled binary built without --unstable-worker-options: the channel
+    // then inherits the (already narrowed) permissions of this process.
+    channel = new Worker(channelUrl, { type: "module" });
+  }
+  const workerPost = Worker.prototype.postMessage;
+  // The channel owns stdin. Code in this realm gets an empty one, so it
+  // cannot steal the host's frames (it could only stall its own step).
+  const emptyStdin = Object.freeze({
+    rid: -1,
+    read: () => PromiseCtor.resolve(null),
+    readSync: () => null,
+    readable: new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+    close: () => {},
+    isTerminal: () => false,
+    setRaw: () => {},
+    [Symbol.dispose]: () => {},
+  });
+  defineProperty(Deno, "stdin", { value: emptyStdin, writable: false, configurable: false });
+  const early: MessageEvent[] = [];
+  channel.onmessage = (e: MessageEvent) => early[early.length] = e;
+  // After the worker exists: with a session connected, every new Worker
+  // waits ~0.5 s for the inspector.
+  const [{ Session }, { AsyncLocalStorage }] = await PromiseCtor.all([
+    import("node:inspector"),
+    import("node:async_hooks"),
+  ]);
+  const session = new Session();
+  session.connect();
+  const sessionPost = Session.prototype.post;
+  // The inspector session stays usable after this; nothing else gets sys.
+  if (!keepSys) Deno.permissions.revokeSync({ name: "sys" });
+  const post = (method: string, params: unknown): Promise<any> =>
+    new PromiseCtor((resolve, reject) =>
+      apply(sessionPost, session, [
+        method,
+        params,
+        (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
+      ])
+    );
+  // V8 sets up REPL evaluation on first use (~10-20 ms): that happens once
+  // "ready" is posted, while the channel boots, not in the first step.
+  let warmedUp: Promise<unknown> = PromiseCtor.resolve();
+  const als = new AsyncLocalStorage();
+  const alsRun = AsyncLocalStorage.prototype.run;
+  const alsGet = AsyncLocalStorage.prototype.getStore;
+
+  let maxOut = 50000;
+  let importPatterns: any[] | null = null;
+  const captureKey = `__smoldeno_capture_${crypto.randomUUID().replaceAll("-", "")}`;
+  const captureFn = `function (v) { globalThis[${JSON.stringify(captureKey)}](v); }`;
+  let captured: unknown;
+  defineProperty(globalThis, captureKey, {
+    value: (v: unknown) => {
+      captured = v;
+    },
+  });
+
+  interface Step {
+    id: number;
+    final: boolean;
+    pending: Record<number, Promise<void>>;
+    pendingCount: number;
+    head: string;
+    tail: string;
+    dropped: number;
+  }
+  let current: Step | null = null;
+  // The step whose code is running now: from the async context, or the
+  // current step for callbacks that carry no context (event handlers).
+  const activeStep = (): Step | null => {
+    const st = apply(alsGet, als, []) as Step | undefined;
+    return st === undefined ? current : st === current ? st : null;
+  };
+  const append = (st: Step, s: string) => {
+    const half = Math.floor(maxOut / 2);
+    if (st.head.length < half) {
+      const take = s.slice(0, half - st.head.length);
+      st.head += take;
+      s = s.slice(take.length);
+      if (!s) return;
+    }
+    st.tail += s;
+    if (st.tail.length > 2 * half) {
+      st.dropped += st.tail.length - half;
+      st.tail = st.tail.slice(st.tail.length - half);
+    }
+  };
+  const logsOf = (st: Step) => {
+    const half = Math.floor(maxOut / 2);
+    let tail = st.tail;
+    let dropped = st.dropped;
+    if (tail.length > half) {
+      dropped += tail.length - half;
+      tail = tail.slice(tail.length - half);
+    }
+    return dropped
+      ? `${st.head}\n[... ${dropped} characters of output truncated ...]\n${tail}`
+      : st.head + tail;
+  };
+
+  // Console output goes to the running step's logs, formatted by Deno's own console.
+  const print = (msg: string) => {
+    const st = activeStep();
+    if (st) append(st, msg);
+  };
+  const DenoConsole = (Deno as any)[(Deno as any).internal]?.Console;
+  if (typeof DenoConsole === "function") {
+    globalThis.console = new DenoConsole(print);
+  } else {
+    for (const m of ["log", "info", "warn", "error", "debug", "dir", "table", "trace"]) {
+      (globalThis.console as any)[m] = (...args: unknown[]) =>
+        print(args.map((a) => typeof a === "string" ? a : inspect(a)).join(" ") + "\n");
+    }
+  }
+  const uncaught = (what: unknown) => {
+    let text: string;
+    try {
+      text = what instanceof Error ? String(what.stack ?? what) : inspect(what);
+    } catch {
+      text = "[unprintable]";
+    }
+    print(`Uncaught (in promise) ${text}\n`);
+  };
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    uncaught(e.reason);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    uncaught((e as ErrorEvent).error ?? (e as ErrorEvent).message);
+  });
+
+  // Values crossing to the channel must survive structured clone.
+  const sanitize = (v: unknown, seen: Map<object, unknown>, depth: number): unknown => {
+    if (typeof v === "function") return `[Function: ${v.name || "(anonymous)"}]`;
+    if (typeof v === "symbol") return v.toString();
+    if (v === null || typeof v !== "object") return v;
+    if (depth > 100) return "[too deep]";
+    if (seen.has(v)) return seen.get(v);
+    if (v instanceof Date || v instanceof RegExp || isView(v) || v instanceof ArrayBuffer) return v;
+    if (v instanceof Error) return { name: v.name, message: v.message, stack: v.stack };
+    if (v instanceof Map) {
+      const m = new Map();
+      seen.set(v, m);
+      for (const [k, x] of v) m.set(sanitize(k, seen, depth + 1), sanitize(x, seen, depth + 1));
+      return m;
+    }
+    if (v instanceof Set) {
+      const s = new Set();
+      seen.set(v, s);
+      for (const x of v) s.add(sanitize(x, seen, depth + 1));
+      return s;
+    }
+    const out: any = isArray(v) ? [] : {};
+    seen.set(v, out);
+    for (const k of objectKeys(v)) out[k] = sanitize((v as any)[k], seen, depth + 1);
+    return out;
+  };
+  const toChannel = (msg: any) => {
+    try {
+      apply(workerPost, channel, [msg]);
+    } catch {
+      try {
+        if ("value" in msg) msg.value = sanitize(msg.value, new Map(), 0);
+        if ("args" in msg) msg.args = sanitize(msg.args, new Map(), 0);
+        apply(workerPost, channel, [msg]);
+      } catch (e) {
+        if ("value" in msg) msg.value = `[value could not be sent: ${String(e)}]`;
+        if ("args" in msg) msg.args = {};
+        apply(workerPost, channel, [msg]);
+      }
+    }
+  };
+
+  // Tools: async functions that send a call and wait for the host's answer.
+  let callSeq = 0;
+  const calls: Record<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }> =
+    Object.create(null);
+  let toolNames: string[] = [];
+  const callTool = (name: string, params: string[], args: unknown[]): Promise<unknown> => {
+    const st = activeStep();
+    if (!st || st.final) {
+      return rejected(new Error(`Cannot call tool "${name}": no step of this code is running`));
+    }
+    let obj: unknown;
+    const a0 = args[0];
+    const isArgsObject = args.length === 1 && a0 !== null && typeof a0 === "object" &&
+      !isArray(a0) && !isView(a0) &&
+      (params.length !== 1 || objectKeys(a0).every((k) => params.includes(k)));
+    if (args.length === 0) obj = {};
+    else if (isArgsObject) obj = a0;
+    else if (args.length > params.length) {
+      return rejected(
+        new TypeError(
+          `Tool "${name}" takes ${params.length} argument(s) (${
+            params.join(", ")
+          }), got ${args.length}`,
+        ),
+      );
+    } else {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < args.length; i++) o[params[i]] = args[i];
+      obj = o;
+    }
+    const id = ++callSeq;
+    const p = new PromiseCtor((resolve, reject) => calls[id] = { resolve, reject });
+    st.pending[st.pendingCount++] = (async () => {
+      try {
+        await p;
+      } catch {
+        // Reported to the code (or as an unhandled rejection), not here.
+      }
+    })();
+    toChannel({ t: "call", step: st.id, id, tool: name, args: obj });
+    return p;
+  };
+  const defineTools = (list: { name: string; params: string[] }[]) => {
+    for (const old of toolNames) delete (globalThis as any)[old];
+    toolNames = [];
+    for (const t of list) {
+      if (t.name === "final_answer") continue;
+      const params = t.params.map(String);
+      const fn = {
+        [t.name]: (...args: unknown[]) => callTool(t.name, params, args),
+      }[t.name];
+      defineProperty(globalThis, t.name, {
+        value: fn,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+      toolNames[toolNames.length] = t.name;
+    }
+  };
+
+  // Computed dynamic imports are rewritten by the host to this function, so
+  // authorizedImports also applies to them. The native import() comes from
+  // an eval'd script, where Deno checks permissions like for user code.
+  const nativeImport = (0, eval)("(s, o) => import(s, o)");
+  defineProperty(globalThis, "__smoldeno_import", {
+    value: (specifier: unknown, options?: unknown) => {
+      const s = String(specifier);
+      if (importPatterns !== null && !isImportAuthorized(s, importPatterns)) {
+        const e = new Error(`Import of "${s}" is not authorized`);
+        e.name = "ImportError";
+        return rejected(e);
+      }
+      return nativeImport(s, options);
+    },
+  });
+
+  // The same check for process.getBuiltinModule, which bypasses imports.
+  // `process` is built lazily by Deno (~23 ms), so it is patched on first use.
+  let processPatched = false;
+  const patchProcess = (p: any) => {
+    if (processPatched || !p || typeof p.getBuiltinModule !== "function") return;
+    processPatched = true;
+    const getBuiltinModule = p.getBuiltinModule;
+    try {
+      // process.stdin reads fd 0 too: give it an ended stream.
+      const { Readable } = apply(getBuiltinModule, p, ["node:stream"]) as any;
+      const ended = new Readable({ read() {} });
+      ended.push(null);
+      defineProperty(p, "stdin", { value: ended, writable: false, configurable: false });
+    } catch {
+      // Without node:stream, process.stdin stays as Deno made it.
+    }
+    defineProperty(p, "getBuiltinModule", {
+      value: (id: unknown) => {
+        const s = String(id);
+        const specifier = s.startsWith("node:") ? s : `node:${s}`;
+        if (importPatterns !== null && !isImportAuthorized(specifier, importPatterns)) {
+          const e = new Error(`Import of "${specifier}" is not authorized`);
+          e.name = "ImportError";
+          throw e;
+        }
+        return apply(getBuiltinModule, p, [id]);
+      },
+    });
+  };
+  const processDescriptor = Object.getOwnPropertyDescriptor(globalThis, "process");
+  if (processDescriptor?.get) {
+    const { get, set, enumerable } = processDescriptor;
+    defineProperty(globalThis, "process", {
+      configurable: true,
+      enumerable,
+      get() {
+        const p = apply(get, globalThis, []);
+        patchProcess(p);
+        return p;
+      },
+      set(v: unknown) {
+        if (set) apply(set, globalThis, [v]);
+      },
+    });
+  } else if (processDescriptor) patchProcess(processDescriptor.value);
+
+  class FinalAnswer extends Error {
+    constructor() {
+      super("final_answer() was called: the step is over");
+      this.name = "FinalAnswer";
+    }
+  }
+  const finish = (st: Step, msg: any) => {
+    if (current === st) current = null;
+    toChannel({ ...msg, step: st.id, logs: logsOf(st) });
+  };
+  const finalAnswer = (value: unknown) => {
+    const st = activeStep();
+    if (!st) throw new Error("final_answer() can only be called while its step runs");
+    if (!st.final) {
+      st.final = true;
+      if (value !== null && typeof (value as any)?.then === "function") {
+        (async () => {
+          try {
+            finish(st, { t: "done", ok: true, final: true, value: await value });
+          } catch (e) {
+            finish(st, { t: "done", ok: false, error: describe(e, undefined) });
+          }
+        })();
+      } else {
+        finish(st, { t: "done", ok: true, final: true, value });
+      }
+    }
+    throw new FinalAnswer();
+  };
+  defineProperty(globalThis, "final_answer", {
+    value: { final_answer: (answer: unknown) => finalAnswer(answer) }.final_answer,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+
+  const importPattern =
+    /npm specifiers were requested|--no-npm|--no-remote|--cached-only|not found in cache|Requires import access|Module not found|Unsupported scheme|Relative import path|Cannot (?:find|load) module|Import ['"][^'"]*['"] failed/;
+  const describe = (err: unknown, details: any) => {
+    let name = "Error";
+    let message: string;
+    let stack = "";
+    try {
+      if (err !== null && typeof err === "object" && "message" in err) {
+        name = String((err as Error).name);
+        message = String((err as Error).message);
+        stack = String((err as Error).stack ?? "");
+      } else {
+        name = "Uncaught";
+        message = `Uncaught ${inspect(err)}`;
+      }
+    } catch {
+      message = "Uncaught exception (unprintable)";
+    }
+    try {
+      return classify(err, name, message, stack, details);
+    } catch {
+      // The code broke the builtins classification relies on.
+      return { kind: "runtime", name, message, stack: "" };
+    }
+  };
+  const classify = (err: unknown, name: string, message: string, stack: string, details: any) => {
+    // Some denials arrive wrapped (fetch of "localhost": "fetch failed", with
+    // the NotCapable message in the cause chain).
+    let cause = "";
+    try {
+      let c = (err as { cause?: unknown })?.cause;
+      for (let i = 0; i < 3 && c; i++) {
+        cause += ` ${String((c as Error)?.message ?? c)}`;
+        c = (c as { cause?: unknown })?.cause;
+      }
+    } catch {
+      // An exotic cause getter: ignore it.
+    }
+    if (cause && !/Requires \w+ access/.test(message) && /Requires \w+ access/.test(cause)) {
+      message = `${message}:${cause}`;
+    }
+    const frames = stack.split("\n").filter((l) => /<anonymous>:\d+:\d+/.test(l));
+    const at = /<anonymous>:(\d+):(\d+)/.exec(frames[0] ?? "");
+    const base = { name, message, stack: [`${name}: ${message}`, ...frames].join("\n") };
+    if (name === "SyntaxError" && frames.length === 0 && details) {
+      return {
+        ...base,
+        kind: "syntax",
+        line: details.lineNumber + 1,
+        column: details.columnNumber + 1,
+      };
+    }
+    const where = at ? { line: Number(at[1]), column: Number(at[2]) } : {};
+    if (name === "ImportError" || importPattern.test(message)) {
+      return { ...base, ...where, kind: "import" };
+    }
+    // node:dns reports a denied lookup as EPERM rather than NotCapable.
+    const dns = /^getaddrinfo EPERM/.test(message) ? "net" : undefined;
+    const perm = /Requires (\w+) access/.exec(message)?.[1] ??
+      // "requires unscoped --allow-read and --allow-write" (symlink): the
+      // last one named is the operation's own.
+      (name === "NotCapable" ? /.*--allow-(\w+)/.exec(message)?.[1] : undefined) ?? dns;
+    if (name === "NotCapable" || dns || (perm && name !== "Error")) {
+      return { ...base, ...where, kind: "permission", permission: perm };
+    }
+    return { ...base, ...where, kind: "runtime" };
+  };
+  const capture = async (ro: any): Promise<unknown> => {
+    if (!ro || ro.type === "undefined") return undefined;
+    if (ro.objectId) {
+      captured = undefined;
+      await post("Runtime.callFunctionOn", {
+        objectId: ro.objectId,
+        functionDeclaration: captureFn,
+        arguments: [{ objectId: ro.objectId }],
+        silent: true,
+      });
+      return captured;
+    }
+    if (typeof ro.unserializableValue === "string") {
+      const u = ro.unserializableValue;
+      return u.endsWith("n") ? BigInt(u.slice(0, -1)) : Number(u);
+    }
+    return ro.value;
+  };
+
+  const runStep = async (id: number, code: string) => {
+    const st: Step = {
+      id,
+      final: false,
+      pending: Object.create(null),
+      pendingCount: 0,
+      head: "",
+      tail: "",
+      dropped: 0,
+    };
+    current = st;
+    await warmedUp;
+    let r: any;
+    try {
+      r = await apply(alsRun, als, [st, () =>
+        post("Runtime.evaluate", {
+          expression: code,
+          replMode: true,
+          awaitPromise: true,
+          objectGroup: "step",
+        })]);
+    } catch (e) {
+      r = { exceptionDetails: { lineNumber: 0, columnNumber: 0 }, failure: e };
+    }
+    // Unawaited tool calls finish before the step reports, and their
+    // rejections get a macrotask to surface as "Uncaught (in promise)" logs.
+    if (st.pendingCount) {
+      for (let i = 0; i < st.pendingCount && !st.final; i++) await st.pending[i];
+      await new PromiseCtor((res) => later(res, 0));
+    }
+    if (st.final) {
+      // The answer went out earlier; tell the host the code has now stopped.
+      toChannel({ t: "settled", step: id });
+      return;
+    }
+    let msg: any;
+    try {
+      if (r.exceptionDetails) {
+        const err = r.failure ?? await capture(r.exceptionDetails.exception);
+        if (err instanceof FinalAnswer) return;
+        msg = { t: "done", ok: false, error: describe(err, r.exceptionDetails) };
+      } else {
+        msg = { t: "done", ok: true, final: false, value: await capture(r.result) };
+      }
+    } catch (e) {
+      msg = { t: "done", ok: false, error: describe(e, undefined) };
+    }
+    post("Runtime.releaseObjectGroup", { objectGroup: "step" }).catch(() => {});
+    finish(st, msg);
+  };
+
+  channel.onmessage = (e: MessageEvent) => {
+    const m = e.data;
+    switch (m?.t) {
+      case "init":
+        maxOut = m.maxOutputLength;
+        importPatterns = isArray(m.imports) ? m.imports : null;
+        // `import process from "node:process"` skips the lazy getter above.
+        if (importPatterns !== null && isImportAuthorized("node:process", importPatterns)) {
+          patchProcess((globalThis as any).process);
+        }
+        return;
+      case "exec":
+        runStep(m.id, m.code);
+        return;
+      case "tools":
+        defineTools(isArray(m.tools) ? m.tools : []);
+        toChannel({ t: "ack", id: m.id });
+        return;
+      case "vars":
+        for (const k of objectKeys(m.vars ?? {})) {
+          defineProperty(globalThis, k, {
+            value: m.vars[k],
+            writable: true,
+            configurable: true,
+            enumerable: false,
+          });
+        }
+        toChannel({ t: "ack", id: m.id });
+        return;
+      case "ret": {
+        const c = calls[m.id];
+        if (!c) return;
+        delete calls[m.id];
+        if (m.ok) c.resolve(m.value);
+        else {
+          const err = new Error(String(m.error?.message ?? "Tool call failed"));
+          err.name = String(m.error?.name ?? "Error");
+          c.reject(err);
+        }
+        return;
+      }
+    }
+  };
+  for (let i = 0; i < early.length; i++) channel.onmessage(early[i]);
+  toChannel({ t: "ready" });
+  warmedUp = new PromiseCtor((resolve) =>
+    later(() => {
+      post("Runtime.evaluate", { expression: "undefined", replMode: true, awaitPromise: true })
+        .then(resolve, resolve);
+    }, 0)
+  );
+}
