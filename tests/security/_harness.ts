@@ -26,6 +26,12 @@ Deno.env.set(CANARY_ENV, CANARY_ENV_SECRET);
 /** Small limits so the whole suite runs fast on 2 cores. */
 export const LIMITS = { timeoutMs: 2000, memoryLimitMb: 128 } as const;
 
+/**
+ * `authorizedImports` for cases that attack through node: built-ins: with the
+ * modules importable, what stops them must be the permission layer itself.
+ */
+export const NODE_BUILTINS: readonly string[] = ["node:*"];
+
 /** Timeout of the executors shared by many cases (none of which should time out). */
 export const SHARED_TIMEOUT_MS = 15_000;
 

@@ -3,10 +3,10 @@
 // from an empty environment) and with a list naming other variables.
 
 import { assert, assertEquals } from "../_assert.ts";
-import { CANARY_ENV, expectFailure, expectOutput, startSuite } from "./_harness.ts";
+import { CANARY_ENV, expectFailure, expectOutput, NODE_BUILTINS, startSuite } from "./_harness.ts";
 
 Deno.test("security: the environment is denied without a grant", async (t) => {
-  await using suite = await startSuite();
+  await using suite = await startSuite({ authorizedImports: NODE_BUILTINS });
   const { ex } = suite;
 
   await t.step("Deno.env.get of the canary secret is denied env", async () => {

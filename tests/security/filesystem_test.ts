@@ -7,12 +7,13 @@ import {
   expectFailure,
   expectOutput,
   newExecutor,
+  NODE_BUILTINS,
   startCanary,
   startSuite,
 } from "./_harness.ts";
 
 Deno.test("security: file-system access is denied without a grant", async (t) => {
-  await using suite = await startSuite();
+  await using suite = await startSuite({ authorizedImports: NODE_BUILTINS });
   const { ex, canary } = suite;
   const hostCwd = Deno.cwd();
   await ex.sendVariables({ hostCwd, canaryPath: canary.file });

@@ -10,6 +10,7 @@ import {
   expectFailure,
   expectOutput,
   LIMITS,
+  NODE_BUILTINS,
   startCanary,
   startSuite,
 } from "./_harness.ts";
@@ -30,7 +31,7 @@ function hostAddresses(): { v4: string[]; v6: string[]; linkLocal: string[] } {
 }
 
 Deno.test("security: the network is denied without a grant", async (t) => {
-  await using suite = await startSuite();
+  await using suite = await startSuite({ authorizedImports: NODE_BUILTINS });
   const { ex, canary } = suite;
   await ex.sendVariables({ port: canary.port });
 
@@ -149,7 +150,10 @@ await conn.write(new TextEncoder().encode("GET /containers/json HTTP/1.0\\r\\n\\
 });
 
 Deno.test("security: net: true still denies loopback, private and the host's own addresses", async (t) => {
-  await using suite = await startSuite({ permissions: { net: true } });
+  await using suite = await startSuite({
+    permissions: { net: true },
+    authorizedImports: NODE_BUILTINS,
+  });
   const { ex, canary } = suite;
   await ex.sendVariables({ port: canary.port, port6: canary.port6 });
   const fetchText = (host: string, portVar = "port") =>
@@ -372,7 +376,7 @@ Deno.test("security: UDP through node:dgram has no transport and is contained by
   // Deno 2.9.6 gives node:dgram no working socket without --unstable-net: the
   // send callback never runs, so the step ends at the timeout, nothing is sent.
   await expectContained(
-    { ...LIMITS, permissions: { net: true } },
+    { ...LIMITS, permissions: { net: true }, authorizedImports: NODE_BUILTINS },
     `const dgram = process.getBuiltinModule("node:dgram");
 const socket = dgram.createSocket("udp4");
 try {

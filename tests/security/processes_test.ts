@@ -12,13 +12,14 @@ import {
   expectOutput,
   LIMITS,
   newExecutor,
+  NODE_BUILTINS,
   processGroupAlive,
   startCanary,
   startSuite,
 } from "./_harness.ts";
 
 Deno.test("security: processes, signals, FFI and the inspector are denied", async (t) => {
-  await using suite = await startSuite();
+  await using suite = await startSuite({ authorizedImports: NODE_BUILTINS });
   const { ex, canary } = suite;
   await ex.sendVariables({ canaryPath: canary.file });
 

@@ -14,6 +14,7 @@ import {
   expectOutput,
   LIMITS,
   newExecutor,
+  NODE_BUILTINS,
   processGroupAlive,
   startCanary,
   startSuite,
@@ -75,7 +76,7 @@ async function forge(seq: number, message: unknown, keyHex = "00".repeat(32)): P
 }`;
 
 Deno.test("security: forged frames and tampered globals never control the host", async (t) => {
-  await using suite = await startSuite();
+  await using suite = await startSuite({ authorizedImports: NODE_BUILTINS });
   const { ex } = suite;
   await ex.sendTools(TOOLS);
   await ex.execute(FORGE);
