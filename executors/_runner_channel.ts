@@ -172,12 +172,13 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
     }
   };
   (async () => {
-    const reader = Deno.stdin.readable.getReader();
+    // Plain reads: a ReadableStream adds a promise hop to every frame.
+    const chunk = new Uint8Array(65536);
     let buf = "";
     for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
+      const n = await Deno.stdin.read(chunk);
+      if (n === null) break;
+      buf += dec.decode(chunk.subarray(0, n), { stream: true });
       let nl;
       while ((nl = buf.indexOf("\n")) !== -1) {
         const line = buf.slice(0, nl);
