@@ -152,6 +152,27 @@ typeof cp.execSync`,
     },
   );
 
+  await t.step("node: built-ins stay refused inside a Worker", async () => {
+    // See /work/notes/security-findings.md F5b: a Worker has its own, unguarded process.
+    const out = await expectOutput(
+      ex,
+      `const src = \`const results = [];
+for (const load of [
+  () => process.getBuiltinModule("node:child_process"),
+  () => import(["node", "child_process"].join(":")),
+]) {
+  try { await load(); results.push("loaded"); } catch (e) { results.push(e.name); }
+}
+postMessage(results);\`;
+const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+const got = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+w.terminate();
+got`,
+    );
+    assertEquals(out.output, ["ImportError", "ImportError"]);
+    await suite.check();
+  });
+
   await t.step(
     "the computed-import rewrite leaves strings that mention import( intact",
     async () => {

@@ -7,7 +7,6 @@ import { tool } from "../../src/tool.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import {
   assertHostUnaffected,
-  assertNoSecret,
   assertStillWorks,
   expectContained,
   expectFailure,
@@ -15,11 +14,9 @@ import {
   LIMITS,
   newExecutor,
   NODE_BUILTINS,
-  processGroupAlive,
   startCanary,
   startSuite,
 } from "./_harness.ts";
-import { AgentExecutionError } from "../../src/errors.ts";
 
 /** Host-side record of what the sandbox managed to make the host do. */
 const host = { transfers: 0, recorded: [] as unknown[] };
@@ -336,43 +333,47 @@ Deno.exit(0);`,
   assertEquals(host.transfers, before);
 });
 
-Deno.test("security: code stealing the host's frames from stdin only stalls its own step", async () => {
+Deno.test("security: Deno.stdin and process.stdin are empty: code cannot steal the host's frames", async () => {
   await using canary = await startCanary();
   await using ex = newExecutor();
   await ex.sendTools(TOOLS);
   const before = host.transfers;
   const armed = await ex.execute(`(globalThis as any).stolen = [];
+const keep = (text: string) => (globalThis as any).stolen.push(text);
 (async () => {
   const reader = Deno.stdin.readable.getReader();
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
-    const text = new TextDecoder().decode(value);
-    (globalThis as any).stolen.push(text);
-    console.error("stolen:", text);
+    if (done) { keep("Deno.stdin: end"); break; }
+    keep(new TextDecoder().decode(value));
   }
 })();
+process.stdin.on("data", (chunk: Uint8Array) => keep(String(chunk)));
+process.stdin.on("end", () => keep("process.stdin: end"));
 "listening on stdin"`);
   assertEquals(armed.output, "listening on stdin");
-  const pid = ex.pid!;
-  // The thief races the runner's channel for the next frame: either the step
-  // runs normally, or its frame was stolen and it is killed at the timeout.
-  let stolenLogs = "";
-  try {
-    const out = await ex.execute(`await get_weather({ city: "Paris" })`);
-    assertEquals(out.output, "Sunny in Paris");
-    stolenLogs = out.logs;
-  } catch (e) {
-    assert(e instanceof AgentExecutionError, String(e));
-    assertEquals([e.kind, e.stateLost], ["timeout", true]);
-    assert(!processGroupAlive(pid), "the stalled sandbox should be gone");
-    stolenLogs = e.logs;
-  }
-  assertNoSecret(stolenLogs, "the stolen frames");
-  assert(!/"key"\s*:/.test(stolenLogs), "a stolen frame carried the session key");
+  // The host's next frames (this step, a tool call's result) reach the runner only.
+  const out = await ex.execute(`await get_weather({ city: "Paris" })`);
+  assertEquals(out.output, "Sunny in Paris");
+  const stolen = await ex.execute(`(globalThis as any).stolen`);
+  assertEquals(stolen.output, ["Deno.stdin: end", "process.stdin: end"]);
   assertEquals(host.transfers, before);
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
+});
+
+Deno.test("security: a blocking read of fd 0 through node:fs only stalls its own step", async () => {
+  // fd 0 is still the host's pipe; a synchronous read blocks the realm like a
+  // busy loop, and whatever it could read carries no session key.
+  const error = await expectContained(
+    { ...LIMITS, authorizedImports: NODE_BUILTINS },
+    `const fs = process.getBuiltinModule("node:fs");
+const buf = new Uint8Array(65536);
+const n = fs.readSync(0, buf);
+new TextDecoder().decode(buf.subarray(0, n))`,
+    { kind: "timeout" },
+  );
+  assert(!/"key"\s*:/.test(error.logs), "a stolen frame carried the session key");
 });
 
 Deno.test("security: in-flight tool calls cannot make the host hold unbounded argument data", async () => {
