@@ -20,7 +20,7 @@
 import { isImportAuthorized } from "./_imports.ts";
 import { decodeValue, encodeValue, hmacSha256 } from "./_protocol.ts";
 import { channelMain } from "./_runner_channel.ts";
-import { userRealmMain } from "./_runner_realm.ts";
+import { guardRealm, userRealmMain } from "./_runner_realm.ts";
 
 /** Returns the JavaScript source of the runner (the sandbox's entry module). */
 export function runnerSource(): string {
@@ -28,7 +28,7 @@ export function runnerSource(): string {
     `// smoldeno sandbox runner (generated; see executors/_runner.ts)`,
     `(${userRealmMain.toString()})(${
       JSON.stringify(channelSource())
-    }, undefined, ${isImportAuthorized.toString()});`,
+    }, undefined, ${isImportAuthorized.toString()}, ${guardRealm.toString()});`,
     ``,
   ].join("\n");
 }
@@ -75,6 +75,7 @@ export async function runSelfRunner(grantsJson: string): Promise<never> {
       channelSource(),
       grants.sys === true || Array.isArray(grants.sys),
       isImportAuthorized,
+      guardRealm,
     );
   } catch (e) {
     console.error(`smoldeno runner: ${(e as Error).message}`);

@@ -19,6 +19,10 @@ export async function userRealmMain(
   channelSource: string,
   keepSysGrant: boolean | undefined,
   isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+  guardRealm: (
+    patterns: () => any[] | null,
+    isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+  ) => (process: unknown) => void,
 ): Promise<void> {
   const apply = Reflect.apply;
   const PromiseCtor = Promise;
@@ -47,19 +51,6 @@ export async function userRealmMain(
     channel = new Worker(channelUrl, { type: "module" });
   }
   const workerPost = Worker.prototype.postMessage;
-  // The channel owns stdin. Code in this realm gets an empty one, so it
-  // cannot steal the host's frames (it could only stall its own step).
-  const emptyStdin = Object.freeze({
-    rid: -1,
-    read: () => PromiseCtor.resolve(null),
-    readSync: () => null,
-    readable: new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
-    close: () => {},
-    isTerminal: () => false,
-    setRaw: () => {},
-    [Symbol.dispose]: () => {},
-  });
-  defineProperty(Deno, "stdin", { value: emptyStdin, writable: false, configurable: false });
   const early: MessageEvent[] = [];
   channel.onmessage = (e: MessageEvent) => early[early.length] = e;
   // After the worker exists: with a session connected, every new Worker
@@ -293,51 +284,8 @@ export async function userRealmMain(
     },
   });
 
-  // The same check for process.getBuiltinModule, which bypasses imports.
-  // `process` is built lazily by Deno (~23 ms), so it is patched on first use.
-  let processPatched = false;
-  const patchProcess = (p: any) => {
-    if (processPatched || !p || typeof p.getBuiltinModule !== "function") return;
-    processPatched = true;
-    const getBuiltinModule = p.getBuiltinModule;
-    try {
-      // process.stdin reads fd 0 too: give it an ended stream.
-      const { Readable } = apply(getBuiltinModule, p, ["node:stream"]) as any;
-      const ended = new Readable({ read() {} });
-      ended.push(null);
-      defineProperty(p, "stdin", { value: ended, writable: false, configurable: false });
-    } catch {
-      // Without node:stream, process.stdin stays as Deno made it.
-    }
-    defineProperty(p, "getBuiltinModule", {
-      value: (id: unknown) => {
-        const s = String(id);
-        const specifier = s.startsWith("node:") ? s : `node:${s}`;
-        if (importPatterns !== null && !isImportAuthorized(specifier, importPatterns)) {
-          const e = new Error(`Import of "${specifier}" is not authorized`);
-          e.name = "ImportError";
-          throw e;
-        }
-        return apply(getBuiltinModule, p, [id]);
-      },
-    });
-  };
-  const processDescriptor = Object.getOwnPropertyDescriptor(globalThis, "process");
-  if (processDescriptor?.get) {
-    const { get, set, enumerable } = processDescriptor;
-    defineProperty(globalThis, "process", {
-      configurable: true,
-      enumerable,
-      get() {
-        const p = apply(get, globalThis, []);
-        patchProcess(p);
-        return p;
-      },
-      set(v: unknown) {
-        if (set) apply(set, globalThis, [v]);
-      },
-    });
-  } else if (processDescriptor) patchProcess(processDescriptor.value);
+  // stdin, process.getBuiltinModule and Workers the code starts: see guardRealm.
+  const patchProcess = guardRealm(() => importPatterns, isImportAuthorized);
 
   class FinalAnswer extends Error {
     constructor() {
@@ -563,4 +511,105 @@ export async function userRealmMain(
         .then(resolve, resolve);
     }, 0)
   );
+}
+
+/**
+ * Hardens a realm where sandboxed code runs (the main realm, and every Worker
+ * the code starts, through a prelude): `Deno.stdin` and `process.stdin` are
+ * empty (only the channel reads the host's frames), `process.getBuiltinModule`
+ * obeys authorizedImports, and `Worker` starts each new worker with this same
+ * guard. `process` is built lazily by Deno (~23 ms), so it is patched on first
+ * use; the returned function patches it right away. Self-contained.
+ */
+export function guardRealm(
+  patterns: () => any[] | null,
+  isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+): (process: unknown) => void {
+  const apply = Reflect.apply;
+  const defineProperty = Object.defineProperty;
+  const importError = (specifier: string) => {
+    const e = new Error(`Import of "${specifier}" is not authorized`);
+    e.name = "ImportError";
+    return e;
+  };
+  defineProperty(Deno, "stdin", {
+    value: Object.freeze({
+      rid: -1,
+      read: () => Promise.resolve(null),
+      readSync: () => null,
+      readable: new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+      close: () => {},
+      isTerminal: () => false,
+      setRaw: () => {},
+      [Symbol.dispose]: () => {},
+    }),
+    writable: false,
+    configurable: false,
+  });
+  let patched = false;
+  const patchProcess = (p: any) => {
+    if (patched || !p || typeof p.getBuiltinModule !== "function") return;
+    patched = true;
+    const getBuiltinModule = p.getBuiltinModule;
+    try {
+      const { Readable } = apply(getBuiltinModule, p, ["node:stream"]) as any;
+      const ended = new Readable({ read() {} });
+      ended.push(null);
+      defineProperty(p, "stdin", { value: ended, writable: false, configurable: false });
+    } catch {
+      // Without node:stream, process.stdin stays as Deno made it.
+    }
+    defineProperty(p, "getBuiltinModule", {
+      value: (id: unknown) => {
+        const s = String(id);
+        const specifier = s.startsWith("node:") ? s : `node:${s}`;
+        const list = patterns();
+        if (list !== null && !isImportAuthorized(specifier, list)) throw importError(specifier);
+        return apply(getBuiltinModule, p, [id]);
+      },
+    });
+  };
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, "process");
+  if (descriptor?.get) {
+    const { get, set, enumerable } = descriptor;
+    defineProperty(globalThis, "process", {
+      configurable: true,
+      enumerable,
+      get() {
+        const p = apply(get, globalThis, []);
+        patchProcess(p);
+        return p;
+      },
+      set(v: unknown) {
+        if (set) apply(set, globalThis, [v]);
+      },
+    });
+  } else if (descriptor) patchProcess(descriptor.value);
+  const NativeWorker = (globalThis as any).Worker;
+  if (typeof NativeWorker === "function") {
+    const guardSource = String(guardRealm);
+    const authorizedSource = String(isImportAuthorized);
+    const GuardedWorker = function Worker(this: unknown, url: string | URL, options?: object) {
+      if (!new.target) throw new TypeError("Failed to construct 'Worker': use new");
+      const href = new URL(String(url), Deno.mainModule).href;
+      const prelude =
+        `(${guardSource})(() => ${JSON.stringify(patterns())}, ${authorizedSource});\n` +
+        `await import(${JSON.stringify(href)});\n`;
+      const blob = URL.createObjectURL(new Blob([prelude], { type: "text/javascript" }));
+      return new NativeWorker(blob, { ...options, type: "module" });
+    };
+    GuardedWorker.prototype = NativeWorker.prototype;
+    // Instances must not lead back to the unguarded constructor.
+    defineProperty(NativeWorker.prototype, "constructor", {
+      value: GuardedWorker,
+      writable: true,
+      configurable: true,
+    });
+    defineProperty(globalThis, "Worker", {
+      value: GuardedWorker,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return patchProcess;
 }

@@ -756,3 +756,12 @@ Deno.test("Code reading stdin gets nothing: the host's frames reach only the run
     );
   });
 });
+
+Deno.test("Workers started by the code get the same guards: empty stdin, import policy", async () => {
+  await withExecutor({}, async (ex) => {
+    const out = await ex.execute(
+      'const src = `const r = [];\ntry { process.getBuiltinModule("node:fs"); r.push("loaded") } catch (e) { r.push(e.name) }\nr.push(await Deno.stdin.read(new Uint8Array(4)));\npostMessage(r);`;\nconst w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });\nconst got = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));\nw.terminate();\n[got, w.constructor === Worker]',
+    );
+    assertEquals(out.output, [["ImportError", null], true]);
+  });
+});
