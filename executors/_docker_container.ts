@@ -147,8 +147,24 @@ export class DockerContainer implements SandboxProcess {
   readonly #cliStatus: Promise<unknown>;
   #cliDone = false;
   #removed?: Promise<void>;
+  // A program that ends without close(): the runner exits once the CLI's
+  // stdin closes, and this removes the stopped container on the way out.
+  readonly #onUnload = () => {
+    try {
+      dockerCommand(["rm", "--force", this.name], this.#settings, {
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn().unref();
+    } catch {
+      // No CLI to run: DockerExecutor.cleanupStale() removes it later.
+    }
+  };
 
   private constructor(child: Deno.ChildProcess, name: string, settings: ContainerSettings) {
+    // Like DenoExecutor's child: an idle container must not keep the host
+    // program alive (RunnerSession holds the loop while the host waits on it).
+    child.unref();
     // Our own writer on the CLI's stdin, so remove() can close the pipe even
     // though the session holds a writer on the stream we expose.
     const writer = child.stdin.getWriter();
@@ -164,6 +180,7 @@ export class DockerContainer implements SandboxProcess {
     this.#settings = settings;
     this.#child = child;
     this.#cliStatus = child.status.finally(() => this.#cliDone = true);
+    addEventListener("unload", this.#onUnload);
     this.exited = (async (): Promise<ProcessExit> => {
       const status = await child.status;
       const exit = await inspectExit(name, status.code, settings);
@@ -225,6 +242,7 @@ export class DockerContainer implements SandboxProcess {
   /** Kills and removes the container. Idempotent. */
   remove(): Promise<void> {
     this.#removed ??= (async () => {
+      removeEventListener("unload", this.#onUnload);
       this.kill();
       await this.#killing;
       await this.exited.catch(() => {});

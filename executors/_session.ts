@@ -45,6 +45,13 @@ export interface SandboxProcess {
   kill(): void;
 }
 
+// Launchers unref their child (status and stdio reads), so an idle sandbox
+// never keeps the host program alive: a script that forgets close() still
+// ends, and the runner then exits because its stdin closed. While the host
+// waits on the sandbox (start, a request, a step, close), the session holds
+// this ref'd interval instead, so awaiting it cannot end the program early.
+const KEEP_ALIVE_MS = 2 ** 30;
+
 /** Options of {@linkcode RunnerSession.start}. */
 export interface RunnerSessionOptions {
   /** Cap on the logs of one step, in characters. */
@@ -117,6 +124,8 @@ export class RunnerSession {
   #unsettled: number | null = null;
   #lastSettled = 0;
   #onSettled: (() => void) | null = null;
+  #holds = 0;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
   /** Settles when the process has ended and its output is drained. */
   readonly closed: Promise<void>;
 
@@ -158,10 +167,20 @@ export class RunnerSession {
       session.#kill("crashed", "The sandbox did not start in time");
     }, options.startupTimeoutMs ?? 30_000);
     try {
-      await ready;
+      await session.#hold(ready);
       return session;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Keeps the host's event loop alive until `work` settles (see KEEP_ALIVE_MS). */
+  async #hold<T>(work: Promise<T>): Promise<T> {
+    if (this.#holds++ === 0) this.#keepAlive = setInterval(() => {}, KEEP_ALIVE_MS);
+    try {
+      return await work;
+    } finally {
+      if (--this.#holds === 0) clearInterval(this.#keepAlive);
     }
   }
 
@@ -193,34 +212,36 @@ export class RunnerSession {
     const id = ++this.#stepSeq;
     this.#raw = "";
     this.#rawDropped = 0;
-    return new Promise<CodeOutput>((resolve, reject) => {
-      const controller = new AbortController();
-      const timer = setTimeout(() => {
-        this.#kill("timeout", `The code ran longer than the ${options.timeoutMs} ms timeout`);
-      }, options.timeoutMs);
-      const onAbort = () => this.#kill("abort", "The step was aborted");
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      const cleanup = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-        controller.abort();
-        this.#step = null;
-      };
-      this.#step = {
-        id,
-        controller,
-        afterRestart: options.afterRestart ?? false,
-        resolve: (v) => {
-          cleanup();
-          resolve(v);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e === "abort" ? options.signal?.reason : e);
-        },
-      };
-      this.#send({ t: "exec", id, code });
-    });
+    return this.#hold(
+      new Promise<CodeOutput>((resolve, reject) => {
+        const controller = new AbortController();
+        const timer = setTimeout(() => {
+          this.#kill("timeout", `The code ran longer than the ${options.timeoutMs} ms timeout`);
+        }, options.timeoutMs);
+        const onAbort = () => this.#kill("abort", "The step was aborted");
+        options.signal?.addEventListener("abort", onAbort, { once: true });
+        const cleanup = () => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener("abort", onAbort);
+          controller.abort();
+          this.#step = null;
+        };
+        this.#step = {
+          id,
+          controller,
+          afterRestart: options.afterRestart ?? false,
+          resolve: (v) => {
+            cleanup();
+            resolve(v);
+          },
+          reject: (e) => {
+            cleanup();
+            reject(e === "abort" ? options.signal?.reason : e);
+          },
+        };
+        this.#send({ t: "exec", id, code });
+      }),
+    );
   }
 
   /** True while a step runs (the memory/CPU watchdog treats other times as idle). */
@@ -236,10 +257,12 @@ export class RunnerSession {
   async settle(graceMs: number): Promise<boolean> {
     if (this.#unsettled === null || !this.alive) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((resolve) => {
-      this.#onSettled = resolve;
-      timer = setTimeout(resolve, graceMs);
-    });
+    await this.#hold(
+      new Promise<void>((resolve) => {
+        this.#onSettled = resolve;
+        timer = setTimeout(resolve, graceMs);
+      }),
+    );
     clearTimeout(timer);
     this.#onSettled = null;
     return this.#unsettled === null;
@@ -248,7 +271,7 @@ export class RunnerSession {
   /** Kills the process (idempotent) and waits until it is gone. */
   async close(): Promise<void> {
     this.#kill("closed", "The executor was closed");
-    await this.closed;
+    await this.#hold(this.closed);
   }
 
   /** Kills the process because it used too much memory (called by a watchdog). */
@@ -281,10 +304,12 @@ export class RunnerSession {
   #request(message: Record<string, unknown>): Promise<void> {
     if (!this.alive) return Promise.reject(this.#deadError(false));
     const id = ++this.#msgSeq;
-    return new Promise((resolve) => {
-      this.#acks.set(id, resolve);
-      this.#send({ ...message, id });
-    });
+    return this.#hold(
+      new Promise((resolve) => {
+        this.#acks.set(id, resolve);
+        this.#send({ ...message, id });
+      }),
+    );
   }
 
   async #pumpStdout(reader: FrameReader): Promise<void> {

@@ -319,6 +319,9 @@ export class DenoExecutor implements Executor {
         { cause: e },
       );
     }
+    // An idle sandbox must not keep the host alive (the session holds the
+    // loop while the host waits on it); it dies with the host, see _session.ts.
+    child.unref();
     const pid = child.pid;
     const proc: SandboxProcess = {
       stdin: child.stdin,

@@ -765,3 +765,67 @@ Deno.test("Workers started by the code get the same guards: empty stdin, import 
     assertEquals(out.output, [["ImportError", null], true]);
   });
 });
+
+/** Runs `script` as a host program; kills it if it has not ended after `boundMs`. */
+async function runHostScript(
+  script: string,
+  boundMs = 30_000,
+): Promise<{ ended: boolean; code: number; stdout: string; stderr: string }> {
+  const host = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = host.stdin.getWriter();
+  await w.write(new TextEncoder().encode(script));
+  await w.close();
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    host.kill("SIGKILL");
+  }, boundMs);
+  const out = await host.output();
+  clearTimeout(timer);
+  const dec = new TextDecoder();
+  return {
+    ended: !killed,
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+async function processGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      Deno.kill(pid, "SIGCONT");
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+Deno.test("A program that forgets close() still ends when its work is done, and the sandbox dies with it", async () => {
+  const url = JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href);
+  const { ended, code, stdout, stderr } = await runHostScript(`
+    import { DenoExecutor } from ${url};
+    const ex = new DenoExecutor();
+    await ex.sendTools({
+      slow: { name: "slow", description: "", inputs: {}, outputType: "string",
+        call: () => new Promise((r) => setTimeout(() => r("tool"), 300)) },
+    });
+    // During a step the host must stay alive: the code waits on a timer
+    // inside the sandbox, then on a slow host tool.
+    const step = await ex.execute("await new Promise((r) => setTimeout(r, 300)); (await slow()) + (1 + 1)");
+    await ex.sendVariables({ later: 1 });
+    console.log(step.output, ex.pid);
+  `);
+  assert(ended, `the program did not end on its own; stderr: ${stderr}`);
+  assertEquals(code, 0, stderr);
+  const [output, pidText] = stdout.trim().split(" ");
+  assertEquals(output, "tool2");
+  assert(await processGone(Number(pidText)), "the sandbox outlived its host");
+});

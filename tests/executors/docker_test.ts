@@ -657,3 +657,45 @@ Deno.test({
     assertEquals(await agent.run("Add and ask"), "42 / true");
   },
 });
+
+Deno.test({
+  name: "A program that forgets DockerExecutor.close() still ends, and its container is removed",
+  ignore,
+  async fn() {
+    const url = JSON.stringify(new URL("../../executors/docker.ts", import.meta.url).href);
+    const host = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = host.stdin.getWriter();
+    await w.write(new TextEncoder().encode(`
+      import { DockerExecutor } from ${url};
+      const ex = new DockerExecutor({ image: ${JSON.stringify(image)} });
+      const step = await ex.execute("await new Promise((r) => setTimeout(r, 300)); 1 + 1");
+      console.log(step.output, ex.containerName);
+    `));
+    await w.close();
+    // Bounded by a kill, not a timed assertion: a hanging program fails here.
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      host.kill("SIGKILL");
+    }, 60_000);
+    const out = await host.output();
+    clearTimeout(timer);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert(!killed, `the program did not end on its own; stderr: ${stderr}`);
+    assertEquals(out.code, 0, stderr);
+    const [output, name] = new TextDecoder().decode(out.stdout).trim().split(" ");
+    assertEquals(output, "2");
+    assertStringIncludes(name, "smoldeno-");
+    let present = true;
+    for (let i = 0; i < 100 && present; i++) {
+      present = (await docker("container", "inspect", name)).code === 0;
+      if (present) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert(!present, `container ${name} outlived its host`);
+  },
+});
