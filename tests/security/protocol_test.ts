@@ -362,6 +362,28 @@ process.stdin.on("end", () => keep("process.stdin: end"));
   await assertStillWorks(ex);
 });
 
+Deno.test("security: a Worker the code starts gets an empty stdin too", async () => {
+  await using canary = await startCanary();
+  await using ex = newExecutor();
+  await ex.sendTools(TOOLS);
+  const out = await ex.execute(`const src = \`const got = [];
+const reader = Deno.stdin.readable.getReader();
+for (;;) {
+  const { value, done } = await reader.read();
+  if (done) { got.push("end"); break; }
+  got.push(new TextDecoder().decode(value));
+}
+postMessage(got);\`;
+const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+const weather = get_weather({ city: "Lima" });
+const got = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+w.terminate();
+[got, await weather]`);
+  assertEquals(out.output, [["end"], "Sunny in Lima"]);
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
+
 Deno.test("security: a blocking read of fd 0 through node:fs only stalls its own step", async () => {
   // fd 0 is still the host's pipe; a synchronous read blocks the realm like a
   // busy loop, and whatever it could read carries no session key.
