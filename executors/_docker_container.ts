@@ -214,6 +214,70 @@ export class DockerContainer implements SandboxProcess {
     return new DockerContainer(child, name, settings);
   }
 
+  #cpuFile?: { path: string; v2: boolean };
+  #cpuWatch?: Promise<void>;
+
+  /**
+   * The container's CPU time so far, in ms, from its cgroup (all its
+   * processes), once {@linkcode DockerContainer.watchCpu} found it; undefined
+   * otherwise (a remote engine, an unknown cgroup layout). Lets timeoutMs
+   * leave out host tool time (see _step_clock.ts).
+   */
+  cpuMs(): number | undefined {
+    if (!this.#cpuFile) return undefined;
+    try {
+      const text = Deno.readTextFileSync(this.#cpuFile.path);
+      if (!this.#cpuFile.v2) return Number(text.trim()) / 1e6; // cpuacct.usage: ns
+      const m = /^usage_usec (\d+)/m.exec(text);
+      return m ? Number(m[1]) / 1000 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Finds the running container's cgroup CPU counter on this machine (cgroup
+   * v2 or v1). Does nothing when the engine runs elsewhere: the cgroup path
+   * must name this container's id.
+   */
+  watchCpu(): Promise<void> {
+    this.#cpuWatch ??= this.#findCpuFile();
+    return this.#cpuWatch;
+  }
+
+  async #findCpuFile(): Promise<void> {
+    if (Deno.build.os !== "linux") return;
+    try {
+      const out = await docker(
+        ["inspect", "--format", "{{.Id}} {{.State.Pid}}", this.name],
+        this.#settings,
+      );
+      const [id, pid] = out.stdout.trim().split(" ");
+      if (out.code !== 0 || !/^[0-9a-f]{64}$/.test(id ?? "") || !(Number(pid) > 0)) return;
+      const lines = (await Deno.readTextFile(`/proc/${Number(pid)}/cgroup`)).split("\n");
+      const candidates: { path: string; v2: boolean }[] = [];
+      for (const line of lines) {
+        const [, controllers, path] = line.split(":");
+        if (path === undefined || !path.includes(id)) continue;
+        if (controllers === "") {
+          candidates.push({ path: `/sys/fs/cgroup${path}/cpu.stat`, v2: true });
+        }
+        if (controllers.split(",").includes("cpuacct")) {
+          for (const mount of ["cpuacct", "cpu,cpuacct", "cpuacct,cpu"]) {
+            candidates.push({ path: `/sys/fs/cgroup/${mount}${path}/cpuacct.usage`, v2: false });
+          }
+        }
+      }
+      for (const c of candidates) {
+        this.#cpuFile = c;
+        if (this.cpuMs() !== undefined) return;
+      }
+      this.#cpuFile = undefined;
+    } catch {
+      this.#cpuFile = undefined; // No access to /proc or the engine: wall time then.
+    }
+  }
+
   /** SIGKILLs the container (`docker kill`): unlike SIGTERM, code cannot trap it. */
   kill(): void {
     this.#killing ??= this.#kill();
@@ -245,6 +309,7 @@ export class DockerContainer implements SandboxProcess {
       removeEventListener("unload", this.#onUnload);
       this.kill();
       await this.#killing;
+      await this.#cpuWatch;
       await this.exited.catch(() => {});
       await this.#stdinWriter.close().catch(() => {});
       await docker(["rm", "--force", this.name], this.#settings).catch(() => {});

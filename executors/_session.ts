@@ -11,6 +11,7 @@ import { AgentExecutionError, type ExecutionErrorKind } from "../src/errors.ts";
 import type { CodeOutput } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 import type { ImportPattern } from "./_imports.ts";
+import { StepClock } from "./_step_clock.ts";
 import {
   decodeValue,
   DEFAULT_MAX_FRAME_BYTES,
@@ -43,6 +44,13 @@ export interface SandboxProcess {
   readonly exited: Promise<ProcessExit>;
   /** Ends the process and everything it started, at once (SIGKILL of the group). */
   kill(): void;
+  /**
+   * The sandbox's CPU time so far, in ms (all threads). Lets `timeoutMs`
+   * leave out the time host tools take (see `_step_clock.ts`); without it
+   * (or while it returns undefined) the step's wall clock keeps running
+   * during tool calls.
+   */
+  cpuMs?(): number | undefined;
 }
 
 // Launchers unref their child (status and stdio reads), so an idle sandbox
@@ -82,7 +90,11 @@ export interface RunnerSessionOptions {
 
 /** Options of {@linkcode RunnerSession.execute}. */
 export interface SessionExecuteOptions {
-  /** Kill the sandbox after this many milliseconds. */
+  /**
+   * Kill the sandbox after this many milliseconds of its own work: wall
+   * time, except that while host tool calls are in flight only the
+   * sandbox's CPU time counts (when the process can report it).
+   */
   timeoutMs: number;
   /** Cancels the step: the sandbox is killed, the promise rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -98,6 +110,7 @@ interface PendingStep {
   reject(error: unknown): void;
   controller: AbortController;
   afterRestart: boolean;
+  clock: StepClock;
 }
 
 /** A live runner: one at a time per executor; dead after any kill. */
@@ -215,13 +228,20 @@ export class RunnerSession {
     return this.#hold(
       new Promise<CodeOutput>((resolve, reject) => {
         const controller = new AbortController();
-        const timer = setTimeout(() => {
-          this.#kill("timeout", `The code ran longer than the ${options.timeoutMs} ms timeout`);
-        }, options.timeoutMs);
+        const proc = this.#proc;
+        const clock = new StepClock({
+          timeoutMs: options.timeoutMs,
+          cpuMs: proc.cpuMs ? () => proc.cpuMs!() : undefined,
+          onTimeout: () =>
+            this.#kill(
+              "timeout",
+              `The code ran longer than the ${options.timeoutMs} ms timeout (time spent in host tools is not counted)`,
+            ),
+        });
         const onAbort = () => this.#kill("abort", "The step was aborted");
         options.signal?.addEventListener("abort", onAbort, { once: true });
         const cleanup = () => {
-          clearTimeout(timer);
+          clock.stop();
           options.signal?.removeEventListener("abort", onAbort);
           controller.abort();
           this.#step = null;
@@ -229,6 +249,7 @@ export class RunnerSession {
         this.#step = {
           id,
           controller,
+          clock,
           afterRestart: options.afterRestart ?? false,
           resolve: (v) => {
             cleanup();
@@ -427,9 +448,11 @@ export class RunnerSession {
     }
     this.#inFlightBytes += bytes;
     this.#inFlightCalls++;
+    step.clock.toolStarted();
     try {
       await this.#runTool(tool, frame, step, reply, fail);
     } finally {
+      step.clock.toolFinished();
       this.#inFlightBytes -= bytes;
       this.#inFlightCalls--;
     }
@@ -486,6 +509,7 @@ export class RunnerSession {
     if (frame.final && hostFinal) {
       // A user-supplied final_answer tool transforms the answer on the host.
       const key = Object.keys(hostFinal.inputs ?? {})[0] ?? "answer";
+      step.clock.toolStarted();
       try {
         value = await hostFinal.call({ [key]: value }, { signal: step.controller.signal });
       } catch (e) {

@@ -25,7 +25,7 @@ import {
 import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./_runner.ts";
 import { RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
-import { type MemoryWatchdog, startMemoryWatchdog } from "./_watchdog.ts";
+import { type MemoryWatchdog, readCpuMs, startMemoryWatchdog } from "./_watchdog.ts";
 import { knownSandboxesRoot, sandboxesRoot } from "./_sandbox_dirs.ts";
 import { checkIdentifier } from "./_names.ts";
 
@@ -55,7 +55,20 @@ export interface DenoExecutorOptions {
    * Default: none.
    */
   authorizedImports?: readonly string[];
-  /** Wall-clock limit of one `execute`, in ms; the sandbox is killed past it. Default 30 000. */
+  /**
+   * Time limit of one `execute`, in ms; the sandbox is SIGKILLed past it
+   * (the step rejects with kind `"timeout"`). Default 30 000.
+   *
+   * It bounds the sandbox's own work, not the host tools it waits for: wall
+   * time counts while no tool call of the step is in flight; while at least
+   * one is, only the CPU time the sandbox uses (all its threads, Workers
+   * included) counts. So `await managed_agent(...)` may take minutes (tools
+   * have their own limits: a managed agent's `maxSteps`, MCP call timeouts,
+   * the model's timeout), while a busy loop running next to a slow tool call
+   * is still killed once it has burned `timeoutMs` of CPU. CPU time is read
+   * from `/proc` (Linux); where it cannot be read, wall time counts during
+   * tool calls too. Subprocesses started under a `run` grant are not counted.
+   */
   timeoutMs?: number;
   /**
    * V8 heap limit, in MB. The whole sandbox (ArrayBuffers, WebAssembly,
@@ -329,6 +342,10 @@ export class DenoExecutor implements Executor {
       stderr: child.stderr,
       exited: child.status.then((s) => ({ code: s.signal ? null : s.code, signal: s.signal })),
       kill: () => killGroup(pid),
+      // Lets timeoutMs leave out host tool time while still counting the
+      // sandbox's own CPU (only where /proc can be read: otherwise the wall
+      // clock keeps running during tool calls).
+      cpuMs: canReadCpu(pid) ? () => readCpuMs(pid) : undefined,
     };
     this.#pid = pid;
     addEventListener("unload", this.#onUnload);
@@ -458,6 +475,16 @@ function killGroup(pid: number): void {
     } catch {
       // Already gone.
     }
+  }
+}
+
+function canReadCpu(pid: number): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -73,7 +73,13 @@ export interface DockerExecutorOptions extends DockerCliOptions {
   cpus?: number;
   /** Process/thread limit (`--pids-limit`): stops Worker bombs. Default 64. */
   pidsLimit?: number;
-  /** Wall-clock limit of one `execute`, in ms; the container is killed past it. Default 30 000. */
+  /**
+   * Time limit of one `execute`, in ms; the container is killed past it.
+   * Default 30 000. Like DenoExecutor's: wall time while no host tool call is
+   * in flight; while one is, only the container's CPU time counts (read from
+   * its cgroup when the engine runs on this Linux machine; with a remote
+   * engine, wall time counts during tool calls too).
+   */
   timeoutMs?: number;
   /** How long starting a container may take (an image pull included). Default 60 000. */
   startupTimeoutMs?: number;
@@ -261,6 +267,8 @@ export class DockerExecutor implements Executor {
         return {
           process: container,
           attach: (session) => {
+            // So timeoutMs can leave out host tool time (the container is running now).
+            container.watchCpu();
             container.onOomKilled = () =>
               session.killForMemory(
                 `The container was killed for exceeding its memory limit of ${this.#settings.memoryLimitMb} MB (memoryLimitMb)`,

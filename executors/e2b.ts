@@ -47,7 +47,12 @@ export interface E2BExecutorOptions {
   sandboxTimeoutMs?: number;
   /** Let the sandbox reach the internet. Default `false`; tools on the host still can. */
   allowInternetAccess?: boolean;
-  /** Wall-clock limit of one `execute`, in ms; the runner is killed past it. Default 30 000. */
+  /**
+   * Wall-clock limit of one `execute`, in ms; the runner is killed past it.
+   * Default 30 000. Time spent in host tool calls counts too: the remote
+   * sandbox's CPU time cannot be read (DenoExecutor and DockerExecutor leave
+   * tool time out).
+   */
   timeoutMs?: number;
   /** How long creating the sandbox and starting Deno may take. Default 120 000. */
   startupTimeoutMs?: number;

@@ -829,3 +829,50 @@ Deno.test("A program that forgets close() still ends when its work is done, and 
   assertEquals(output, "tool2");
   assert(await processGone(Number(pidText)), "the sandbox outlived its host");
 });
+
+/** A tool that answers after `ms`, or as soon as the step is cancelled. */
+function slowTool(ms: number): Tool {
+  return tool({
+    name: "slow",
+    description: "Answers slowly.",
+    inputs: {},
+    outputType: "string",
+    forward: (_args, ctx) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => resolve("slow done"), ms);
+        ctx?.signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(new Error("cancelled"));
+        }, { once: true });
+      }),
+  });
+}
+
+Deno.test("A host tool slower than timeoutMs does not time the step out", async () => {
+  await withExecutor({ timeoutMs: 1000 }, async (ex) => {
+    await ex.sendTools({ slow: slowTool(2500) });
+    const r = await ex.execute("const a = await slow(); a + '!'");
+    assertEquals(r.output, "slow done!");
+    // The clock resumes after the call: the sandbox's own time still counts.
+    const e = await failure(ex, "await slow(); while (true) {}");
+    assertEquals(e.kind, "timeout");
+  });
+});
+
+Deno.test("A busy loop running next to a slow tool call is still killed as a timeout", async () => {
+  await withExecutor({ timeoutMs: 1000 }, async (ex) => {
+    await ex.sendTools({ slow: slowTool(60_000) });
+    const spin = await failure(ex, "const pending = slow();\nwhile (true) {}");
+    assertEquals(spin.kind, "timeout");
+    // CPU burnt by a Worker while the main thread politely awaits the tool counts too.
+    const worker = await failure(
+      ex,
+      `const src = "while (true) {}";
+      new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+      await slow();`,
+    );
+    assertEquals(worker.kind, "timeout");
+    assertEquals(worker.stateLost, true);
+    assertEquals((await ex.execute("1 + 1")).output, 2);
+  });
+});

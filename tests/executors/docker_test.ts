@@ -699,3 +699,34 @@ Deno.test({
     assert(!present, `container ${name} outlived its host`);
   },
 });
+
+Deno.test({
+  name:
+    "DockerExecutor leaves host tool time out of timeoutMs but still kills a busy loop next to a tool call",
+  ignore,
+  async fn() {
+    await using ex = new DockerExecutor({ image, timeoutMs: 1500 });
+    const slow = (ms: number) => ({
+      name: "slow",
+      description: "Answers slowly.",
+      inputs: {},
+      outputType: "string" as const,
+      call: (_args: Record<string, unknown>, ctx?: { signal?: AbortSignal }) =>
+        new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => resolve("slow done"), ms);
+          ctx?.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(new Error("cancelled"));
+          }, { once: true });
+        }),
+    });
+    await ex.sendTools({ slow: slow(3500) });
+    assertEquals((await ex.execute("await slow()")).output, "slow done");
+    await ex.sendTools({ slow: slow(60_000) });
+    const error = await assertRejects(
+      () => ex.execute("const pending = slow();\nwhile (true) {}"),
+      AgentExecutionError,
+    );
+    assertEquals(error.kind, "timeout");
+  },
+});
