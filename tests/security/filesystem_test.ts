@@ -267,7 +267,7 @@ await Deno.readTextFile(\`\${granted}/report.md\`)`,
     await t.step(
       "symlinking the canary into the grant is denied (it needs unscoped read and write)",
       async () => {
-        // See /work/notes/security-findings.md F4 about the missing `permission` field.
+        // Regression (finding F4): this denial used to carry no `permission`.
         await expectFailure(
           ex,
           `await Deno.symlink(canaryPath, \`\${granted}/innocent.txt\`);
@@ -382,7 +382,7 @@ try {
 }
 
 Deno.test("security: a sandboxes directory planted in /tmp by another user is not used", async (t) => {
-  // See /work/notes/security-findings.md F12.
+  // Regression (finding F12): the predictable root name was trusted as found.
   const tmp = await Deno.makeTempDir({ prefix: "smoldeno-tmp-" });
   try {
     await t.step(

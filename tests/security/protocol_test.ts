@@ -295,7 +295,7 @@ await get_weather({ city: "Quito" })`,
 });
 
 Deno.test("security: replacing Promise before a tool call does not hang or kill the sandbox", async () => {
-  // See /work/notes/security-findings.md F7: today the step hangs until the timeout.
+  // Regression (finding F7): the step used to hang until the timeout.
   await using canary = await startCanary();
   await using ex = newExecutor();
   await ex.sendTools(TOOLS);
@@ -399,7 +399,7 @@ new TextDecoder().decode(buf.subarray(0, n))`,
 });
 
 Deno.test("security: in-flight tool calls cannot make the host hold unbounded argument data", async () => {
-  // See /work/notes/security-findings.md F10.
+  // Regression (finding F10): the host held ~1 GB for a sandbox capped at 384 MB.
   let inFlight = 0;
   let peak = 0;
   let release!: () => void;
@@ -482,7 +482,7 @@ Deno.test("security: the frame MAC is standard HMAC-SHA256, so forging a frame n
 });
 
 Deno.test("security: a flood of small in-flight tool calls is bounded on the host", async () => {
-  // See /work/notes/security-findings.md F10b: ~3.6 KB of host memory per pending call.
+  // Regression (finding F10b): ~3.6 KB of host memory per pending call, no cap.
   let inFlight = 0;
   let peak = 0;
   const lookup = tool({

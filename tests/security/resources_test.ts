@@ -274,7 +274,7 @@ const notify = tool({
 });
 
 Deno.test("security: timers of one step do not act in the next step", async (t) => {
-  // See /work/notes/security-findings.md F6.
+  // Regression (finding F6): old timers printed, called tools and ended later steps.
   await using canary = await startCanary();
   await using ex = newExecutor();
   await ex.sendTools({ notify });
@@ -307,7 +307,7 @@ Deno.test("security: timers of one step do not act in the next step", async (t) 
 });
 
 Deno.test("security: a busy background Worker does not keep burning CPU between steps", async () => {
-  // See /work/notes/security-findings.md F8.
+  // Regression (finding F8): the Worker kept a core busy until close().
   await using canary = await startCanary();
   await using ex = newExecutor();
   const out = await ex.execute(
@@ -344,7 +344,7 @@ function treeBytes(dir: string): number {
 }
 
 Deno.test("security: importing many unique data: modules does not fill the sandbox's disk", async () => {
-  // See /work/notes/security-findings.md F9: Deno caches every module it loads
+  // Regression (finding F9): Deno caches every module it loads
   // (dep analysis, V8 code cache, TypeScript emit) in DENO_DIR, with no permission.
   await using canary = await startCanary();
   await using ex = newExecutor({ ...LIMITS, timeoutMs: 20_000 });
@@ -375,7 +375,7 @@ n`,
 });
 
 Deno.test("security: code that swallows final_answer and keeps spinning does not poison the next step", async () => {
-  // See /work/notes/security-findings.md F8 (variant).
+  // Regression (finding F8, variant): the next, innocent step used to time out.
   await using canary = await startCanary();
   await using ex = newExecutor();
   let finalReturned = false;
