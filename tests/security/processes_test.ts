@@ -353,3 +353,36 @@ await ex.execute('Deno.addSignalListener("SIGTERM", () => {}); while (true) {}')
       });
   }
 });
+
+Deno.test("security: a sandbox does not outlive a host that forgets close() and exits", async () => {
+  const script = `
+import { DenoExecutor } from ${
+    JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href)
+  };
+const ex = new DenoExecutor({ onWarning: () => {} });
+const { output: runner } = await ex.execute(
+  'setInterval(() => {}, 1000); Deno.addSignalListener("SIGTERM", () => {}); new URL(Deno.mainModule).pathname',
+);
+console.log(ex.pid, runner);
+// No close(): the host program simply ends here.
+`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert(out.success, "the host program should end on its own, not hang on the sandbox");
+  const [pidText, runnerPath] = new TextDecoder().decode(out.stdout).trim().split(" ");
+  const sandboxPid = Number(pidText);
+  assert(Number.isInteger(sandboxPid) && sandboxPid > 0, `no sandbox pid in ${pidText}`);
+  for (let i = 0; i < 100 && processGroupAlive(sandboxPid); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert(!processGroupAlive(sandboxPid), "the sandbox outlived its host");
+  if (runnerPath?.endsWith("/runner.js")) {
+    await Deno.remove(runnerPath.slice(0, -"/runner.js".length), { recursive: true })
+      .catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+  }
+});
