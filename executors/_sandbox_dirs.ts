@@ -8,6 +8,11 @@
 
 let rootPath: string | undefined;
 
+/** Prefix of an executor's private directory: `sbx-<host pid>-<random>`. */
+export const SANDBOX_DIR_PREFIX = "sbx-";
+/** Prefix of a sandbox's working directory in the temp dir: `smoldeno-work-<host pid>-<random>`. */
+export const WORK_DIR_PREFIX = "smoldeno-work-";
+
 /** The root, once {@linkcode sandboxesRoot} created it in this process. */
 export function knownSandboxesRoot(): string | undefined {
   return rootPath;
@@ -57,10 +62,14 @@ export async function sweepOrphans(root?: string): Promise<void> {
   for await (const entry of Deno.readDir(root)) {
     const dir = `${root}/${entry.name}`;
     try {
-      const owner = JSON.parse(await Deno.readTextFile(`${dir}/owner.json`));
+      // The owner's pid is in the name (and in owner.json for older layouts),
+      // so a directory whose host died before writing owner.json goes too.
+      const named = new RegExp(`^${SANDBOX_DIR_PREFIX}(\\d+)-`).exec(entry.name);
+      const owner = named
+        ? { pid: Number(named[1]), workDir: null }
+        : JSON.parse(await Deno.readTextFile(`${dir}/owner.json`));
       if (!Number.isSafeInteger(owner.pid) || owner.pid === Deno.pid) continue;
-      const alive = await Deno.stat(`/proc/${owner.pid}`).then(() => true, () => false);
-      if (alive) continue;
+      if (await processAlive(owner.pid)) continue;
       if (typeof owner.workDir === "string" && /smoldeno-work-[^/\\]*$/.test(owner.workDir)) {
         await Deno.remove(owner.workDir, { recursive: true }).catch(() => {});
       }
@@ -69,4 +78,24 @@ export async function sweepOrphans(root?: string): Promise<void> {
       // Not ours, half-written, or being removed by its owner: leave it.
     }
   }
+  // Working directories live in the temp dir itself, next to the root; they
+  // are found by name, whether or not their sandbox directory still exists.
+  const tmp = root.replace(/[\\/][^\\/]*$/, "");
+  const workName = new RegExp(`^${WORK_DIR_PREFIX}(\\d+)-[^/\\\\]+$`);
+  for await (const entry of Deno.readDir(tmp)) {
+    const m = workName.exec(entry.name);
+    if (!m || !entry.isDirectory || Number(m[1]) === Deno.pid) continue;
+    try {
+      const st = await Deno.lstat(`${tmp}/${entry.name}`);
+      if (st.isSymlink || st.uid !== Deno.uid()) continue; // another user's: not ours to judge
+      if (await processAlive(Number(m[1]))) continue;
+      await Deno.remove(`${tmp}/${entry.name}`, { recursive: true });
+    } catch {
+      // Gone meanwhile, or not removable by us: leave it.
+    }
+  }
+}
+
+function processAlive(pid: number): Promise<boolean> {
+  return Deno.stat(`/proc/${pid}`).then(() => true, () => false);
 }

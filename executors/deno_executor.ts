@@ -26,7 +26,12 @@ import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./_runner.ts";
 import { RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
 import { type MemoryWatchdog, readCpuMs, startMemoryWatchdog } from "./_watchdog.ts";
-import { knownSandboxesRoot, sandboxesRoot } from "./_sandbox_dirs.ts";
+import {
+  knownSandboxesRoot,
+  SANDBOX_DIR_PREFIX,
+  sandboxesRoot,
+  WORK_DIR_PREFIX,
+} from "./_sandbox_dirs.ts";
 import { checkIdentifier } from "./_names.ts";
 
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
@@ -162,6 +167,19 @@ export class DenoExecutor implements Executor {
   #stateLost = false;
   #closing?: Promise<void>;
   #onUnload = () => this.#killNow();
+  // A program that ends without close(): nothing of this executor stays behind.
+  #onUnloadDirs = () => {
+    this.#killNow();
+    for (const d of [this.#dir, this.#workDir]) {
+      if (d) {
+        try {
+          Deno.removeSync(d, { recursive: true });
+        } catch {
+          // Already gone, or not ours to remove any more.
+        }
+      }
+    }
+  };
 
   /**
    * Checks the options; starts nothing until the first call.
@@ -294,6 +312,9 @@ export class DenoExecutor implements Executor {
       await this.#session.closed;
       this.#session = undefined;
     }
+    // close() may have run while this call awaited (prepareCode, the old
+    // session): starting now would leave a sandbox and its directories behind.
+    this.#checkOpen();
     this.#starting ??= this.#start().finally(() => this.#starting = undefined);
     return await this.#starting;
   }
@@ -389,11 +410,18 @@ export class DenoExecutor implements Executor {
     // Every executor keeps its runner and DENO_DIR under one parent that all
     // sandboxes are denied, so a sandbox granted the temp dir cannot touch
     // another executor's files; its working directory lives apart.
-    const dir = await Deno.makeTempDir({ dir: await sandboxesRoot(), prefix: "sbx-" });
+    // Both names carry this process's id, so a sweep can tell they are
+    // orphans even when the host died before owner.json was written, or
+    // someone removed the sandbox directory without its work directory.
+    const dir = await Deno.makeTempDir({
+      dir: await sandboxesRoot(),
+      prefix: `${SANDBOX_DIR_PREFIX}${Deno.pid}-`,
+    });
     this.#dir = dir;
+    addEventListener("unload", this.#onUnloadDirs);
     await Deno.mkdir(`${dir}/deno_dir`);
     if (this.#cwd === undefined) {
-      this.#workDir = await Deno.makeTempDir({ prefix: "smoldeno-work-" });
+      this.#workDir = await Deno.makeTempDir({ prefix: `${WORK_DIR_PREFIX}${Deno.pid}-` });
     }
     // node: built-ins outside authorizedImports resolve to a module that
     // throws, whatever imports them (eval'd code and data: modules too).
@@ -461,6 +489,7 @@ export class DenoExecutor implements Executor {
     if (this.#session) await this.#session.close();
     this.#watchdog?.stop();
     removeEventListener("unload", this.#onUnload);
+    removeEventListener("unload", this.#onUnloadDirs);
     if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
     if (this.#workDir) await Deno.remove(this.#workDir, { recursive: true }).catch(() => {});
   }

@@ -529,9 +529,9 @@ Deno.test("The sandbox dies when the host process is killed", async () => {
   }
   assertEquals(alive, false);
   // The dead host could not remove its directories: the next executor to
-  // start in any process sweeps them (here called directly).
+  // start in any process sweeps them (here called directly; another
+  // process's executor may have done it already).
   const sandboxDir = runnerPath.replace(/\/runner\.js$/, "");
-  assert((await Deno.stat(sandboxDir)).isDirectory);
   await sweepOrphans();
   await assertRejects(() => Deno.stat(sandboxDir), Deno.errors.NotFound);
 });
@@ -875,4 +875,91 @@ Deno.test("A busy loop running next to a slow tool call is still killed as a tim
     assertEquals(worker.stateLost, true);
     assertEquals((await ex.execute("1 + 1")).output, 2);
   });
+});
+
+/** This process's executor directories: sandbox dirs in the root and work dirs in the temp dir. */
+function ownDirs(): string[] {
+  const tmp = Deno.makeTempDirSync();
+  Deno.removeSync(tmp);
+  const tmpDir = tmp.replace(/\/[^/]*$/, "");
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(tmpDir)) {
+    if (e.name.startsWith(`smoldeno-work-${Deno.pid}-`)) out.push(`${tmpDir}/${e.name}`);
+  }
+  for (const e of Deno.readDirSync(`${tmpDir}/smoldeno-sandboxes`)) {
+    if (e.name.startsWith(`sbx-${Deno.pid}-`)) out.push(e.name);
+  }
+  return out.sort();
+}
+
+Deno.test("close() during the first execute leaves no sandbox and no directory behind", async () => {
+  await new DenoExecutor().close(); // the sandboxes root exists from here on
+  const before = ownDirs();
+  const ex = new DenoExecutor();
+  const step = ex.execute("1 + 1");
+  await ex.close();
+  await assertRejects(() => step, Error, "closed DenoExecutor");
+  assertEquals(ex.pid, undefined);
+  assertEquals(ownDirs(), before);
+});
+
+Deno.test("A program that forgets close() leaves no directory behind", async () => {
+  const url = JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href);
+  const { ended, code, stdout, stderr } = await runHostScript(`
+    import { DenoExecutor } from ${url};
+    const ex = new DenoExecutor();
+    const runner = await ex.execute("Deno.mainModule");
+    const cwd = await ex.execute("Deno.cwd()");
+    console.log(new URL(runner.output).pathname, cwd.output);
+  `);
+  assert(ended, `the program did not end on its own; stderr: ${stderr}`);
+  assertEquals(code, 0, stderr);
+  const [runnerPath, workDir] = stdout.trim().split(" ");
+  assertMatch(workDir, /smoldeno-work-\d+-/);
+  await assertRejects(
+    () => Deno.stat(runnerPath.replace(/\/runner\.js$/, "")),
+    Deno.errors.NotFound,
+  );
+  await assertRejects(() => Deno.stat(workDir), Deno.errors.NotFound);
+});
+
+Deno.test("A killed host's work directory is swept even when its sandbox directory was removed first", async () => {
+  const url = JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href);
+  const host = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const w = host.stdin.getWriter();
+  await w.write(new TextEncoder().encode(`
+    import { DenoExecutor } from ${url};
+    const ex = new DenoExecutor();
+    const runner = await ex.execute("Deno.mainModule");
+    const cwd = await ex.execute("Deno.cwd()");
+    console.log(ex.pid, new URL(runner.output).pathname, cwd.output);
+    await new Promise(() => setInterval(() => {}, 1000));
+  `));
+  await w.close();
+  const reader = host.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const [pidText, runnerPath, workDir] = text.trim().split(" ");
+  host.kill("SIGKILL");
+  await host.status;
+  await reader.cancel();
+  assert(await processGone(Number(pidText)), "the sandbox outlived its host");
+  // What the security suite does for a killed host: remove the sandbox
+  // directory only (another process's start-up sweep may have been first).
+  await Deno.remove(runnerPath.replace(/\/runner\.js$/, ""), { recursive: true }).catch(
+    (e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    },
+  );
+  await sweepOrphans();
+  await assertRejects(() => Deno.stat(workDir), Deno.errors.NotFound);
 });
