@@ -316,7 +316,13 @@ export async function startSuite(options: DenoExecutorOptions = {}): Promise<Sui
   // Cases sharing a sandbox must not be killed by a slow, loaded machine: only
   // the cases that test the timeout (each on its own executor) use LIMITS'.
   const ex = newExecutor({ timeoutMs: SHARED_TIMEOUT_MS, ...options });
-  await assertStillWorks(ex);
+  try {
+    await assertStillWorks(ex);
+  } catch (e) {
+    await ex.close();
+    await canary.close();
+    throw e;
+  }
   const pid = ex.pid;
   const close = async () => {
     await ex.close();
