@@ -60,6 +60,11 @@ export class RemoteCore {
     return this.#session?.alive ?? false;
   }
 
+  async start(): Promise<void> {
+    this.#checkOpen();
+    await this.#ensureSession();
+  }
+
   async sendTools(tools: Record<string, Tool>): Promise<void> {
     this.#checkOpen();
     for (const [name, t] of Object.entries(tools)) {
@@ -124,6 +129,8 @@ export class RemoteCore {
       this.#session = undefined;
       this.#launched = undefined;
     }
+    // close() may have run while this call awaited: do not start after it.
+    this.#checkOpen();
     this.#starting ??= this.#start(signal).finally(() => this.#starting = undefined);
     return await this.#starting;
   }

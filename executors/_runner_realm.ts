@@ -30,7 +30,15 @@ export async function userRealmMain(
   const defineProperty = Object.defineProperty;
   const isArray = Array.isArray;
   const isView = ArrayBuffer.isView;
-  const later = setTimeout;
+  // The setTimeout global is a lazy getter that loads the timers (~4 ms):
+  // keep the getter itself (code cannot change it) and call it on first use.
+  const timeoutGetter = Object.getOwnPropertyDescriptor(globalThis, "setTimeout")?.get;
+  type Later = (fn: (value?: unknown) => void, ms: number) => unknown;
+  let timeoutFn: Later | undefined = timeoutGetter ? undefined : setTimeout;
+  const later = (fn: (value?: unknown) => void, ms: number) => {
+    const f: Later = timeoutFn ??= apply(timeoutGetter!, globalThis, []) as Later;
+    return apply(f, globalThis, [fn, ms]);
+  };
   const keepSys = keepSysGrant ?? Deno.args.includes("--keep-sys");
   const inspect = Deno.inspect;
   // An async function's promise is always the intrinsic one, even after the
@@ -72,9 +80,13 @@ export async function userRealmMain(
         (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
       ])
     );
-  // V8 sets up REPL evaluation on first use (~10-20 ms): that happens once
-  // "ready" is posted, while the channel boots, not in the first step.
-  let warmedUp: Promise<unknown> = PromiseCtor.resolve();
+  // V8 sets up REPL evaluation on first use (~10-20 ms): do it now, while
+  // the channel worker boots on its own thread, not in the first step.
+  const warmedUp: Promise<unknown> = post("Runtime.evaluate", {
+    expression: "undefined",
+    replMode: true,
+    awaitPromise: true,
+  }).catch(() => {});
   const als = new AsyncLocalStorage();
   const alsRun = AsyncLocalStorage.prototype.run;
   const alsGet = AsyncLocalStorage.prototype.getStore;
@@ -505,12 +517,6 @@ export async function userRealmMain(
   };
   for (let i = 0; i < early.length; i++) channel.onmessage(early[i]);
   toChannel({ t: "ready" });
-  warmedUp = new PromiseCtor((resolve) =>
-    later(() => {
-      post("Runtime.evaluate", { expression: "undefined", replMode: true, awaitPromise: true })
-        .then(resolve, resolve);
-    }, 0)
-  );
 }
 
 /**
@@ -532,12 +538,16 @@ export function guardRealm(
     e.name = "ImportError";
     return e;
   };
+  let readable: ReadableStream<Uint8Array> | undefined;
   defineProperty(Deno, "stdin", {
     value: Object.freeze({
       rid: -1,
       read: () => Promise.resolve(null),
       readSync: () => null,
-      readable: new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+      // Built on first use: the first ReadableStream of a realm costs ~2 ms.
+      get readable() {
+        return readable ??= new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+      },
       close: () => {},
       isTerminal: () => false,
       setRaw: () => {},

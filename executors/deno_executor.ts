@@ -229,6 +229,29 @@ export class DenoExecutor implements Executor {
     return this.#session?.alive ? this.#pid : undefined;
   }
 
+  /**
+   * Starts the sandbox now instead of at the first `execute` (idempotent;
+   * resolves once it is ready). Call it without awaiting to overlap the
+   * sandbox's start with other work, e.g. a model call: CodeAgent does this
+   * at the start of every run. A failure here is reported again by the next
+   * `execute`, which retries the start.
+   *
+   * @example Starting the sandbox while doing something else
+   * ```ts
+   * import { DenoExecutor } from "@smoldeno/agents";
+   *
+   * await using executor = new DenoExecutor();
+   * const warming = executor.start(); // not awaited yet
+   * const reply = await Promise.resolve("1 + 1"); // e.g. a model call
+   * await warming;
+   * console.log((await executor.execute(reply)).output); // 2
+   * ```
+   */
+  async start(): Promise<void> {
+    this.#checkOpen();
+    await this.#ensureSession();
+  }
+
   /** Makes each tool callable from the code as an async function of the same name. */
   async sendTools(tools: Record<string, Tool>): Promise<void> {
     this.#checkOpen();

@@ -288,6 +288,16 @@ export class DockerExecutor implements Executor {
     return this.#core.running ? this.#container?.name : undefined;
   }
 
+  /**
+   * Starts the container now instead of at the first `execute` (idempotent;
+   * resolves once the runner is ready). CodeAgent calls it, without
+   * awaiting, at the start of every run, so the start overlaps the first
+   * model call. A failure is reported again by the next `execute`.
+   */
+  start(): Promise<void> {
+    return this.#core.start();
+  }
+
   /** Makes each tool callable from the code as an async function; tools run on the host. */
   sendTools(tools: Record<string, Tool>): Promise<void> {
     return this.#core.sendTools(tools);

@@ -269,6 +269,13 @@ export class CodeAgent extends MultiStepAgent {
       this.#executorUsed = true;
       await this.#executor.sendVariables(additionalArgs);
     }
+    // Start the sandbox now, concurrently with the first model call, so the
+    // run does not wait for it later. Not awaited: a failed start is
+    // reported by the first execute, which tries again.
+    const warmUp = (this.#executor as { start?: () => Promise<void> }).start;
+    if (typeof warmUp === "function") {
+      Promise.resolve().then(() => warmUp.call(this.#executor)).catch(() => {});
+    }
   }
 
   /** One step: ask for code, run it, record the observation. */

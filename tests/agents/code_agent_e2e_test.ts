@@ -448,3 +448,24 @@ Deno.test("CodeAgent e2e: stream() reports the tool calls the code made, in call
   const firstCodeOutput = events.findIndex((e) => e.type === "code_output");
   assert(events.findIndex((e) => e.type === "tool_result") < firstCodeOutput);
 });
+
+Deno.test("CodeAgent e2e: the sandbox starts while the first model call is still running", async () => {
+  let agent: CodeAgent | undefined;
+  let sandboxUpDuringModelCall = false;
+  // The model answers only once it sees a running sandbox (or gives up after
+  // a bounded wait): a sandbox that starts at the first execute never shows up.
+  const model = new ScriptedModel({
+    replies: [async () => {
+      const executor = agent!.executor as { pid?: number };
+      for (let i = 0; i < 200 && executor.pid === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      sandboxUpDuringModelCall = executor.pid !== undefined;
+      return "Thought: done.\n<code>final_answer(6 * 7)</code>";
+    }],
+  });
+  agent = new CodeAgent({ model, tools: [], logLevel: LogLevel.OFF });
+  await using _ = agent;
+  assertEquals(await agent.run("6 times 7?"), 42);
+  assert(sandboxUpDuringModelCall, "the sandbox was not started before the first execute");
+});

@@ -963,3 +963,18 @@ Deno.test("A killed host's work directory is swept even when its sandbox directo
   await sweepOrphans();
   await assertRejects(() => Deno.stat(workDir), Deno.errors.NotFound);
 });
+
+Deno.test("DenoExecutor.start() boots the sandbox before the first step, once, with the tools sent earlier", async () => {
+  const ex = new DenoExecutor();
+  await ex.sendTools({ add });
+  assertEquals(ex.pid, undefined);
+  await Promise.all([ex.start(), ex.start()]);
+  const pid = ex.pid;
+  assert(pid !== undefined);
+  await ex.start();
+  assertEquals(ex.pid, pid);
+  assertEquals((await ex.execute("await add({ a: 2, b: 3 })")).output, 5);
+  assertEquals(ex.pid, pid);
+  await ex.close();
+  await assertRejects(() => ex.start(), Error, "closed DenoExecutor");
+});

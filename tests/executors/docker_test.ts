@@ -730,3 +730,17 @@ Deno.test({
     assertEquals(error.kind, "timeout");
   },
 });
+
+Deno.test({
+  name: "DockerExecutor.start() runs the container before the first step",
+  ignore,
+  async fn() {
+    await using ex = new DockerExecutor({ image });
+    assertEquals(ex.containerName, undefined);
+    await ex.start();
+    const name = ex.containerName;
+    assert(name !== undefined);
+    assertEquals((await ex.execute("1 + 1")).output, 2);
+    assertEquals(ex.containerName, name);
+  },
+});
