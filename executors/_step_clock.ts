@@ -6,8 +6,10 @@
  * model's timeout).
  *
  * - No tool call in flight: wall-clock time counts, exactly (one timer).
- * - At least one tool call in flight: only the CPU time the sandbox uses
- *   counts (all its threads, Workers included), sampled every `pollMs`. A
+ * - At least one tool call in flight for more than `pollMs` (50 ms): from
+ *   then on only the CPU time the sandbox uses counts (all its threads,
+ *   Workers included), sampled every `pollMs`. Shorter calls simply count as
+ *   wall time, which keeps fast tool round trips free of /proc reads. A
  *   busy loop started next to a slow tool call therefore still reaches the
  *   limit, at the pace it burns CPU, while a sandbox that merely waits adds
  *   next to nothing.
@@ -38,9 +40,13 @@ export class StepClock {
   #now: () => number;
   #used = 0;
   #mark: number;
-  #cpuMark: number | undefined;
   #tools = 0;
+  // CPU time counts only once a call has been in flight for pollMs: fast
+  // calls (the common case) then cost no /proc read and no timer change.
+  #cpuMode = false;
+  #cpuMark: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #probe: ReturnType<typeof setTimeout> | undefined;
   #done = false;
 
   /** Starts counting at once. */
@@ -57,25 +63,30 @@ export class StepClock {
     return this.#used;
   }
 
-  /** True while CPU time, not wall time, is counted. */
-  get #cpuMode(): boolean {
-    return this.#tools > 0 && this.#options.cpuMs !== undefined;
-  }
-
   /** A host tool call of the step started. */
   toolStarted(): void {
-    if (this.#done) return;
-    this.#account();
-    if (this.#tools++ === 0 && this.#options.cpuMs) this.#cpuMark = this.#options.cpuMs();
-    this.#schedule();
+    if (this.#done || this.#tools++ > 0 || !this.#options.cpuMs) return;
+    // Wall time keeps counting until the probe sees the call still in flight.
+    this.#probe ??= setTimeout(() => {
+      this.#probe = undefined;
+      this.#enterCpuMode();
+    }, this.#options.pollMs ?? 50);
   }
 
   /** A host tool call of the step ended (returned or threw). */
   toolFinished(): void {
-    if (this.#done || this.#tools === 0) return;
+    if (this.#done || this.#tools === 0 || --this.#tools > 0 || !this.#cpuMode) return;
     this.#account();
-    this.#tools--;
-    this.#mark = this.#now();
+    this.#cpuMode = false;
+    this.#schedule();
+  }
+
+  /** Counts CPU instead of wall time from now on, if a call is still in flight. */
+  #enterCpuMode(): void {
+    if (this.#done || this.#tools === 0 || this.#cpuMode) return;
+    this.#account();
+    this.#cpuMode = true;
+    this.#cpuMark = this.#options.cpuMs!();
     this.#schedule();
   }
 
@@ -95,7 +106,8 @@ export class StepClock {
   stop(): void {
     this.#done = true;
     clearTimeout(this.#timer);
-    this.#timer = undefined;
+    clearTimeout(this.#probe);
+    this.#timer = this.#probe = undefined;
   }
 
   #account(): void {

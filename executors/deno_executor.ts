@@ -65,9 +65,9 @@ export interface DenoExecutorOptions {
    * (the step rejects with kind `"timeout"`). Default 30 000.
    *
    * It bounds the sandbox's own work, not the host tools it waits for: wall
-   * time counts while no tool call of the step is in flight; while at least
-   * one is, only the CPU time the sandbox uses (all its threads, Workers
-   * included) counts. So `await managed_agent(...)` may take minutes (tools
+   * time counts while no tool call of the step is in flight; once at least
+   * one has been in flight for 50 ms, and as long as one is, only the CPU
+   * time the sandbox uses (all its threads, Workers included) counts. So `await managed_agent(...)` may take minutes (tools
    * have their own limits: a managed agent's `maxSteps`, MCP call timeouts,
    * the model's timeout), while a busy loop running next to a slow tool call
    * is still killed once it has burned `timeoutMs` of CPU. CPU time is read
