@@ -5,7 +5,7 @@
 
 import { AgentExecutionError } from "../../src/errors.ts";
 import { tool } from "../../src/tool.ts";
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   assertHostUnaffected,
   assertStillWorks,
@@ -399,6 +399,42 @@ while (true) n++;`);
     const next = await ex.execute("1 + 1");
     assertEquals(next.output, 2);
   }
+  await assertHostUnaffected(canary);
+  await assertStillWorks(ex);
+});
+
+Deno.test("security: a step looping over a slow tool still ends with kind timeout", async () => {
+  // Tool time is not counted against timeoutMs, but each call charges part of it (note N7).
+  let calls = 0;
+  const searchWeb = tool({
+    name: "search_web",
+    description: "Searches the web (slow).",
+    inputs: { query: { type: "string", description: "Query" } },
+    outputType: "string",
+    forward: async ({ query }) => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return `results for ${query}`;
+    },
+  });
+  await using canary = await startCanary();
+  await using ex = newExecutor({ ...LIMITS, timeoutMs: 1000 });
+  await ex.sendTools({ search_web: searchWeb });
+  const guard = new AbortController();
+  const timer = setTimeout(() => guard.abort(new Error("still running after 60 s")), 60_000);
+  try {
+    const error = await assertRejects(
+      () =>
+        ex.execute(`let page = 0;\nfor (;;) await search_web({ query: "page " + page++ });`, {
+          signal: guard.signal,
+        }),
+    );
+    assert(error instanceof AgentExecutionError, error.message);
+    assertEquals([error.kind, error.stateLost], ["timeout", true]);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert(calls > 0);
   await assertHostUnaffected(canary);
   await assertStillWorks(ex);
 });
