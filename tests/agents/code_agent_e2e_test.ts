@@ -450,13 +450,14 @@ Deno.test("CodeAgent e2e: stream() reports the tool calls the code made, in call
 });
 
 Deno.test("CodeAgent e2e: the sandbox starts while the first model call is still running", async () => {
-  let agent: CodeAgent | undefined;
+  // The model reads the agent built below it, so it reaches it through a holder.
+  const holder: { agent?: CodeAgent } = {};
   let sandboxUpDuringModelCall = false;
   // The model answers only once it sees a running sandbox (or gives up after
   // a bounded wait): a sandbox that starts at the first execute never shows up.
   const model = new ScriptedModel({
     replies: [async () => {
-      const executor = agent!.executor as { pid?: number };
+      const executor = holder.agent!.executor as { pid?: number };
       for (let i = 0; i < 200 && executor.pid === undefined; i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -464,8 +465,8 @@ Deno.test("CodeAgent e2e: the sandbox starts while the first model call is still
       return "Thought: done.\n<code>final_answer(6 * 7)</code>";
     }],
   });
-  agent = new CodeAgent({ model, tools: [], logLevel: LogLevel.OFF });
-  await using _ = agent;
+  await using agent = new CodeAgent({ model, tools: [], logLevel: LogLevel.OFF });
+  holder.agent = agent;
   assertEquals(await agent.run("6 times 7?"), 42);
   assert(sandboxUpDuringModelCall, "the sandbox was not started before the first execute");
 });
