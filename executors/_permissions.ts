@@ -290,3 +290,28 @@ function checkedList(name: string, values: readonly string[]): string {
   }
   return values.join(",");
 }
+
+/** Validates permissions into a null-prototype copy (polluted prototypes add no grant). */
+export function checkPermissions(p: DenoPermissions | undefined): DenoPermissions {
+  if (p === undefined) return {};
+  if (p === null || typeof p !== "object") {
+    throw new TypeError(`Invalid permissions: expected an object, got ${JSON.stringify(p)}`);
+  }
+  for (const key of Object.keys(p)) {
+    if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `Unknown permission "${key}": expected one of ${
+          PERMISSION_NAMES.map((n) => `"${n}"`).join(", ")
+        }`,
+      );
+    }
+  }
+  const out: DenoPermissions = Object.create(null);
+  for (const key of PERMISSION_NAMES) {
+    if (Object.hasOwn(p, key)) {
+      const v = p[key];
+      out[key] = Array.isArray(v) ? [...v] : v;
+    }
+  }
+  return out;
+}

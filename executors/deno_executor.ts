@@ -9,22 +9,22 @@
 import { AgentExecutionError } from "../src/errors.ts";
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
+import { checkNumber } from "./_check_number.ts";
 import {
   cacheableImports,
-  describeAuthorizedImports,
   type ImportPattern,
   nodeBuiltinImportMap,
   parseImportPattern,
 } from "./_imports.ts";
 import {
   buildSandboxCommand,
+  checkPermissions,
   type DenoPermissions,
-  PERMISSION_NAMES,
   type SandboxCommand,
 } from "./_permissions.ts";
 import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./_runner.ts";
-import { RunnerSession, type SandboxProcess } from "./_session.ts";
-import { prepareCode } from "./_transform.ts";
+import type { SandboxProcess } from "./_session.ts";
+import { type LaunchedRunner, SessionExecutor } from "./_session_executor.ts";
 import { type MemoryWatchdog, readCpuMs, startMemoryWatchdog } from "./_watchdog.ts";
 import {
   knownSandboxesRoot,
@@ -32,16 +32,12 @@ import {
   sandboxesRoot,
   WORK_DIR_PREFIX,
 } from "./_sandbox_dirs.ts";
-import { checkIdentifier } from "./_names.ts";
 
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
 
 // A program re-executed by DenoExecutor in self mode (a `deno compile`
 // binary) becomes the sandbox runner here, before its own code runs.
 if (Deno.args[0] === SELF_RUNNER_FLAG) await runSelfRunner(Deno.args[1] ?? "{}");
-
-/** How long a step that answered early may keep running before the next step restarts the sandbox. */
-const SETTLE_GRACE_MS = 200;
 
 /** Resident memory the Deno runtime itself needs on top of `memoryLimitMb`. */
 export const RUNTIME_OVERHEAD_MB = 256;
@@ -149,23 +145,15 @@ export interface DenoExecutorOptions {
 export class DenoExecutor implements Executor {
   #permissions: DenoPermissions;
   #imports: ImportPattern[];
-  #timeoutMs: number;
   #memoryLimitMb: number;
-  #maxOutputLength: number;
   #denoPath: string;
   #cwd?: string;
   #selfExec?: readonly string[];
-  #tools: Record<string, Tool> = {};
-  #variables: Record<string, unknown> = {};
+  #core: SessionExecutor;
   #dir?: string;
   #workDir?: string;
-  #session?: RunnerSession;
-  #starting?: Promise<RunnerSession>;
   #watchdog?: MemoryWatchdog;
   #pid?: number;
-  #hadSession = false;
-  #stateLost = false;
-  #closing?: Promise<void>;
   #onUnload = () => this.#killNow();
   // A program that ends without close(): nothing of this executor stays behind.
   #onUnloadDirs = () => {
@@ -190,13 +178,14 @@ export class DenoExecutor implements Executor {
   constructor(options: DenoExecutorOptions = {}) {
     this.#permissions = checkPermissions(options.permissions);
     this.#imports = (options.authorizedImports ?? []).map(parseImportPattern);
-    this.#timeoutMs = checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1);
-    this.#memoryLimitMb = checkNumber("memoryLimitMb", options.memoryLimitMb ?? 512, 16, 65536);
-    this.#maxOutputLength = checkNumber(
-      "maxOutputLength",
-      options.maxOutputLength ?? 50_000,
-      100,
-      100_000_000,
+    const timeoutMs = Math.floor(
+      checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1),
+    );
+    this.#memoryLimitMb = Math.floor(
+      checkNumber("memoryLimitMb", options.memoryLimitMb ?? 512, 16, 65536),
+    );
+    const maxOutputLength = Math.floor(
+      checkNumber("maxOutputLength", options.maxOutputLength ?? 50_000, 100, 100_000_000),
     );
     if (options.denoPath !== undefined && typeof options.denoPath !== "string") {
       throw new TypeError(`Invalid denoPath: expected a string, got ${typeof options.denoPath}`);
@@ -222,11 +211,19 @@ export class DenoExecutor implements Executor {
         "DenoExecutor in self-exec mode cannot add --deny-net at run time: net: true also reaches loopback and private addresses unless the binary was compiled with --deny-net",
       );
     }
+    this.#core = new SessionExecutor({
+      executorName: "DenoExecutor",
+      timeoutMs,
+      maxOutputLength,
+      imports: this.#imports,
+      launch: () => this.#launch(),
+      shutdown: () => this.#removeDirs(),
+    });
   }
 
   /** Process id of the running sandbox, if one is running (for diagnostics). */
   get pid(): number | undefined {
-    return this.#session?.alive ? this.#pid : undefined;
+    return this.#core.running ? this.#pid : undefined;
   }
 
   /**
@@ -247,72 +244,33 @@ export class DenoExecutor implements Executor {
    * console.log((await executor.execute(reply)).output); // 2
    * ```
    */
-  async start(): Promise<void> {
-    this.#checkOpen();
-    await this.#ensureSession();
+  start(): Promise<void> {
+    return this.#core.start();
   }
 
   /** Makes each tool callable from the code as an async function of the same name. */
-  async sendTools(tools: Record<string, Tool>): Promise<void> {
-    this.#checkOpen();
-    for (const [name, t] of Object.entries(tools)) {
-      checkIdentifier("tool name", name);
-      if (!t || typeof t.call !== "function") {
-        throw new TypeError(`Invalid tool "${name}": expected an object with a call() method`);
-      }
-    }
-    this.#tools = { ...tools };
-    if (this.#session?.alive) await this.#session.setTools(this.#tools);
+  sendTools(tools: Record<string, Tool>): Promise<void> {
+    return this.#core.sendTools(tools);
   }
 
   /** Makes each value (JSON data, Uint8Array, Date, Map, Set, …) a variable of the code. */
-  async sendVariables(variables: Record<string, unknown>): Promise<void> {
-    this.#checkOpen();
-    for (const name of Object.keys(variables)) checkIdentifier("variable name", name);
-    this.#variables = { ...this.#variables, ...variables };
-    if (this.#session?.alive) await this.#session.setVariables(variables);
+  sendVariables(variables: Record<string, unknown>): Promise<void> {
+    return this.#core.sendVariables(variables);
   }
 
   /** Runs one step of TypeScript; see the class doc for the semantics. */
-  async execute(code: string, options: ExecuteOptions = {}): Promise<CodeOutput> {
-    this.#checkOpen();
-    if (typeof code !== "string") {
-      throw new TypeError(`Invalid code: expected a string, got ${typeof code}`);
-    }
-    options.signal?.throwIfAborted();
-    const prepared = await prepareCode(code, this.#imports);
-    let session = await this.#ensureSession();
-    if (!(await session.settle(SETTLE_GRACE_MS))) {
-      // The previous step answered early and its code is still running
-      // (final_answer was caught): restart rather than queue behind it.
-      await session.close();
-      session = await this.#ensureSession();
-    }
-    const afterRestart = this.#stateLost;
-    try {
-      return await session.execute(prepared.js, {
-        timeoutMs: this.#timeoutMs,
-        signal: options.signal,
-        afterRestart,
-      });
-    } finally {
-      this.#stateLost = !session.alive;
-    }
+  execute(code: string, options?: ExecuteOptions): Promise<CodeOutput> {
+    return this.#core.execute(code, options);
   }
 
   /** Kills the sandbox and removes its temp directory. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
+    return this.#core.close();
   }
 
   /** Same as {@linkcode DenoExecutor.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #checkOpen(): void {
-    if (this.#closing) throw new Error("Cannot use a closed DenoExecutor: create a new one");
   }
 
   #command(runnerPath: string): SandboxCommand {
@@ -329,20 +287,8 @@ export class DenoExecutor implements Executor {
     });
   }
 
-  async #ensureSession(): Promise<RunnerSession> {
-    if (this.#session?.alive) return this.#session;
-    if (this.#session) {
-      await this.#session.closed;
-      this.#session = undefined;
-    }
-    // close() may have run while this call awaited (prepareCode, the old
-    // session): starting now would leave a sandbox and its directories behind.
-    this.#checkOpen();
-    this.#starting ??= this.#start().finally(() => this.#starting = undefined);
-    return await this.#starting;
-  }
-
-  async #start(): Promise<RunnerSession> {
+  /** Starts one sandbox process (the SessionExecutor launcher). */
+  async #launch(): Promise<LaunchedRunner> {
     if (!this.#dir) await this.#prepareDir();
     const dir = this.#dir!;
     // Rewritten before every start: a sandbox granted write access must not
@@ -393,40 +339,33 @@ export class DenoExecutor implements Executor {
     };
     this.#pid = pid;
     addEventListener("unload", this.#onUnload);
-    const session = await RunnerSession.start(proc, {
-      maxOutputLength: this.#maxOutputLength,
-      permissionHint: (p) => permissionHint(p),
-      importHint: () => describeAuthorizedImports(this.#imports),
-      authorizedImports: this.#imports,
-    });
-    const limitMb = this.#memoryLimitMb + RUNTIME_OVERHEAD_MB;
-    const watchdog = startMemoryWatchdog({
-      pid,
-      limitBytes: limitMb * 1024 * 1024,
-      wholeGroup: Boolean(this.#permissions.run),
-      isIdle: () => !session.stepRunning,
-      onIdleCpu: (ms) =>
-        session.killForIdleCpu(
-          `The sandbox used ${ms} ms of CPU within a second between steps (background work such as a busy Worker or interval)`,
-        ),
-      onExceeded: (bytes) =>
-        session.killForMemory(
-          `The code used ${
-            Math.round(bytes / 1048576)
-          } MB of memory, over the limit of ${limitMb} MB (memoryLimitMb ${this.#memoryLimitMb} + ${RUNTIME_OVERHEAD_MB} for the runtime)`,
-        ),
-    });
-    this.#watchdog = watchdog;
-    session.closed.then(() => {
-      watchdog.stop();
-      removeEventListener("unload", this.#onUnload);
-      this.#stateLost = this.#hadSession;
-    });
-    this.#session = session;
-    this.#hadSession = true;
-    if (Object.keys(this.#tools).length) await session.setTools(this.#tools);
-    if (Object.keys(this.#variables).length) await session.setVariables(this.#variables);
-    return session;
+    return {
+      process: proc,
+      attach: (session) => {
+        const limitMb = this.#memoryLimitMb + RUNTIME_OVERHEAD_MB;
+        const watchdog = startMemoryWatchdog({
+          pid,
+          limitBytes: limitMb * 1024 * 1024,
+          wholeGroup: Boolean(this.#permissions.run),
+          isIdle: () => !session.stepRunning,
+          onIdleCpu: (ms) =>
+            session.killForIdleCpu(
+              `The sandbox used ${ms} ms of CPU within a second between steps (background work such as a busy Worker or interval)`,
+            ),
+          onExceeded: (bytes) =>
+            session.killForMemory(
+              `The code used ${
+                Math.round(bytes / 1048576)
+              } MB of memory, over the limit of ${limitMb} MB (memoryLimitMb ${this.#memoryLimitMb} + ${RUNTIME_OVERHEAD_MB} for the runtime)`,
+            ),
+        });
+        this.#watchdog = watchdog;
+        session.closed.then(() => {
+          watchdog.stop();
+          removeEventListener("unload", this.#onUnload);
+        });
+      },
+    };
   }
 
   async #prepareDir(): Promise<void> {
@@ -504,12 +443,11 @@ export class DenoExecutor implements Executor {
   }
 
   #killNow(): void {
-    if (this.#pid !== undefined && this.#session?.alive) killGroup(this.#pid);
+    if (this.#pid !== undefined && this.#core?.running) killGroup(this.#pid);
   }
 
-  async #close(): Promise<void> {
-    await this.#starting?.catch(() => {});
-    if (this.#session) await this.#session.close();
+  /** What close() frees once the sandbox is gone (the SessionExecutor shutdown). */
+  async #removeDirs(): Promise<void> {
     this.#watchdog?.stop();
     removeEventListener("unload", this.#onUnload);
     removeEventListener("unload", this.#onUnloadDirs);
@@ -556,43 +494,4 @@ function hostAddresses(): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-function permissionHint(permission: string | undefined): string {
-  if (!permission || !(PERMISSION_NAMES as readonly string[]).includes(permission)) {
-    return "The sandbox was not granted this permission (see the permissions option of DenoExecutor)";
-  }
-  return `The sandbox was not granted ${permission} access; the user can grant it with the DenoExecutor option permissions: { ${permission}: [...] }`;
-}
-
-function checkPermissions(p: DenoPermissions | undefined): DenoPermissions {
-  if (p === undefined) return {};
-  if (p === null || typeof p !== "object") {
-    throw new TypeError(`Invalid permissions: expected an object, got ${JSON.stringify(p)}`);
-  }
-  for (const key of Object.keys(p)) {
-    if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
-      throw new TypeError(
-        `Unknown permission "${key}": expected one of ${
-          PERMISSION_NAMES.map((n) => `"${n}"`).join(", ")
-        }`,
-      );
-    }
-  }
-  // A null-prototype copy: polluted prototypes cannot add grants.
-  const out: DenoPermissions = Object.create(null);
-  for (const key of PERMISSION_NAMES) {
-    if (Object.hasOwn(p, key)) {
-      const v = p[key];
-      out[key] = Array.isArray(v) ? [...v] : v;
-    }
-  }
-  return out;
-}
-
-function checkNumber(name: string, value: number, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`Invalid ${name}: expected a number from ${min} to ${max}, got ${value}`);
-  }
-  return Math.floor(value);
 }

@@ -31,6 +31,7 @@
 
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
+import { checkNumber } from "./_check_number.ts";
 import { docker, type DockerCliOptions } from "./_docker_cli.ts";
 import {
   cleanupStale,
@@ -42,11 +43,11 @@ import {
   runnerDataUrl,
 } from "./_docker_container.ts";
 import { buildLocalImage, type BuildLocalImageOptions } from "./_docker_image.ts";
-import { checkNumber, checkPermissions, RemoteCore, startError } from "./_docker_remote.ts";
 import { CONTAINER_CACHE_DIR, prepareImportCache } from "./_docker_import_cache.ts";
 import { cacheableImports, parseImportPattern } from "./_imports.ts";
-import { buildSandboxCommand, type DenoPermissions } from "./_permissions.ts";
+import { buildSandboxCommand, checkPermissions, type DenoPermissions } from "./_permissions.ts";
 import { runnerSource } from "./_runner.ts";
+import { SessionExecutor, startError } from "./_session_executor.ts";
 
 export type { BuildLocalImageOptions, CleanupStaleOptions, DockerCliOptions, DockerMount };
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
@@ -155,7 +156,7 @@ export class DockerExecutor implements Executor {
   readonly image: string;
   #settings: ContainerSettings;
   #args: string[];
-  #core: RemoteCore;
+  #core: SessionExecutor;
   #container?: DockerContainer;
   #cache?: { dir: string; denoDir: string };
 
@@ -225,8 +226,9 @@ export class DockerExecutor implements Executor {
     });
     this.#args = command.args;
     this.#settings.env = { ...command.env, ...env };
-    this.#core = new RemoteCore({
+    this.#core = new SessionExecutor({
       executorName: "DockerExecutor",
+      wrapLaunchErrors: true,
       timeoutMs: checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1),
       startupTimeoutMs: checkNumber(
         "startupTimeoutMs",

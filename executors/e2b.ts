@@ -17,12 +17,13 @@
 
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
-import { checkNumber, checkPermissions, RemoteCore } from "./_docker_remote.ts";
+import { checkNumber } from "./_check_number.ts";
 import { shellQuote, startE2BProcess } from "./_e2b_process.ts";
 import { createE2BSandbox, type E2BSandbox, type E2BSandboxFactory } from "./_e2b_sandbox.ts";
 import { parseImportPattern } from "./_imports.ts";
-import { buildSandboxCommand, type DenoPermissions } from "./_permissions.ts";
+import { buildSandboxCommand, checkPermissions, type DenoPermissions } from "./_permissions.ts";
 import { runnerSource } from "./_runner.ts";
+import { SessionExecutor } from "./_session_executor.ts";
 
 export type {
   E2BCommandHandle,
@@ -104,7 +105,7 @@ export interface E2BExecutorOptions {
 export class E2BExecutor implements Executor {
   /** The E2B template the sandbox is created from. */
   readonly template: string;
-  #core: RemoteCore;
+  #core: SessionExecutor;
   #sandbox?: Promise<{ sandbox: E2BSandbox; deno: string; dir: string }>;
 
   /**
@@ -186,8 +187,9 @@ export class E2BExecutor implements Executor {
         throw error;
       });
 
-    this.#core = new RemoteCore({
+    this.#core = new SessionExecutor({
       executorName: "E2BExecutor",
+      wrapLaunchErrors: true,
       timeoutMs: checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1),
       startupTimeoutMs,
       maxOutputLength: checkNumber(

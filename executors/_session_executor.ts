@@ -1,19 +1,19 @@
-// The executor logic shared by DockerExecutor and E2BExecutor: the same steps
-// as DenoExecutor (prepareCode on the host, RunnerSession over the runner's
-// stdio, restart after a timeout/crash/memory kill, tools and variables
-// re-sent to a fresh sandbox), with "how to start a runner process" supplied
-// by the caller. Tools therefore always run on the host, whatever the sandbox.
+// The executor core shared by DenoExecutor, DockerExecutor and E2BExecutor:
+// prepareCode on the host, a RunnerSession over the runner's stdio, a restart
+// after a timeout/crash/memory kill, tools and variables re-sent to a fresh
+// sandbox, with "how to start a runner process" supplied by the caller (a
+// launcher). Tools therefore always run on the host, whatever the sandbox.
 
 import { AgentExecutionError } from "../src/errors.ts";
 import type { CodeOutput, ExecuteOptions } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 import { describeAuthorizedImports, type ImportPattern } from "./_imports.ts";
 import { checkIdentifier } from "./_names.ts";
-import { type DenoPermissions, PERMISSION_NAMES } from "./_permissions.ts";
+import { PERMISSION_NAMES } from "./_permissions.ts";
 import { RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
 
-/** How long a step that answered early may keep running before the next step restarts the sandbox (as in DenoExecutor). */
+/** How long a step that answered early may keep running before the next step restarts the sandbox. */
 const SETTLE_GRACE_MS = 200;
 
 /** One started runner process and how to clean up after it. */
@@ -22,26 +22,33 @@ export interface LaunchedRunner {
   /** Called once the session exists (e.g. to report an OOM kill as kind "memory"). */
   attach?(session: RunnerSession): void;
   /** Frees what this one process held (container, temp files). */
-  dispose(): Promise<void>;
+  dispose?(): Promise<void>;
 }
 
 /** What the core needs from a concrete executor. */
-export interface RemoteCoreOptions {
+export interface SessionExecutorOptions {
   /** Class name used in messages (`"DockerExecutor"`). */
   executorName: string;
   timeoutMs: number;
   maxOutputLength: number;
-  startupTimeoutMs: number;
+  /** How long a runner may take to become ready. Default: RunnerSession's. */
+  startupTimeoutMs?: number;
   imports: ImportPattern[];
   /** Starts one runner process. */
   launch(signal?: AbortSignal): Promise<LaunchedRunner>;
-  /** Frees what every process shared (the E2B sandbox), once, at close. */
+  /**
+   * Report any failure of `launch` as an AgentExecutionError of kind
+   * "crashed" (a sandbox that could not be created, as the remote executors
+   * do); otherwise the launcher's own error reaches the caller unchanged.
+   */
+  wrapLaunchErrors?: boolean;
+  /** Frees what every process shared (the E2B sandbox, private dirs), once, at close. */
   shutdown?(): Promise<void>;
 }
 
 /** Executor behaviour over any launcher. */
-export class RemoteCore {
-  #options: RemoteCoreOptions;
+export class SessionExecutor {
+  #options: SessionExecutorOptions;
   #tools: Record<string, Tool> = {};
   #variables: Record<string, unknown> = {};
   #session?: RunnerSession;
@@ -51,7 +58,7 @@ export class RemoteCore {
   #stateLost = false;
   #closing?: Promise<void>;
 
-  constructor(options: RemoteCoreOptions) {
+  constructor(options: SessionExecutorOptions) {
     this.#options = options;
   }
 
@@ -125,11 +132,12 @@ export class RemoteCore {
     if (this.#session?.alive) return this.#session;
     if (this.#session) {
       await this.#session.closed;
-      await this.#launched?.dispose();
+      await this.#launched?.dispose?.();
       this.#session = undefined;
       this.#launched = undefined;
     }
-    // close() may have run while this call awaited: do not start after it.
+    // close() may have run while this call awaited (prepareCode, the old
+    // session): starting now would leave a sandbox behind.
     this.#checkOpen();
     this.#starting ??= this.#start(signal).finally(() => this.#starting = undefined);
     return await this.#starting;
@@ -140,9 +148,10 @@ export class RemoteCore {
     try {
       launched = await this.#options.launch(signal);
     } catch (error) {
-      // Failing to create a sandbox is an execution failure like any other:
-      // the caller gets the typed error, and the next execute tries again.
-      if (error instanceof AgentExecutionError) throw error;
+      // With wrapLaunchErrors, failing to create a sandbox is an execution
+      // failure like any other: the caller gets the typed error. Either way
+      // the next execute tries again.
+      if (!this.#options.wrapLaunchErrors || error instanceof AgentExecutionError) throw error;
       throw startError(
         this.#options.executorName,
         (error as Error)?.message ?? String(error),
@@ -159,7 +168,7 @@ export class RemoteCore {
         authorizedImports: this.#options.imports,
       });
     } catch (error) {
-      await launched.dispose();
+      await launched.dispose?.();
       throw error;
     }
     launched.attach?.(session);
@@ -178,7 +187,7 @@ export class RemoteCore {
     await this.#starting?.catch(() => {});
     try {
       if (this.#session) await this.#session.close();
-      await this.#launched?.dispose();
+      await this.#launched?.dispose?.();
     } finally {
       await this.#options.shutdown?.();
     }
@@ -190,39 +199,6 @@ function permissionHint(executorName: string, permission: string | undefined): s
     return `The sandbox was not granted this permission (see the permissions option of ${executorName})`;
   }
   return `The sandbox was not granted ${permission} access; the user can grant it with the ${executorName} option permissions: { ${permission}: [...] }`;
-}
-
-/** Validates permissions into a null-prototype copy (polluted prototypes add no grant). */
-export function checkPermissions(p: DenoPermissions | undefined): DenoPermissions {
-  if (p === undefined) return {};
-  if (p === null || typeof p !== "object") {
-    throw new TypeError(`Invalid permissions: expected an object, got ${JSON.stringify(p)}`);
-  }
-  for (const key of Object.keys(p)) {
-    if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
-      throw new TypeError(
-        `Unknown permission "${key}": expected one of ${
-          PERMISSION_NAMES.map((n) => `"${n}"`).join(", ")
-        }`,
-      );
-    }
-  }
-  const out: DenoPermissions = Object.create(null);
-  for (const key of PERMISSION_NAMES) {
-    if (Object.hasOwn(p, key)) {
-      const v = p[key];
-      out[key] = Array.isArray(v) ? [...v] : v;
-    }
-  }
-  return out;
-}
-
-/** Throws a RangeError unless `value` is a finite number in [min, max]. */
-export function checkNumber(name: string, value: number, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`Invalid ${name}: expected a number from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }
 
 /** An error for a sandbox that could not be started at all. */
