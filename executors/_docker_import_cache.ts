@@ -4,7 +4,7 @@
 // `--cached-only` (set by buildSandboxCommand). Read-only also means the Cache
 // API and localStorage cannot write anywhere.
 
-import { AgentExecutionError } from "../src/errors.ts";
+import { downloadImports } from "./_download_imports.ts";
 
 /** Where the cache appears inside the container. */
 export const CONTAINER_CACHE_DIR = "/deno-cache";
@@ -19,27 +19,7 @@ export async function prepareImportCache(
   const dir = await Deno.makeTempDir({ prefix: `${CACHE_DIR_PREFIX}${Deno.pid}-` });
   try {
     const denoDir = `${dir}/deno_dir`;
-    const file = `${dir}/authorized_imports.js`;
-    await Deno.writeTextFile(
-      file,
-      specifiers.map((s) => `import ${JSON.stringify(s)};\n`).join(""),
-    );
-    const out = await new Deno.Command(denoPath, {
-      args: ["cache", "--no-config", "--no-lock", "--quiet", file],
-      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      const detail = new TextDecoder().decode(out.stderr).trim().slice(-2000);
-      throw new AgentExecutionError(
-        `Cannot download the authorized imports ${
-          specifiers.map((s) => `"${s}"`).join(", ")
-        }: ${detail}`,
-        { kind: "import" },
-      );
-    }
+    await downloadImports(denoPath, dir, specifiers);
     // The container runs as an unprivileged user: it must read (never write) the cache.
     await readableByAll(dir);
     return { dir, denoDir };

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { AgentExecutionError } from "../src/errors.ts";
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 import { checkNumber } from "./_check_number.ts";
+import { downloadImports } from "./_download_imports.ts";
 import {
   cacheableImports,
   type ImportPattern,
@@ -398,7 +398,7 @@ export class DenoExecutor implements Executor {
       JSON.stringify({ pid: Deno.pid, workDir: this.#workDir ?? null }),
     );
     const cached = cacheableImports(this.#imports);
-    if (cached.length) await this.#cacheImports(dir, cached);
+    if (cached.length) await downloadImports(this.#denoPath, dir, cached);
     // Deno writes to DENO_DIR without any permission: Cache API and
     // localStorage data (location_data), and a cache entry for every module
     // loaded, data: URLs included. A plain file where Deno expects a
@@ -415,30 +415,6 @@ export class DenoExecutor implements Executor {
     await Deno.writeTextFile(`${denoDir}/gen`, "");
     for (const db of ["dep_analysis_cache_v2", "node_analysis_cache_v2", "v8_code_cache_v2"]) {
       await Deno.mkdir(`${denoDir}/${db}`);
-    }
-  }
-
-  async #cacheImports(dir: string, specifiers: string[]): Promise<void> {
-    const file = `${dir}/authorized_imports.js`;
-    await Deno.writeTextFile(
-      file,
-      specifiers.map((s) => `import ${JSON.stringify(s)};\n`).join(""),
-    );
-    const out = await new Deno.Command(this.#denoPath, {
-      args: ["cache", "--no-config", "--no-lock", "--quiet", file],
-      env: { DENO_DIR: `${dir}/deno_dir`, NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      const detail = new TextDecoder().decode(out.stderr).trim().slice(-2000);
-      throw new AgentExecutionError(
-        `Cannot download the authorized imports ${
-          specifiers.map((s) => `"${s}"`).join(", ")
-        }: ${detail}`,
-        { kind: "import" },
-      );
     }
   }
 
