@@ -1,9 +1,14 @@
-// The chat transport of OpenAIServerModel and AzureOpenAIServerModel: the
-// official `openai` client with its own retries and timers off (ChatCore
-// retries and times out).
+// The chat transport of OpenAIServerModel and AzureOpenAIServerModel, and the
+// ChatCore over it: the official `openai` client with its own retries and
+// timers off (ChatCore retries and times out).
 
 import { APIConnectionError, APIError, type OpenAI } from "openai";
-import type { ChatTransport, ProviderFailure } from "./_chat_core.ts";
+import {
+  ChatCore,
+  type ChatCoreOptions,
+  type ChatTransport,
+  type ProviderFailure,
+} from "./_chat_core.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 import { parseRetryAfter } from "./_retry.ts";
 
@@ -60,6 +65,42 @@ export function withDirectFetch<C extends ClientClass>(Base: C, customFetch?: ty
   // The client names itself in its User-Agent after its class.
   Object.defineProperty(Direct, "name", { value: Base.name });
   return Direct;
+}
+
+/** Input of {@linkcode openAIChatCore}. */
+export interface OpenAIChatCoreOptions<C extends ClientClass> {
+  /** The `openai` client class: `OpenAI` or `AzureOpenAI`. */
+  client: C;
+  /** The model's options; `clientOptions` go to the client. */
+  model: Omit<ChatCoreOptions, "secrets"> & { clientOptions?: { fetch?: typeof fetch } };
+  /** Client settings the model decides (endpoint, credentials), over `clientOptions`. */
+  settings: NonNullable<ConstructorParameters<C>[0]>;
+  /** Named in connection errors. */
+  endpoint: string;
+  /** The credential, never shown in an error. */
+  secret: string | undefined;
+}
+
+/**
+ * The ChatCore of a model speaking through an `openai` client. The client's
+ * own retries are off and its timeout lies beyond ChatCore's, which retries
+ * and times out itself; the user's `clientOptions` may change anything but
+ * the model's own settings.
+ */
+export function openAIChatCore<C extends ClientClass>(options: OpenAIChatCoreOptions<C>): ChatCore {
+  const { model } = options;
+  const Client = withDirectFetch(options.client, model.clientOptions?.fetch);
+  const client = new Client({
+    logLevel: "off",
+    timeout: Math.max(600_000, (model.timeoutMs ?? 0) + 1_000),
+    ...model.clientOptions,
+    ...options.settings,
+    maxRetries: 0,
+  });
+  return new ChatCore(openAITransport(client, options.endpoint), {
+    ...model,
+    secrets: [options.secret],
+  });
 }
 
 /** A transport over an `openai` client; `endpoint` is named in connection errors. */

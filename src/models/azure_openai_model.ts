@@ -9,8 +9,8 @@ import { AzureOpenAI } from "openai";
 import type { OpenAIClientOptions } from "./openai_model.ts";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
-import { ChatCore } from "./_chat_core.ts";
-import { openAITransport, withDirectFetch } from "./_openai_transport.ts";
+import type { ChatCore } from "./_chat_core.ts";
+import { openAIChatCore } from "./_openai_transport.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 /** Options of {@linkcode AzureOpenAIServerModel}. */
@@ -99,20 +99,17 @@ export class AzureOpenAIServerModel implements Model {
     checkHttpUrl("azureEndpoint", endpoint, "https://my-resource.openai.azure.com");
     this.azureEndpoint = endpoint.replace(/\/+$/, "");
     this.apiVersion = apiVersion;
-    const Client = withDirectFetch(AzureOpenAI, options.clientOptions?.fetch);
-    const client = new Client({
-      logLevel: "off",
-      timeout: Math.max(600_000, (options.timeoutMs ?? 0) + 1_000),
-      ...options.clientOptions,
+    this.#core = openAIChatCore({
+      client: AzureOpenAI,
+      model: options,
+      settings: {
+        endpoint: this.azureEndpoint,
+        apiVersion,
+        deployment: this.deployment,
+        ...(apiKey ? { apiKey } : { azureADTokenProvider: options.azureADTokenProvider }),
+      },
       endpoint: this.azureEndpoint,
-      apiVersion,
-      deployment: this.deployment,
-      ...(apiKey ? { apiKey } : { azureADTokenProvider: options.azureADTokenProvider }),
-      maxRetries: 0,
-    });
-    this.#core = new ChatCore(openAITransport(client, this.azureEndpoint), {
-      ...options,
-      secrets: [apiKey],
+      secret: apiKey,
     });
   }
 

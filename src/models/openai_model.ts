@@ -50,8 +50,8 @@
 import OpenAI from "openai";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
 import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
-import { ChatCore } from "./_chat_core.ts";
-import { openAITransport, withDirectFetch } from "./_openai_transport.ts";
+import type { ChatCore } from "./_chat_core.ts";
+import { openAIChatCore } from "./_openai_transport.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 export type {
@@ -184,24 +184,21 @@ export class OpenAIServerModel implements Model {
         "Missing API key for OpenAI: pass apiKey, or set OPENAI_API_KEY and run with --allow-env",
       );
     }
-    const Client = withDirectFetch(OpenAI, options.clientOptions?.fetch);
-    const client = new Client({
-      logLevel: "off",
-      timeout: Math.max(600_000, (options.timeoutMs ?? 0) + 1_000),
-      ...options.clientOptions,
-      // Keyless servers get no Authorization header rather than a fake key.
-      apiKey: apiKey ?? "unused",
-      defaultHeaders: apiKey
-        ? options.clientOptions?.defaultHeaders
-        : { ...options.clientOptions?.defaultHeaders, Authorization: null },
-      baseURL: this.apiBase,
-      organization: options.organization ?? null,
-      project: options.project ?? null,
-      maxRetries: 0,
-    });
-    this.#core = new ChatCore(openAITransport(client, this.apiBase), {
-      ...options,
-      secrets: [apiKey],
+    this.#core = openAIChatCore({
+      client: OpenAI,
+      model: options,
+      settings: {
+        // Keyless servers get no Authorization header rather than a fake key.
+        apiKey: apiKey ?? "unused",
+        defaultHeaders: apiKey
+          ? options.clientOptions?.defaultHeaders
+          : { ...options.clientOptions?.defaultHeaders, Authorization: null },
+        baseURL: this.apiBase,
+        organization: options.organization ?? null,
+        project: options.project ?? null,
+      },
+      endpoint: this.apiBase,
+      secret: apiKey,
     });
   }
 
