@@ -12,6 +12,7 @@ import {
   assertThrows,
 } from "../_assert.ts";
 import { executorContract } from "./_contract.ts";
+import { startHostProgram } from "./_host_program.ts";
 
 // The contract every executor shares (Docker and E2B run the same suite).
 executorContract("DenoExecutor", ({ timeoutMs }) => new DenoExecutor({ timeoutMs }));
@@ -499,15 +500,7 @@ Deno.test("The sandbox dies when the host process is killed", async () => {
     console.log(ex.pid, new URL(runner.output).pathname);
     await ex.execute("while (true) {}");
   `;
-  const host = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const w = host.stdin.getWriter();
-  await w.write(new TextEncoder().encode(script));
-  await w.close();
+  const host = await startHostProgram(script, "null");
   const reader = host.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
@@ -771,15 +764,7 @@ async function runHostScript(
   script: string,
   boundMs = 30_000,
 ): Promise<{ ended: boolean; code: number; stdout: string; stderr: string }> {
-  const host = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = host.stdin.getWriter();
-  await w.write(new TextEncoder().encode(script));
-  await w.close();
+  const host = await startHostProgram(script, "piped");
   let killed = false;
   const timer = setTimeout(() => {
     killed = true;
@@ -925,22 +910,17 @@ Deno.test("A program that forgets close() leaves no directory behind", async () 
 
 Deno.test("A killed host's work directory is swept even when its sandbox directory was removed first", async () => {
   const url = JSON.stringify(new URL("../../executors/deno_executor.ts", import.meta.url).href);
-  const host = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const w = host.stdin.getWriter();
-  await w.write(new TextEncoder().encode(`
+  const host = await startHostProgram(
+    `
     import { DenoExecutor } from ${url};
     const ex = new DenoExecutor();
     const runner = await ex.execute("Deno.mainModule");
     const cwd = await ex.execute("Deno.cwd()");
     console.log(ex.pid, new URL(runner.output).pathname, cwd.output);
     await new Promise(() => setInterval(() => {}, 1000));
-  `));
-  await w.close();
+  `,
+    "null",
+  );
   const reader = host.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!text.includes("\n")) {

@@ -19,6 +19,7 @@ import {
 } from "../_assert.ts";
 import { DockerContainer, runnerDataUrl } from "../../executors/_docker_container.ts";
 import { executorContract } from "./_contract.ts";
+import { startHostProgram } from "./_host_program.ts";
 
 const available = await DockerExecutor.engineAvailable();
 const skip = available
@@ -663,20 +664,15 @@ Deno.test({
   ignore,
   async fn() {
     const url = JSON.stringify(new URL("../../executors/docker.ts", import.meta.url).href);
-    const host = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, "-"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = host.stdin.getWriter();
-    await w.write(new TextEncoder().encode(`
+    const host = await startHostProgram(
+      `
       import { DockerExecutor } from ${url};
       const ex = new DockerExecutor({ image: ${JSON.stringify(image)} });
       const step = await ex.execute("await new Promise((r) => setTimeout(r, 300)); 1 + 1");
       console.log(step.output, ex.containerName);
-    `));
-    await w.close();
+    `,
+      "piped",
+    );
     // Bounded by a kill, not a timed assertion: a hanging program fails here.
     let killed = false;
     const timer = setTimeout(() => {
