@@ -11,7 +11,6 @@
 import { AgentError, AgentGenerationError } from "../errors.ts";
 import type { AgentEvent, RunState, Timing } from "../events.ts";
 import { Logger, LogLevel } from "../logger.ts";
-import type { ImageValue } from "../media.ts";
 import {
   type ActionStep,
   addTokenUsage,
@@ -19,10 +18,9 @@ import {
   errorToData,
   type FinalAnswerStep,
   type MemoryStep,
-  type PlanningStep,
   type TaskStep,
 } from "../memory.ts";
-import type { ImagePart, Model, TokenUsage } from "../models/model.ts";
+import type { Model } from "../models/model.ts";
 import { type PromptTemplates, validatePromptTemplates } from "../prompts.ts";
 import type { Tool } from "../tool.ts";
 import {
@@ -41,41 +39,13 @@ import { EventQueue, withQueued } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
 import { isPlanningStep, writePlan } from "./_planning.ts";
 import { countActions, taskWithArgs, toImagePart } from "./_run_input.ts";
+import type { AgentEventSink, StepCallback, StepCallbacks } from "./_agent_hooks.ts";
+import { type FinalAnswerCheck, runFinalAnswerChecks } from "./_final_answer_checks.ts";
+import type { RunOptions, RunResult, StepContext, StepOutcome } from "./_run_options.ts";
 
-/** A callback run after a step of type `S`, with the agent that ran it. */
-export type StepCallback<S> = (step: S, agent: MultiStepAgent) => void | Promise<void>;
-
-/** Step callbacks keyed by the step type they follow. */
-export interface StepCallbacks {
-  /** After each action step (also the max-steps fallback step). */
-  action?: StepCallback<ActionStep> | StepCallback<ActionStep>[];
-  /** After each planning step. */
-  planning?: StepCallback<PlanningStep> | StepCallback<PlanningStep>[];
-  /** After the final answer is accepted. */
-  final_answer?: StepCallback<FinalAnswerStep> | StepCallback<FinalAnswerStep>[];
-}
-
-/**
- * Checks a final answer before the run accepts it. Return `false` or throw to
- * reject it: the model then sees why (the thrown message) and tries again.
- */
-export type FinalAnswerCheck = (
-  answer: unknown,
-  memory: AgentMemory,
-  agent: MultiStepAgent,
-) => boolean | Promise<boolean>;
-
-/** Anything that renders events, like {@linkcode Logger}. */
-export interface AgentEventSink {
-  /** Receives each event of a run, as it happens. */
-  log(event: AgentEvent): void;
-  /**
-   * Receives warnings that belong to no run, such as a CodeAgent's default
-   * executor warning about risky permissions at construction. Without it,
-   * they go to a console {@linkcode Logger} at the agent's `logLevel`.
-   */
-  warn?(message: string): void;
-}
+export type { AgentEventSink, StepCallback, StepCallbacks } from "./_agent_hooks.ts";
+export type { FinalAnswerCheck } from "./_final_answer_checks.ts";
+export type { RunOptions, RunResult, StepContext, StepOutcome } from "./_run_options.ts";
 
 /** Options shared by every agent. */
 export interface MultiStepAgentOptions {
@@ -116,60 +86,6 @@ export interface MultiStepAgentOptions {
   logger?: AgentEventSink;
   /** Level of the default logger (default `LogLevel.INFO`; `LogLevel.OFF` for silence). */
   logLevel?: LogLevel;
-}
-
-/** Options of {@linkcode MultiStepAgent.run} and {@linkcode MultiStepAgent.stream}. */
-export interface RunOptions {
-  /**
-   * Start afresh (default true): the memory of earlier runs is cleared, and
-   * so is a CodeAgent's sandbox when the agent created it: the run gets a new
-   * one, so no variable, function, import or additional argument of an
-   * earlier run is left (the model could not know about them, and one task's
-   * data must not reach the next). An executor passed in with `executor` is
-   * yours and keeps its state. `false` continues the conversation: same
-   * memory, same sandbox state.
-   */
-  reset?: boolean;
-  /** Images given with the task. */
-  images?: (ImagePart | ImageValue)[];
-  /** Values the agent can use by name (sandbox variables for the CodeAgent). */
-  additionalArgs?: Record<string, unknown>;
-  /** Overrides the agent's `maxSteps` for this run. */
-  maxSteps?: number;
-  /** Cancels the run: the current model call or execution is aborted. */
-  signal?: AbortSignal;
-  /** Make `run()` resolve to a {@linkcode RunResult} instead of the bare answer. */
-  returnFullResult?: boolean;
-}
-
-/** Everything about a finished run. */
-export interface RunResult {
-  /** The answer (the fallback answer for `max_steps_error`, null when interrupted). */
-  output: unknown;
-  /** How the run ended. */
-  state: RunState;
-  /** The memory steps of this run (task, plans, actions, final answer). */
-  steps: MemoryStep[];
-  /** Tokens used by every model call of the run. */
-  tokenUsage: TokenUsage;
-  /** Start, end and duration of the run. */
-  timing: Timing;
-}
-
-/** What a subclass's step produced. */
-export interface StepOutcome {
-  /** True when the action gave a final answer (still subject to the checks). */
-  isFinalAnswer: boolean;
-  /** The action's output, or the final answer. */
-  output?: unknown;
-}
-
-/** What a subclass's step may use. */
-export interface StepContext {
-  /** The run's abort signal. */
-  signal?: AbortSignal;
-  /** Whether to stream the model's reply. */
-  stream: boolean;
 }
 
 const DEFAULT_MAX_STEPS = 20;
@@ -505,7 +421,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
         const outcome = yield* this.executeStep(step, context);
         step.actionOutput = outcome.output;
         if (outcome.isFinalAnswer) {
-          await this.#checkFinalAnswer(outcome.output);
+          await runFinalAnswerChecks(this.#checks, outcome.output, this.memory, this);
           step.isFinalAnswer = true;
           answer = outcome.output;
           done = true;
@@ -583,24 +499,6 @@ export abstract class MultiStepAgent implements AsyncDisposable {
 
   /** Variables describing tools and managed agents for the prompt templates. */
   protected abstract promptToolVariables(): { tools: unknown[]; managedAgents: unknown[] };
-
-  async #checkFinalAnswer(answer: unknown): Promise<void> {
-    for (const check of this.#checks) {
-      const label = check.name ? `"${check.name}"` : `${this.#checks.indexOf(check) + 1}`;
-      let accepted: boolean;
-      try {
-        accepted = await check(answer, this.memory, this);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new AgentError(`Final answer check ${label} rejected the answer: ${reason}`, {
-          cause: error,
-        });
-      }
-      if (accepted === false) {
-        throw new AgentError(`Final answer check ${label} rejected the answer`);
-      }
-    }
-  }
 
   async *#fallbackAnswer(
     task: string,
