@@ -169,8 +169,15 @@ export class McpSession {
     this.#client = client;
     this.#transport = transport;
     const timeout = this.#options.connectTimeoutMs;
-    const deadline = AbortSignal.timeout(timeout);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    // Not AbortSignal.timeout(): once the SDK listens to it, Deno keeps the
+    // process alive until it fires (connectTimeoutMs, 30 s by default), even
+    // after disconnect(). A timer cleared when connecting ends does not.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException(`No answer within ${timeout} ms`, "TimeoutError")),
+      timeout,
+    );
+    const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     try {
       await client.connect(transport, { signal: combined, timeout });
       const tools: McpToolDefinition[] = [];
@@ -190,7 +197,7 @@ export class McpSession {
       // Give the process a moment to exit so its exit code and stderr make the error useful.
       await this.#closeTransport();
       signal?.throwIfAborted();
-      const why = deadline.aborted || isTimeout(error)
+      const why = deadline.signal.aborted || isTimeout(error)
         ? `no answer within ${timeout} ms (connectTimeoutMs)`
         : describeConnectError(error, this.params);
       const report = this.#processReport();
@@ -198,6 +205,8 @@ export class McpSession {
         `Cannot connect to MCP server "${this.name}": ${why}${report ? `; ${report}` : ""}`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(timer);
     }
     this.#state = "connected";
     client.onclose = () => {

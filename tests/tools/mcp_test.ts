@@ -655,3 +655,33 @@ Deno.test("MCPClient sanitizes a stdio server's stderr and honours the logger's 
     assertEquals(text, expected);
   }
 });
+
+Deno.test("a program that connects an MCPClient, calls a tool and disconnects exits by itself", async () => {
+  // The connect deadline is far beyond the kill below, so a deadline timer
+  // left holding the event loop after disconnect() shows as a killed child.
+  const program = `
+    import { MCPClient } from ${
+    JSON.stringify(new URL("../../tools/mcp.ts", import.meta.url).href)
+  };
+    const client = new MCPClient(
+      { command: Deno.execPath(), args: ["run", "--allow-all", ${JSON.stringify(FIXTURE)}] },
+      { connectTimeoutMs: 600_000 },
+    );
+    await client.connect();
+    const add = client.getTools().find((t) => t.name === "add");
+    console.log("sum", await add.call({ a: 40, b: 2 }));
+    await client.disconnect();
+  `;
+  const config = new URL("../../deno.json", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", config, program],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const { code, signal, stdout, stderr } = await child.output().finally(() => clearTimeout(kill));
+  const err = new TextDecoder().decode(stderr);
+  assertEquals(new TextDecoder().decode(stdout), "sum 42\n", err);
+  assertEquals([code, signal], [0, null], `the program did not exit by itself; stderr: ${err}`);
+});
