@@ -37,7 +37,7 @@ import { CodeAgent } from "./agents/code_agent.ts";
 import type { MultiStepAgent, RunResult } from "./agents/multi_step_agent.ts";
 import { ToolCallingAgent } from "./agents/tool_calling_agent.ts";
 import type { AgentEvent } from "./events.ts";
-import { Logger, type LogLevel } from "./logger.ts";
+import { Logger, LogLevel, sanitizeForTerminal } from "./logger.ts";
 import type { Model } from "./models/model.ts";
 import type { Tool } from "./tool.ts";
 import {
@@ -140,7 +140,10 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
     }
     agent = createAgent(options, model, tools);
     cleanups.unshift(() => agent!.close());
-    const result = await drain(agent.stream(options.task!, { signal }), options.stream, stderr);
+    // From INFO (verbosity 1) the Logger shows the streamed reply live; below
+    // it, --stream still asks for the reply, so the CLI writes it itself.
+    const echoStream = options.stream && options.verbosity < LogLevel.INFO;
+    const result = await drain(agent.stream(options.task!, { signal }), echoStream, stderr);
     if (result.state === "interrupted" || signal.aborted) return 130;
     stdout(formatAnswer(result.output));
     if (result.state === "max_steps_error") {
@@ -162,14 +165,14 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
 
 async function drain(
   events: AsyncGenerator<AgentEvent, RunResult>,
-  stream: boolean,
+  echoStream: boolean,
   stderr: (text: string) => void,
 ): Promise<RunResult> {
   let next = await events.next();
   while (!next.done) {
-    // The Logger shows whole steps; --stream adds the reply as it is written.
-    if (stream && next.value.type === "model_stream_delta" && next.value.delta.content) {
-      stderr(next.value.delta.content);
+    if (echoStream && next.value.type === "model_stream_delta" && next.value.delta.content) {
+      // Model text, so no escape sequence reaches the terminal (as in the Logger).
+      stderr(sanitizeForTerminal(next.value.delta.content));
     }
     next = await events.next();
   }

@@ -171,26 +171,35 @@ Deno.test("smolagent gives the sandbox exactly the --allow-* permissions it was 
   assertStringIncludes(run.stderr, "read ok");
 });
 
-Deno.test("smolagent --stream shows the model's reply on stderr as it arrives", async () => {
+Deno.test("smolagent --stream shows the model's reply on stderr once, as it arrives, at every verbosity", async () => {
   const reply = "Thought: streaming works.\n<code>\nfinal_answer('streamed')\n</code>";
-  await using server = new FakeServer([
-    sse([
-      chunk({ role: "assistant", content: reply.slice(0, 20) }),
-      chunk({ content: reply.slice(20) }),
-      chunk({}, { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
-    ]),
-  ]);
-  const run = await runCliProcess([
-    "Stream",
-    ...openai(server),
-    "--stream",
-    "--verbosity-level",
-    "0",
-  ]);
-  assertEquals(run.code, 0, run.stderr);
-  assertEquals(run.stdout, "streamed\n");
-  assertStringIncludes(run.stderr, "Thought: streaming works.");
-  assertEquals(server.requests[0].body.stream, true);
+  // The thought arrives whole in the first fragment, so a copy of it is counted whole.
+  const cut = reply.indexOf("<code>");
+  // At 1 the logger renders the stream live; at 0 (errors only) the CLI writes it itself.
+  for (const verbosity of ["1", "0"]) {
+    await using server = new FakeServer([
+      sse([
+        chunk({ role: "assistant", content: reply.slice(0, cut) }),
+        chunk({ content: reply.slice(cut) }),
+        chunk({}, { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
+      ]),
+    ]);
+    const run = await runCliProcess([
+      "Stream",
+      ...openai(server),
+      "--stream",
+      "--verbosity-level",
+      verbosity,
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "streamed\n");
+    assertEquals(
+      run.stderr.split("Thought: streaming works.").length - 1,
+      1,
+      `--verbosity-level ${verbosity}: stderr was ${run.stderr}`,
+    );
+    assertEquals(server.requests[0].body.stream, true);
+  }
 });
 
 Deno.test("smolagent --mcp-server adds the tools of an MCP server reached over HTTP", async () => {
