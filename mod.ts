@@ -58,6 +58,12 @@ export {
 } from "./src/errors.ts";
 export type { CodeOutput, ExecuteOptions, Executor } from "./src/executor.ts";
 export {
+  type BaseToolsContext,
+  type BaseToolsProvider,
+  registerBaseTools,
+  resolveBaseTools,
+} from "./src/base_tools.ts";
+export {
   DenoExecutor,
   type DenoExecutorOptions,
   type DenoPermissions,

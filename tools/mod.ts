@@ -13,8 +13,26 @@
  * console.log(tools.map((t) => t.name)); // ["web_search", "visit_webpage"]
  * ```
  *
+ * @example `addBaseTools: true` once the toolbox is imported
+ * ```ts
+ * import "@smoldeno/agents/tools";
+ * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+ * import { ScriptedModel } from "@smoldeno/agents/testing";
+ *
+ * const model = new ScriptedModel({ replies: [] });
+ * const agent = new ToolCallingAgent({ model, addBaseTools: true, logLevel: LogLevel.OFF });
+ * console.log(Object.keys(agent.tools)); // ["web_search", "visit_webpage", "code_interpreter"]
+ * ```
+ *
  * @module
  */
+
+import { registerBaseTools } from "../src/base_tools.ts";
+import { baseTools } from "./base_tools.ts";
+
+// Importing the toolbox is what makes `addBaseTools: true` work: the core
+// may not import it, so it registers its base tools with the core here.
+registerBaseTools(baseTools);
 
 export { baseTools, type BaseToolsOptions } from "./base_tools.ts";
 export { BraveEngine, type BraveEngineOptions } from "./brave_engine.ts";

@@ -1,6 +1,7 @@
 // Checks of the options every agent shares. Programmer mistakes surface as
 // TypeError/RangeError at construction, before any model call or spawn.
 
+import { type BaseToolsContext, resolveBaseTools } from "../base_tools.ts";
 import type { Model } from "../models/model.ts";
 import { type Tool, validateTool } from "../tool.ts";
 import type {
@@ -44,6 +45,29 @@ export function checkName(name: unknown, kind: string): string | undefined {
     );
   }
   return name;
+}
+
+/**
+ * The tools to check: with `addBaseTools: true`, the registered base tools
+ * first, then the given ones; a given tool replaces the base tool of its
+ * name. Resolved here, at construction, so a missing toolbox is a TypeError
+ * before any model call.
+ */
+export function withBaseTools(
+  tools: unknown,
+  addBaseTools: unknown,
+  context: () => BaseToolsContext,
+  kind: string,
+): unknown {
+  if (addBaseTools === undefined || addBaseTools === false) return tools;
+  if (addBaseTools !== true) {
+    throw new TypeError(`Cannot create ${kind}: addBaseTools must be true or false`);
+  }
+  // checkTools explains what is wrong with a non-array.
+  if (tools !== undefined && !Array.isArray(tools)) return tools;
+  const given = (tools ?? []) as Tool[];
+  const names = new Set(given.map((t) => t?.name));
+  return [...resolveBaseTools(context()).filter((t) => !names.has(t.name)), ...given];
 }
 
 /** Tools by name, each validated, no two with the same name. */

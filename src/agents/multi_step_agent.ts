@@ -9,6 +9,7 @@
  */
 
 import { AgentError, AgentGenerationError } from "../errors.ts";
+import type { BaseToolsContext } from "../base_tools.ts";
 import type { AgentEvent, RunState, Timing } from "../events.ts";
 import { Logger, LogLevel } from "../logger.ts";
 import {
@@ -33,6 +34,7 @@ import {
   checkTools,
   normalizeCallbacks,
   positiveInteger,
+  withBaseTools,
 } from "./_agent_options.ts";
 import { writeFallbackAnswer } from "./_final_answer.ts";
 import { EventQueue, withQueued } from "./_event_queue.ts";
@@ -86,6 +88,14 @@ export interface MultiStepAgentOptions {
   logger?: AgentEventSink;
   /** Level of the default logger (default `LogLevel.INFO`; `LogLevel.OFF` for silence). */
   logLevel?: LogLevel;
+  /**
+   * Adds the base tools: `web_search` and `visit_webpage`, plus
+   * `code_interpreter` for a `ToolCallingAgent`. They come from the toolbox,
+   * so the program must `import "@smoldeno/agents/tools"` (otherwise a
+   * TypeError at construction). A tool in `tools` with the same name
+   * replaces the base one.
+   */
+  addBaseTools?: boolean;
 }
 
 const DEFAULT_MAX_STEPS = 20;
@@ -154,7 +164,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   /**
    * Validates the options shared by every agent.
    *
-   * @throws {TypeError} for a missing model, invalid or duplicate tools, a managed agent without name or description, or a non-function callback.
+   * @throws {TypeError} for a missing model, invalid or duplicate tools, `addBaseTools` without the toolbox imported, a managed agent without name or description, or a non-function callback.
    * @throws {RangeError} for a `maxSteps` or `planningInterval` that is not a positive integer.
    */
   constructor(options: MultiStepAgentOptions, defaultTemplates: () => PromptTemplates) {
@@ -178,7 +188,13 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     }
     this.logger = options.logger ?? new Logger({ level: options.logLevel ?? LogLevel.INFO });
     this.promptTemplates = validatePromptTemplates(options.promptTemplates ?? defaultTemplates());
-    this.tools = checkTools(options.tools, kind);
+    const tools = withBaseTools(
+      options.tools,
+      options.addBaseTools,
+      () => this.baseToolsContext(),
+      kind,
+    );
+    this.tools = checkTools(tools, kind);
     this.managedAgents = checkManagedAgents(
       options.managedAgents,
       (value): value is MultiStepAgent => value instanceof MultiStepAgent,
@@ -188,6 +204,16 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     this.#callbacks = normalizeCallbacks(options.stepCallbacks, kind);
     this.#checks = checkFinalAnswerChecks(options.finalAnswerChecks, kind);
     this.memory = new AgentMemory("");
+  }
+
+  /**
+   * What this agent asks the base-tools provider for with `addBaseTools:
+   * true`. It is called by the constructor, before a subclass's fields are
+   * set, so it must not read them. The default asks for the tools that need
+   * no sandbox of their own.
+   */
+  protected baseToolsContext(): BaseToolsContext {
+    return { agentType: "code" };
   }
 
   /** Renders the system prompt from the templates, tools and managed agents. */

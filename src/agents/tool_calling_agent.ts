@@ -12,6 +12,8 @@ import {
   AgentToolCallError,
   AgentToolExecutionError,
 } from "../errors.ts";
+import { DenoExecutor } from "../../executors/deno_executor.ts";
+import type { BaseToolsContext } from "../base_tools.ts";
 import type { AgentEvent, ErrorData } from "../events.ts";
 import { isAudioValue, isImageValue } from "../media.ts";
 import { type ActionStep, errorToData } from "../memory.ts";
@@ -107,6 +109,15 @@ export class ToolCallingAgent extends MultiStepAgent {
       );
     }
     this.memory.systemPrompt.systemPrompt = this.initializeSystemPrompt();
+  }
+
+  /**
+   * Asks for `code_interpreter` too, each call in a fresh default sandbox.
+   * A ToolCallingAgent has no `permissions` option, so that sandbox gets no
+   * permissions: the code can compute, not reach files or the network.
+   */
+  protected override baseToolsContext(): BaseToolsContext {
+    return { agentType: "tool_calling", createExecutor: () => new DenoExecutor() };
   }
 
   /** Every tool the model may call: tools, managed agents and `final_answer`. */
