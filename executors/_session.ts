@@ -2,15 +2,19 @@
  * The host side of one running sandbox: speaks `_protocol.ts` over any
  * process whose stdio we hold, however it was launched (Deno subprocess,
  * `docker run -i`, an E2B process). Launchers own spawning, temp dirs and
- * memory limits; this file owns frames, steps, tools, timeouts and errors.
+ * memory limits; this file owns frames, steps, tools and timeouts, and turns
+ * failures into errors with `_session_errors.ts`.
  *
  * @module
  */
 
-import { AgentExecutionError, type ExecutionErrorKind } from "../src/errors.ts";
+import { AgentExecutionError } from "../src/errors.ts";
 import type { CodeOutput } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 import type { ImportPattern } from "./_imports.ts";
+import { RawOutput } from "./_raw_output.ts";
+import type { ProcessExit, SandboxProcess } from "./_sandbox_process.ts";
+import { exitFailure, type KillReason, RESTART_NOTE, stepError } from "./_session_errors.ts";
 import { StepClock } from "./_step_clock.ts";
 import {
   decodeValue,
@@ -20,38 +24,11 @@ import {
   newSessionKey,
   parseRunnerFrame,
   PROTOCOL_VERSION,
-  type RunnerError,
   type RunnerFrame,
 } from "./_protocol.ts";
 
-/** How a sandbox process ended. */
-export interface ProcessExit {
-  /** Exit code, or null when killed by a signal. */
-  code: number | null;
-  /** Signal name, or null. */
-  signal: string | null;
-}
-
-/** A started runner process, as any launcher provides it. */
-export interface SandboxProcess {
-  /** The runner's stdin (the host's only way in). */
-  readonly stdin: WritableStream<Uint8Array>;
-  /** The runner's stdout (frames and untrusted output). */
-  readonly stdout: ReadableStream<Uint8Array>;
-  /** The runner's stderr (untrusted output, crash reports). */
-  readonly stderr?: ReadableStream<Uint8Array> | null;
-  /** Settles when the process has ended. */
-  readonly exited: Promise<ProcessExit>;
-  /** Ends the process and everything it started, at once (SIGKILL of the group). */
-  kill(): void;
-  /**
-   * The sandbox's CPU time so far, in ms (all threads). Lets `timeoutMs`
-   * leave out the time host tools take (see `_step_clock.ts`); without it
-   * (or while it returns undefined) the step's wall clock keeps running
-   * during tool calls.
-   */
-  cpuMs?(): number | undefined;
-}
+export type { ProcessExit, SandboxProcess } from "./_sandbox_process.ts";
+export { RESTART_NOTE } from "./_session_errors.ts";
 
 // Launchers unref their child (status and stdio reads), so an idle sandbox
 // never keeps the host program alive: a script that forgets close() still
@@ -102,8 +79,6 @@ export interface SessionExecuteOptions {
   afterRestart?: boolean;
 }
 
-type KillReason = "timeout" | "abort" | "memory" | "crashed" | "closed";
-
 interface PendingStep {
   id: number;
   resolve(value: CodeOutput): void;
@@ -124,8 +99,7 @@ export class RunnerSession {
   #stepSeq = 0;
   #msgSeq = 0;
   #acks = new Map<number, () => void>();
-  #raw = "";
-  #rawDropped = 0;
+  #raw: RawOutput;
   #stderrTail = "";
   #killReason: KillReason | null = null;
   #killMessage = "";
@@ -145,6 +119,7 @@ export class RunnerSession {
   private constructor(proc: SandboxProcess, options: RunnerSessionOptions) {
     this.#proc = proc;
     this.#options = options;
+    this.#raw = new RawOutput(options);
     this.#writer = proc.stdin.getWriter();
     this.#writer.closed.catch(() => {});
     const key = newSessionKey();
@@ -223,8 +198,7 @@ export class RunnerSession {
     if (!this.alive) return Promise.reject(this.#deadError(options.afterRestart ?? false));
     options.signal?.throwIfAborted();
     const id = ++this.#stepSeq;
-    this.#raw = "";
-    this.#rawDropped = 0;
+    this.#raw.clear();
     return this.#hold(
       new Promise<CodeOutput>((resolve, reject) => {
         const controller = new AbortController();
@@ -337,14 +311,14 @@ export class RunnerSession {
     try {
       for await (const chunk of this.#proc.stdout) {
         for (const ev of reader.push(chunk)) {
-          if (ev.type === "text") this.#addRaw(ev.text);
+          if (ev.type === "text") this.#raw.add(ev.text);
           else this.#onFrame(ev.message, ev.bytes);
         }
       }
     } catch {
       // The stream broke because the process died; exit handling reports it.
     }
-    for (const ev of reader.flush()) if (ev.type === "text") this.#addRaw(ev.text);
+    for (const ev of reader.flush()) if (ev.type === "text") this.#raw.add(ev.text);
   }
 
   async #pumpStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -352,28 +326,12 @@ export class RunnerSession {
     try {
       for await (const chunk of stream) {
         const text = decoder.decode(chunk, { stream: true });
-        this.#addRaw(text);
+        this.#raw.add(text);
         this.#stderrTail = (this.#stderrTail + text).slice(-4000);
       }
     } catch {
       // See #pumpStdout.
     }
-  }
-
-  #addRaw(text: string): void {
-    const room = this.#options.maxOutputLength - this.#raw.length;
-    if (room >= text.length) this.#raw += text;
-    else {
-      if (room > 0) this.#raw += text.slice(0, room);
-      this.#rawDropped += text.length - Math.max(room, 0);
-    }
-  }
-
-  #rawLogs(): string {
-    if (!this.#raw) return "";
-    return this.#rawDropped
-      ? `${this.#raw}\n[... ${this.#rawDropped} characters of output truncated ...]\n`
-      : this.#raw;
   }
 
   #onFrame(message: unknown, bytes: number): void {
@@ -493,9 +451,9 @@ export class RunnerSession {
     if (!step || step.id !== frame.step) return;
     // An early answer: the code may still be running (see settle()).
     if (frame.ok && frame.final && frame.step !== this.#lastSettled) this.#unsettled = frame.step;
-    const logs = frame.logs + this.#rawLogs();
+    const logs = frame.logs + this.#raw.logs();
     if (!frame.ok) {
-      step.reject(this.#stepError(frame.error, logs, step.afterRestart));
+      step.reject(stepError(frame.error, logs, step.afterRestart, this.#options));
       return;
     }
     let value: unknown;
@@ -526,29 +484,6 @@ export class RunnerSession {
     step.resolve({ output: value, logs, isFinalAnswer: frame.final });
   }
 
-  #stepError(e: RunnerError, logs: string, afterRestart: boolean): AgentExecutionError {
-    let message = e.kind === "syntax" ? `${e.name}: ${e.message}` : e.stack || e.message;
-    if (e.kind === "syntax" && e.line) message += ` (at line ${e.line}, column ${e.column})`;
-    if (e.kind === "permission") {
-      message = message.replace(/,? run again with the --allow-\w+ flag/, "");
-      if (this.#options.permissionHint) {
-        message += `\n${this.#options.permissionHint(e.permission)}`;
-      }
-    }
-    if (e.kind === "import" && this.#options.importHint) {
-      message += `\n${this.#options.importHint()}`;
-    }
-    if (afterRestart) message += `\n${RESTART_NOTE}`;
-    return new AgentExecutionError(message, {
-      kind: e.kind,
-      logs,
-      permission: e.permission,
-      line: e.line,
-      column: e.column,
-      stateLost: afterRestart,
-    });
-  }
-
   #deadError(afterRestart: boolean): AgentExecutionError {
     return new AgentExecutionError(
       `The sandbox is not running (${this.#killMessage || "it exited"})`,
@@ -558,40 +493,13 @@ export class RunnerSession {
 
   #onExit(): void {
     const exit = this.#exit ?? { code: null, signal: null };
-    let kind: ExecutionErrorKind;
-    let message: string;
-    const oom = exit.code === 133 || exit.signal === "SIGTRAP" ||
-      /out of memory|heap limit/i.test(this.#stderrTail);
-    switch (this.#killReason) {
-      case "timeout":
-        kind = "timeout";
-        message = this.#killMessage;
-        break;
-      case "memory":
-        kind = "memory";
-        message = this.#killMessage;
-        break;
-      case "abort":
-        kind = "crashed";
-        message = this.#killMessage;
-        break;
-      case "crashed":
-        kind = "crashed";
-        message = this.#killMessage;
-        break;
-      case "closed":
-        kind = "crashed";
-        message = this.#killMessage;
-        break;
-      default:
-        kind = oom ? "memory" : "crashed";
-        message = oom
-          ? "The code ran out of memory (JavaScript heap limit reached)"
-          : `The sandbox exited unexpectedly (${
-            exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
-          })`;
-    }
-    const logs = this.#rawLogs();
+    const { kind, message } = exitFailure(
+      this.#killReason,
+      this.#killMessage,
+      exit,
+      this.#stderrTail,
+    );
+    const logs = this.#raw.logs();
     const error = new AgentExecutionError(`${message}\n${RESTART_NOTE}`, {
       kind,
       logs,
@@ -613,7 +521,3 @@ export class RunnerSession {
     if (this.#step) this.#step.reject(this.#killReason === "abort" ? "abort" : error);
   }
 }
-
-/** Appended to errors after which the sandbox restarts. */
-export const RESTART_NOTE =
-  "The sandbox was restarted: variables, functions and imports from earlier steps are gone.";
