@@ -13,13 +13,13 @@ import {
   AgentParsingError,
   AgentToolExecutionError,
 } from "../errors.ts";
-import type { AgentEvent, ErrorData } from "../events.ts";
+import type { AgentEvent } from "../events.ts";
 import type { CodeOutput, Executor } from "../executor.ts";
 import { isImageValue } from "../media.ts";
-import { type ActionStep, errorToData } from "../memory.ts";
+import type { ActionStep } from "../memory.ts";
 import type { GenerateOptions, ResponseFormat } from "../models/model.ts";
 import { codeAgentPromptTemplates, renderPrompt } from "../prompts.ts";
-import { type Tool, type ToolCallOptions, toolToTypeScript } from "../tool.ts";
+import { type Tool, toolToTypeScript } from "../tool.ts";
 import { extractCode } from "./_code_blocks.ts";
 import { callModel, textOf } from "./_model_call.ts";
 import { Logger, LogLevel } from "../logger.ts";
@@ -32,6 +32,7 @@ import {
 } from "./multi_step_agent.ts";
 import { DenoExecutor, type DenoExecutorOptions } from "../../executors/deno_executor.ts";
 import { formatValue, truncate } from "./_format.ts";
+import { recordCalls, type RecordedCall, toolCallEvents } from "./_recorded_calls.ts";
 
 /** Options of {@linkcode CodeAgent}. */
 export interface CodeAgentOptions extends MultiStepAgentOptions {
@@ -388,73 +389,6 @@ function warningSink(
   if (typeof logger.warn === "function") return (message) => logger.warn!(message);
   const fallback = new Logger({ level: level ?? LogLevel.INFO });
   return (message) => fallback.warn(message);
-}
-
-interface RecordedCall {
-  id: string;
-  name: string;
-  arguments: Record<string, unknown>;
-  output?: unknown;
-  error?: ErrorData;
-  done: boolean;
-}
-
-// The tool as the sandbox sees it: the same tool, with each call noted so the
-// step can report what the code called (a UI shows it; the model reads logs).
-function recordCalls(tool: Tool, log: RecordedCall[]): Tool {
-  let count = 0;
-  return {
-    name: tool.name,
-    description: tool.description,
-    inputs: tool.inputs,
-    outputType: tool.outputType,
-    ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
-    async call(args: Record<string, unknown>, options?: ToolCallOptions): Promise<unknown> {
-      const entry: RecordedCall = {
-        id: `${tool.name}_${++count}`,
-        name: tool.name,
-        arguments: args,
-        done: false,
-      };
-      log.push(entry);
-      try {
-        entry.output = await tool.call(args, options);
-        return entry.output;
-      } catch (error) {
-        entry.error = errorToData(error);
-        throw error;
-      } finally {
-        entry.done = true;
-      }
-    },
-  };
-}
-
-function* toolCallEvents(
-  log: RecordedCall[],
-  stepNumber: number,
-  maxLength: number,
-): Generator<AgentEvent> {
-  for (const call of log.splice(0)) {
-    yield {
-      type: "tool_call",
-      stepNumber,
-      id: call.id,
-      name: call.name,
-      arguments: call.arguments,
-    };
-    if (!call.done) continue;
-    yield {
-      type: "tool_result",
-      stepNumber,
-      id: call.id,
-      name: call.name,
-      observation: call.error
-        ? `Error: ${call.error.message}`
-        : truncate(formatValue(call.output), maxLength),
-      ...(call.error ? { error: call.error } : { output: call.output }),
-    };
-  }
 }
 
 function checkTags(tags: CodeAgentOptions["codeBlockTags"]): readonly [string, string] {
