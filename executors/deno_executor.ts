@@ -34,6 +34,8 @@ import {
 } from "./_sandbox_dirs.ts";
 
 export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+/** The sandbox permission names, in flag order (`read`, `write`, `net`, …). */
+export { PERMISSION_NAMES } from "./_permissions.ts";
 
 // A program re-executed by DenoExecutor in self mode (a `deno compile`
 // binary) becomes the sandbox runner here, before its own code runs.

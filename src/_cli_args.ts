@@ -1,6 +1,7 @@
 // Argument parsing and help of the `smolagent` CLI: pure functions, so every
 // flag is tested without spawning anything.
 import { parseArgs } from "node:util";
+import { PERMISSION_NAMES } from "../executors/deno_executor.ts";
 
 /** The model classes the CLI can build. */
 export const MODEL_TYPES = [
@@ -21,17 +22,7 @@ export const CLI_TOOLS = [
   "code_interpreter",
 ] as const;
 
-/** Deno permissions the sandbox may be given, spelled like Deno's flags. */
-export const PERMISSION_NAMES = [
-  "read",
-  "write",
-  "net",
-  "env",
-  "sys",
-  "run",
-  "ffi",
-  "import",
-] as const;
+// One list of permission names for the sandbox and the CLI flags that grant them.
 type PermissionName = typeof PERMISSION_NAMES[number];
 
 /** What the command line asked for. */
