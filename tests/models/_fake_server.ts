@@ -1,6 +1,20 @@
 // Local HTTP servers that speak the OpenAI chat-completions wire format
 // (JSON and server-sent events), for testing the adapters through their real
-// npm clients without any network.
+// npm clients without any network, plus the small helpers the adapter tests share.
+
+import type { ChatMessage, ChatMessageStreamDelta } from "../../src/models/model.ts";
+
+/** A user message with plain text. */
+export const user = (content: string): ChatMessage => ({ role: "user", content });
+
+/** Drains a model stream into an array of its deltas. */
+export async function collect(
+  stream: AsyncIterable<ChatMessageStreamDelta>,
+): Promise<ChatMessageStreamDelta[]> {
+  const deltas: ChatMessageStreamDelta[] = [];
+  for await (const delta of stream) deltas.push(delta);
+  return deltas;
+}
 
 /** A request as the server received it. */
 export interface ReceivedRequest {

@@ -1,5 +1,4 @@
 import { AgentGenerationError } from "../../src/errors.ts";
-import type { ChatMessage, ChatMessageStreamDelta } from "../../src/models/model.ts";
 import {
   DEFAULT_HF_MODEL_ID,
   InferenceClientModel,
@@ -15,17 +14,18 @@ import {
 } from "../_assert.ts";
 import {
   chunk,
+  collect,
   completion,
   errorReply,
   FakeServer,
   RawServer,
   sse,
   usageChunk,
+  user,
 } from "./_fake_server.ts";
 import { withEnv } from "./_env.ts";
 
 const TOKEN = "hf_testTOKEN0123456789abcdef";
-const user = (content: string): ChatMessage => ({ role: "user", content });
 
 const search = tool({
   name: "search",
@@ -34,12 +34,6 @@ const search = tool({
   outputType: "string",
   forward: ({ query }) => `results for ${query}`,
 });
-
-async function collect(stream: AsyncIterable<ChatMessageStreamDelta>) {
-  const deltas: ChatMessageStreamDelta[] = [];
-  for await (const delta of stream) deltas.push(delta);
-  return deltas;
-}
 
 // The router's address is fixed in @huggingface/inference; this fetch sends
 // its requests to the local server instead, keeping the path.

@@ -1,5 +1,4 @@
 import { AgentGenerationError } from "../../src/errors.ts";
-import type { ChatMessage, ChatMessageStreamDelta } from "../../src/models/model.ts";
 import {
   AzureOpenAIModel,
   AzureOpenAIServerModel,
@@ -18,17 +17,18 @@ import {
 } from "../_assert.ts";
 import {
   chunk,
+  collect,
   completion,
   errorReply,
   FakeServer,
   RawServer,
   sse,
   usageChunk,
+  user,
 } from "./_fake_server.ts";
 import { withEnv } from "./_env.ts";
 
 const KEY = "sk-test-0123456789abcdefSECRET";
-const user = (content: string): ChatMessage => ({ role: "user", content });
 
 const getWeather = tool({
   name: "get_weather",
@@ -37,12 +37,6 @@ const getWeather = tool({
   outputType: "string",
   forward: ({ city }) => `Sunny in ${city}`,
 });
-
-async function collect(stream: AsyncIterable<ChatMessageStreamDelta>) {
-  const deltas: ChatMessageStreamDelta[] = [];
-  for await (const delta of stream) deltas.push(delta);
-  return deltas;
-}
 
 Deno.test("OpenAIServerModel.generate() sends a chat-completions request and returns the reply with usage", async () => {
   await using server = new FakeServer([
