@@ -41,3 +41,50 @@ export class RawOutput {
       : this.#text;
   }
 }
+
+/**
+ * The last lines of the sandbox's stderr, for error messages: each line
+ * capped at 300 characters as it arrives, so one huge line (Deno echoes the
+ * runner's whole command line, a data: URL, when it aborts) cannot push out
+ * the lines that say what happened. Keeps about 4 000 characters.
+ */
+export class StderrTail {
+  #lines = "";
+  #line = "";
+  #cut = false;
+
+  /** Appends a chunk of stderr. */
+  add(text: string): void {
+    const parts = text.split("\n");
+    for (let i = 0; i < parts.length; i++) {
+      this.#append(parts[i]);
+      if (i < parts.length - 1) this.#endLine();
+    }
+  }
+
+  /** What was kept, the unfinished last line included. */
+  text(): string {
+    return this.#line || this.#cut
+      ? `${this.#lines}${this.#line}${this.#cut ? "…" : ""}`
+      : this.#lines;
+  }
+
+  #append(part: string): void {
+    if (this.#cut) return;
+    const room = LINE_CAP - this.#line.length;
+    if (part.length <= room) this.#line += part;
+    else {
+      this.#line += part.slice(0, room);
+      this.#cut = true;
+    }
+  }
+
+  #endLine(): void {
+    this.#lines = `${this.#lines}${this.#line}${this.#cut ? "…" : ""}\n`.slice(-TAIL_CAP);
+    this.#line = "";
+    this.#cut = false;
+  }
+}
+
+const LINE_CAP = 300;
+const TAIL_CAP = 4000;

@@ -146,7 +146,12 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
       if (Number.isSafeInteger(m.maxFrameBytes)) maxFrame = m.maxFrameBytes;
       if (Number.isSafeInteger(m.maxOutputLength)) maxOutput = m.maxOutputLength;
       key = hmacSha256(raw);
-      post({ t: "init", maxOutputLength: maxOutput, imports: m.imports ?? null });
+      post({
+        t: "init",
+        maxOutputLength: maxOutput,
+        imports: m.imports ?? null,
+        maxWorkers: Number.isSafeInteger(m.maxWorkers) ? m.maxWorkers : null,
+      });
       sendReady();
       return;
     }

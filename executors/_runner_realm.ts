@@ -22,6 +22,7 @@ export async function userRealmMain(
   guardRealm: (
     patterns: () => any[] | null,
     isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+    workerCap?: () => number | null,
   ) => (process: unknown) => void,
 ): Promise<void> {
   const apply = Reflect.apply;
@@ -93,6 +94,7 @@ export async function userRealmMain(
 
   let maxOut = 50000;
   let importPatterns: any[] | null = null;
+  let maxWorkers: number | null = null;
   const captureKey = `__smoldeno_capture_${crypto.randomUUID().replaceAll("-", "")}`;
   const captureFn = `function (v) { globalThis[${JSON.stringify(captureKey)}](v); }`;
   let captured: unknown;
@@ -297,7 +299,7 @@ export async function userRealmMain(
   });
 
   // stdin, process.getBuiltinModule and Workers the code starts: see guardRealm.
-  const patchProcess = guardRealm(() => importPatterns, isImportAuthorized);
+  const patchProcess = guardRealm(() => importPatterns, isImportAuthorized, () => maxWorkers);
 
   class FinalAnswer extends Error {
     constructor() {
@@ -478,6 +480,7 @@ export async function userRealmMain(
       case "init":
         maxOut = m.maxOutputLength;
         importPatterns = isArray(m.imports) ? m.imports : null;
+        maxWorkers = typeof m.maxWorkers === "number" && m.maxWorkers >= 0 ? m.maxWorkers : null;
         // `import process from "node:process"` skips the lazy getter above.
         if (importPatterns !== null && isImportAuthorized("node:process", importPatterns)) {
           patchProcess((globalThis as any).process);
@@ -526,10 +529,21 @@ export async function userRealmMain(
  * obeys authorizedImports, and `Worker` starts each new worker with this same
  * guard. `process` is built lazily by Deno (~23 ms), so it is patched on first
  * use; the returned function patches it right away. Self-contained.
+ *
+ * `workerCap` (the main realm's, once the host said it) bounds the Workers
+ * the code runs at once. Each one costs the process about two threads, and
+ * Deno aborts the whole process (exit 1) when one of its *own* threads cannot
+ * start, so under a process/thread limit (Docker's `--pids-limit`) a bomb that
+ * reached the kernel's limit would crash the sandbox instead of failing
+ * catchably. Past the cap `new Worker()` throws `Deno.errors.WouldBlock`, as
+ * the kernel's refusal does; `terminate()` frees a slot. A nested realm
+ * cannot share the count, so with a cap it may not start Workers at all
+ * (its cap reads -1).
  */
 export function guardRealm(
   patterns: () => any[] | null,
   isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
+  workerCap?: () => number | null,
 ): (process: unknown) => void {
   const apply = Reflect.apply;
   const defineProperty = Object.defineProperty;
@@ -599,15 +613,49 @@ export function guardRealm(
   if (typeof NativeWorker === "function") {
     const guardSource = String(guardRealm);
     const authorizedSource = String(isImportAuthorized);
+    const WouldBlock = (Deno as any).errors?.WouldBlock ?? Error;
+    const counted = new WeakSet<object>();
+    let running = 0;
     const GuardedWorker = function Worker(this: unknown, url: string | URL, options?: object) {
       if (!new.target) throw new TypeError("Failed to construct 'Worker': use new");
+      const cap = workerCap ? workerCap() : null;
+      if (cap !== null && running >= cap) {
+        throw new WouldBlock(
+          cap < 0
+            ? "Resource temporarily unavailable: a Worker cannot start Workers in this sandbox, " +
+              "which counts the Workers the code runs (maxWorkers); start them from the step's code"
+            : cap === 0
+            ? "Resource temporarily unavailable: this sandbox allows no Workers " +
+              "(maxWorkers is 0: raise the executor's maxWorkers, or its pidsLimit)"
+            : `Resource temporarily unavailable: this sandbox runs at most ${cap} Workers at ` +
+              `once (the executor's maxWorkers); terminate() one to start another`,
+        );
+      }
       const href = new URL(String(url), Deno.mainModule).href;
       const prelude =
-        `(${guardSource})(() => ${JSON.stringify(patterns())}, ${authorizedSource});\n` +
+        `(${guardSource})(() => ${JSON.stringify(patterns())}, ${authorizedSource}, ` +
+        `() => ${cap === null ? "null" : "-1"});\n` +
         `await import(${JSON.stringify(href)});\n`;
       const blob = URL.createObjectURL(new Blob([prelude], { type: "text/javascript" }));
-      return new NativeWorker(blob, { ...options, type: "module" });
+      const worker = new NativeWorker(blob, { ...options, type: "module" });
+      if (cap !== null) {
+        running++;
+        counted.add(worker);
+      }
+      return worker;
     };
+    const nativeTerminate = NativeWorker.prototype.terminate;
+    defineProperty(NativeWorker.prototype, "terminate", {
+      value: function terminate(this: object) {
+        if (counted.has(this)) {
+          counted.delete(this);
+          running--;
+        }
+        return apply(nativeTerminate, this, []);
+      },
+      writable: true,
+      configurable: true,
+    });
     GuardedWorker.prototype = NativeWorker.prototype;
     // Instances must not lead back to the unguarded constructor.
     defineProperty(NativeWorker.prototype, "constructor", {

@@ -12,7 +12,7 @@ import { AgentExecutionError } from "../src/errors.ts";
 import type { CodeOutput } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 import type { ImportPattern } from "./_imports.ts";
-import { RawOutput } from "./_raw_output.ts";
+import { RawOutput, StderrTail } from "./_raw_output.ts";
 import type { ProcessExit, SandboxProcess } from "./_sandbox_process.ts";
 import { exitFailure, type KillReason, RESTART_NOTE, stepError } from "./_session_errors.ts";
 import { StepClock } from "./_step_clock.ts";
@@ -63,6 +63,11 @@ export interface RunnerSessionOptions {
   maxInFlightToolBytes?: number;
   /** Cap on the number of tool calls in flight at once (same reason). Default 4096. */
   maxInFlightToolCalls?: number;
+  /**
+   * Cap on the Workers the code runs at once (see `guardRealm`): past it
+   * `new Worker()` throws a catchable `WouldBlock`. Omitted: no cap.
+   */
+  maxWorkers?: number;
 }
 
 /** Options of {@linkcode RunnerSession.execute}. */
@@ -100,7 +105,7 @@ export class RunnerSession {
   #msgSeq = 0;
   #acks = new Map<number, () => void>();
   #raw: RawOutput;
-  #stderrTail = "";
+  #stderrTail = new StderrTail();
   #killReason: KillReason | null = null;
   #killMessage = "";
   #exit: ProcessExit | null = null;
@@ -131,6 +136,7 @@ export class RunnerSession {
       maxOutputLength: options.maxOutputLength,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       imports: options.authorizedImports ?? null,
+      maxWorkers: options.maxWorkers ?? null,
     });
     this.#pumps.push(this.#pumpStdout(reader));
     if (proc.stderr) this.#pumps.push(this.#pumpStderr(proc.stderr));
@@ -195,7 +201,7 @@ export class RunnerSession {
   /** Runs one prepared (JavaScript) step. */
   execute(code: string, options: SessionExecuteOptions): Promise<CodeOutput> {
     if (this.#step) return Promise.reject(new Error("Another step is already running"));
-    if (!this.alive) return Promise.reject(this.#deadError(options.afterRestart ?? false));
+    if (!this.alive) return Promise.reject(this.#deadError());
     options.signal?.throwIfAborted();
     const id = ++this.#stepSeq;
     this.#raw.clear();
@@ -297,7 +303,7 @@ export class RunnerSession {
   }
 
   #request(message: Record<string, unknown>): Promise<void> {
-    if (!this.alive) return Promise.reject(this.#deadError(false));
+    if (!this.alive) return Promise.reject(this.#deadError());
     const id = ++this.#msgSeq;
     return this.#hold(
       new Promise((resolve) => {
@@ -327,7 +333,7 @@ export class RunnerSession {
       for await (const chunk of stream) {
         const text = decoder.decode(chunk, { stream: true });
         this.#raw.add(text);
-        this.#stderrTail = (this.#stderrTail + text).slice(-4000);
+        this.#stderrTail.add(text);
       }
     } catch {
       // See #pumpStdout.
@@ -484,20 +490,21 @@ export class RunnerSession {
     step.resolve({ output: value, logs, isFinalAnswer: frame.final });
   }
 
-  #deadError(afterRestart: boolean): AgentExecutionError {
+  #deadError(): AgentExecutionError {
     return new AgentExecutionError(
       `The sandbox is not running (${this.#killMessage || "it exited"})`,
-      { kind: "crashed", stateLost: true || afterRestart },
+      { kind: "crashed", stateLost: true },
     );
   }
 
   #onExit(): void {
     const exit = this.#exit ?? { code: null, signal: null };
+    const stderrTail = this.#stderrTail.text();
     const { kind, message } = exitFailure(
       this.#killReason,
       this.#killMessage,
       exit,
-      this.#stderrTail,
+      stderrTail,
     );
     const logs = this.#raw.logs();
     const error = new AgentExecutionError(`${message}\n${RESTART_NOTE}`, {
@@ -506,7 +513,7 @@ export class RunnerSession {
       stateLost: true,
     });
     if (this.#ready) {
-      const detail = this.#stderrTail.trim() ? `: ${this.#stderrTail.trim().slice(-1000)}` : "";
+      const detail = stderrTail.trim() ? `: ${stderrTail.trim().slice(-1000)}` : "";
       this.#ready.reject(
         new AgentExecutionError(`The sandbox failed to start (${message})${detail}`, {
           kind: "crashed",

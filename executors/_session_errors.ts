@@ -91,13 +91,40 @@ export function exitFailure(
       kind = "crashed";
       message = killMessage;
       break;
-    default:
+    default: {
       kind = oom ? "memory" : "crashed";
-      message = oom
-        ? "The code ran out of memory (JavaScript heap limit reached)"
-        : `The sandbox exited unexpectedly (${
-          exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`
-        })`;
+      const status = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+      if (oom) message = "The code ran out of memory (JavaScript heap limit reached)";
+      else if (THREAD_ABORT.test(stderrTail)) {
+        message = `The sandbox hit its process/thread limit and Deno aborted (${status}): ` +
+          "Deno could not start one of its own threads. Run fewer Workers or processes at once, " +
+          "or raise the sandbox's process limit (DockerExecutor's pidsLimit)";
+      } else {
+        message = `The sandbox exited unexpectedly (${status})`;
+        const said = lastLines(stderrTail);
+        if (said) message += `. It printed:\n${said}`;
+      }
+    }
   }
   return { kind, message };
+}
+
+/** What Deno prints when it cannot start a thread (EAGAIN under a PID limit). */
+const THREAD_ABORT =
+  /unable to create worker threads|can't spawn worker thread|failed to spawn thread/i;
+
+/**
+ * The end of the sandbox's stderr, for a crash message: its last lines
+ * (already capped in length by `StderrTail`), without Deno's banner rules,
+ * at most 1 000 characters.
+ */
+function lastLines(stderrTail: string): string {
+  const lines = stderrTail.split("\n").filter((l) => l.trim() && !/^=+$/.test(l.trim()));
+  let out = "";
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const next = out ? `${lines[i]}\n${out}` : lines[i];
+    if (next.length > 1000) break;
+    out = next;
+  }
+  return out;
 }

@@ -34,6 +34,8 @@ export interface SessionExecutorOptions {
   /** How long a runner may take to become ready. Default: RunnerSession's. */
   startupTimeoutMs?: number;
   imports: ImportPattern[];
+  /** Cap on the Workers the code runs at once (RunnerSession's `maxWorkers`). Default: none. */
+  maxWorkers?: number;
   /** Starts one runner process. */
   launch(signal?: AbortSignal): Promise<LaunchedRunner>;
   /**
@@ -166,6 +168,7 @@ export class SessionExecutor {
         permissionHint: (p) => permissionHint(this.#options.executorName, p),
         importHint: () => describeAuthorizedImports(this.#options.imports),
         authorizedImports: this.#options.imports,
+        maxWorkers: this.#options.maxWorkers,
       });
     } catch (error) {
       await launched.dispose?.();

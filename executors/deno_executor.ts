@@ -82,6 +82,13 @@ export interface DenoExecutorOptions {
   memoryLimitMb?: number;
   /** Cap on the logs of one step, in characters. Default 50 000. */
   maxOutputLength?: number;
+  /**
+   * Cap on the Workers the code runs at once; past it `new Worker()` throws
+   * a catchable `Deno.errors.WouldBlock` and the sandbox keeps its state.
+   * With a cap, a Worker cannot start Workers of its own. Default: no cap
+   * (a Worker bomb then ends at `memoryLimitMb`, with the sandbox restarted).
+   */
+  maxWorkers?: number;
   /** The deno binary to run. Default: the running one (`Deno.execPath()`). */
   denoPath?: string;
   /** Working directory of the sandbox. Default: an empty private temp directory. */
@@ -218,6 +225,9 @@ export class DenoExecutor implements Executor {
       timeoutMs,
       maxOutputLength,
       imports: this.#imports,
+      maxWorkers: options.maxWorkers === undefined
+        ? undefined
+        : Math.floor(checkNumber("maxWorkers", options.maxWorkers, 0, 1 << 20)),
       launch: () => this.#launch(),
       shutdown: () => this.#removeDirs(),
     });

@@ -61,6 +61,38 @@ export const DEFAULT_DOCKER_IMAGE = "denoland/deno:distroless-2.9.6";
 
 const UNWRITABLE_DENO_DIR = "/nonexistent/deno";
 
+/** Threads one Worker costs the sandbox: its own, and its runtime's I/O thread. */
+const THREADS_PER_WORKER = 2;
+
+/**
+ * Threads (PIDs) the runner keeps for itself beside the code's Workers: the
+ * init process, Deno's main thread, V8's task pool (one per CPU) and the
+ * channel Worker, 6-7 in all when idle on 2 cores, plus Deno's I/O pool,
+ * which grows with the async operations in flight (measured: 20 threads for
+ * 50 concurrent `crypto.subtle.digest` calls, 38 for 3 000). Half the limit,
+ * and never less than 16 plus the CPU count.
+ */
+function runtimeThreads(pidsLimit: number): number {
+  return Math.max(16 + (navigator.hardwareConcurrency || 1), Math.ceil(pidsLimit / 2));
+}
+
+/**
+ * How many Workers sandboxed code may run at once in a container limited to
+ * `pidsLimit` processes/threads, leaving Deno's own threads room to start
+ * (when one of them cannot, Deno aborts the whole sandbox): at most a
+ * quarter of the limit. `DockerExecutor`'s default and largest `maxWorkers`.
+ *
+ * @example The Worker budget of the default 64-PID container
+ * ```ts
+ * import { dockerWorkerBudget } from "@smoldeno/agents/executors/docker";
+ *
+ * console.log(dockerWorkerBudget(64)); // 16
+ * ```
+ */
+export function dockerWorkerBudget(pidsLimit: number): number {
+  return Math.max(0, Math.floor((pidsLimit - runtimeThreads(pidsLimit)) / THREADS_PER_WORKER));
+}
+
 /** Options of {@linkcode DockerExecutor}. */
 export interface DockerExecutorOptions extends DockerCliOptions {
   /**
@@ -72,8 +104,20 @@ export interface DockerExecutorOptions extends DockerCliOptions {
   memoryLimitMb?: number;
   /** CPU share (`--cpus`). Default 1. */
   cpus?: number;
-  /** Process/thread limit (`--pids-limit`): stops Worker bombs. Default 64. */
+  /**
+   * Process/thread limit of the container (`--pids-limit`), the kernel's
+   * backstop against Worker and process bombs. Default 64.
+   */
   pidsLimit?: number;
+  /**
+   * Cap on the Workers the code runs at once; past it `new Worker()` throws
+   * a catchable `Deno.errors.WouldBlock` and the sandbox keeps its state.
+   * Each Worker takes about two threads of `pidsLimit`, and Deno aborts the
+   * whole sandbox when one of its own threads cannot start, so the cap keeps
+   * room for them. Default and maximum: {@linkcode dockerWorkerBudget} of
+   * `pidsLimit` (16 for the default 64).
+   */
+  maxWorkers?: number;
   /**
    * Time limit of one `execute`, in ms; the container is killed past it.
    * Default 30 000. Like DenoExecutor's: wall time while no host tool call is
@@ -194,13 +238,28 @@ export class DockerExecutor implements Executor {
       throw new TypeError(`Invalid runtime ${JSON.stringify(runtime)}: expected a runtime name`);
     }
     const env = checkEnv(options.env ?? {});
+    const pidsLimit = Math.floor(checkNumber("pidsLimit", options.pidsLimit ?? 64, 16, 1 << 20));
+    const budget = dockerWorkerBudget(pidsLimit);
+    let maxWorkers = budget;
+    if (options.maxWorkers !== undefined) {
+      maxWorkers = Math.floor(checkNumber("maxWorkers", options.maxWorkers, 0, 1 << 20));
+      if (maxWorkers > budget) {
+        throw new RangeError(
+          `Invalid maxWorkers: ${maxWorkers} Workers do not fit pidsLimit ${pidsLimit}, which ` +
+            `leaves room for ${budget} (each Worker takes about ${THREADS_PER_WORKER} threads, and ` +
+            `Deno keeps ${
+              runtimeThreads(pidsLimit)
+            } for its own); raise pidsLimit or lower maxWorkers`,
+        );
+      }
+    }
     this.#settings = {
       dockerPath: options.dockerPath,
       dockerHost: options.dockerHost,
       image,
       memoryLimitMb: Math.floor(memoryLimitMb),
       cpus: checkNumber("cpus", options.cpus ?? 1, 0.01, 1024),
-      pidsLimit: Math.floor(checkNumber("pidsLimit", options.pidsLimit ?? 64, 16, 1 << 20)),
+      pidsLimit,
       network,
       tmpfsSizeMb: Math.floor(checkNumber("tmpfsSizeMb", options.tmpfsSizeMb ?? 64, 8, 1 << 20)),
       user,
@@ -243,6 +302,7 @@ export class DockerExecutor implements Executor {
         100_000_000,
       ),
       imports,
+      maxWorkers,
       launch: async () => {
         if (cached.length && !this.#cache) {
           this.#cache = await prepareImportCache(cached, options.denoPath ?? Deno.execPath());

@@ -862,6 +862,47 @@ Deno.test("A busy loop running next to a slow tool call is still killed as a tim
   });
 });
 
+Deno.test("DenoExecutor's maxWorkers caps the Workers the code runs at once, catchably, and terminate() frees a slot", async () => {
+  await withExecutor({ maxWorkers: 2 }, async (ex) => {
+    const out = await ex.execute(`
+      const url = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
+      const first = [new Worker(url, { type: "module" }), new Worker(url, { type: "module" })];
+      let refused = "";
+      try {
+        new Worker(url, { type: "module" });
+      } catch (e) {
+        refused = \`\${e.name}: \${e.message} (\${e instanceof Deno.errors.WouldBlock})\`;
+      }
+      first[0].terminate();
+      first[0].terminate(); // twice frees one slot, not two
+      const again = new Worker(url, { type: "module" });
+      let third = "";
+      try {
+        new Worker(url, { type: "module" });
+      } catch (e) {
+        third = e.name;
+      }
+      again.terminate();
+      first[1].terminate();
+      [refused, third]`);
+    const [refused, third] = out.output as string[];
+    assertStringIncludes(refused, "WouldBlock: Resource temporarily unavailable");
+    assertStringIncludes(refused, "at most 2 Workers");
+    assertStringIncludes(refused, "(true)");
+    assertEquals(third, "WouldBlock");
+    // A Worker cannot start Workers past the count (it cannot see it), and the
+    // refusal reaches it as an error it can catch.
+    const nested = await ex.execute(`
+      const src = "let r; try { new Worker(URL.createObjectURL(new Blob(['1'], { type: 'text/javascript' })), { type: 'module' }); r = 'started'; } catch (e) { r = e.message; } postMessage(r);";
+      const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+      const said = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+      w.terminate();
+      said`);
+    assertStringIncludes(String(nested.output), "a Worker cannot start Workers");
+  });
+  assertThrows(() => new DenoExecutor({ maxWorkers: -1 }), RangeError);
+});
+
 /** This process's executor directories: sandbox dirs in the root and work dirs in the temp dir. */
 function ownDirs(): string[] {
   const tmp = Deno.makeTempDirSync();

@@ -8,7 +8,11 @@ import { LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { tool } from "../../src/tool.ts";
 import { MCPClient } from "../../tools/mcp.ts";
-import { DEFAULT_DOCKER_IMAGE, DockerExecutor } from "../../executors/docker.ts";
+import {
+  DEFAULT_DOCKER_IMAGE,
+  DockerExecutor,
+  dockerWorkerBudget,
+} from "../../executors/docker.ts";
 import {
   assert,
   assertEquals,
@@ -355,6 +359,10 @@ Deno.test({
   name: "DockerExecutor's PID limit stops a Worker bomb with a catchable error",
   ignore,
   async fn() {
+    // Each Worker takes about two threads, and Deno aborts the whole sandbox
+    // when one of its own threads cannot start: a bomb that reached the
+    // kernel's limit crashed the sandbox (exit code 1), 3 runs of 3 on Docker
+    // 20.10. The runner's Worker cap keeps that room, and the sandbox lives.
     await using executor = new DockerExecutor({ image, pidsLimit: 32 });
     const out = await executor.execute(`
       const url = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
@@ -366,11 +374,59 @@ Deno.test({
         error = String(e);
       }
       for (const w of workers) w.terminate();
+      const kept = "state after the bomb";
       ({ started: workers.length, error })`);
     const { started, error } = out.output as { started: number; error: string };
     assert(started < 32, `started ${started} workers under a limit of 32 processes/threads`);
+    assertEquals(started, dockerWorkerBudget(32));
     assertStringIncludes(error, "Resource temporarily unavailable");
+    assertStringIncludes(error, "maxWorkers");
+    // The sandbox was not restarted: the step's variables are still there,
+    // and the terminated Workers gave their slots back.
+    const after = await executor.execute(`
+      const w = new Worker(URL.createObjectURL(new Blob(["postMessage(6 * 7)"], { type: "text/javascript" })), { type: "module" });
+      const n = await new Promise((resolve) => (w.onmessage = (e) => resolve(e.data)));
+      w.terminate();
+      [kept, n]`);
+    assertEquals(after.output, ["state after the bomb", 42]);
   },
+});
+
+Deno.test({
+  name: "DockerExecutor: when Deno's own threads hit the PID limit, the error says so",
+  ignore,
+  async fn() {
+    // No Worker at all: thousands of async crypto calls grow Deno's I/O
+    // thread pool past a 16-PID container (20 threads for 50 calls in
+    // flight, 38 for 3 000). Deno then aborts; the error must say why.
+    await using executor = new DockerExecutor({ image, pidsLimit: 16 });
+    const error = await assertRejects(
+      () =>
+        executor.execute(
+          "await Promise.all(Array.from({ length: 3000 }, () => crypto.subtle.digest('SHA-256', new Uint8Array(1e5))));",
+        ),
+      AgentExecutionError,
+    );
+    assertEquals(error.kind, "crashed");
+    assertStringIncludes(error.message, "process/thread limit");
+    assertStringIncludes(error.message, "pidsLimit");
+    assertEquals(error.stateLost, true);
+    // The next step gets a fresh sandbox.
+    assertEquals((await executor.execute("1 + 1")).output, 2);
+  },
+});
+
+Deno.test("DockerExecutor refuses a maxWorkers its pidsLimit cannot hold", () => {
+  assertEquals(dockerWorkerBudget(64), 16);
+  assertEquals(dockerWorkerBudget(16), 0);
+  const error = assertThrows(
+    () => new DockerExecutor({ image, pidsLimit: 64, maxWorkers: 40 }),
+    RangeError,
+  );
+  assertStringIncludes(error.message, "maxWorkers");
+  assertStringIncludes(error.message, "pidsLimit 64");
+  assertThrows(() => new DockerExecutor({ image, maxWorkers: -1 }), RangeError);
+  new DockerExecutor({ image, pidsLimit: 256, maxWorkers: 40 });
 });
 
 Deno.test({
