@@ -269,6 +269,15 @@ export class RunnerSession {
     return this.#unsettled === null;
   }
 
+  /**
+   * Waits until the process has ended and its output is drained, keeping the
+   * host's event loop alive meanwhile (`closed` itself does not: the child's
+   * status is unref'd, so a bare `await session.closed` could end the program).
+   */
+  ended(): Promise<void> {
+    return this.#hold(this.closed);
+  }
+
   /** Kills the process (idempotent) and waits until it is gone. */
   async close(): Promise<void> {
     this.#kill("closed", "The executor was closed");

@@ -133,7 +133,8 @@ export class SessionExecutor {
   async #ensureSession(signal?: AbortSignal): Promise<RunnerSession> {
     if (this.#session?.alive) return this.#session;
     if (this.#session) {
-      await this.#session.closed;
+      // Held: nothing else may keep the loop alive while a killed sandbox ends.
+      await this.#session.ended();
       await this.#launched?.dispose?.();
       this.#session = undefined;
       this.#launched = undefined;
