@@ -1,0 +1,169 @@
+// Chaos cases: what happens to a run when something outside the code fails
+// (the sandbox killed from outside, its disk full, a model server that
+// stalls after its headers). Each one must end in a typed error that says
+// what happened, and the next step or call must work. Other chaos cases live
+// beside the code they exercise: the host killed mid-step
+// (deno_executor_test.ts, "The sandbox dies when the host process is
+// killed"), an MCP server that dies mid-call (_mcp_serve_test.ts), Ctrl-C in
+// the CLI (cli_test.ts).
+
+import { DenoExecutor } from "../executors/deno_executor.ts";
+import { DockerExecutor } from "../executors/docker.ts";
+import { AgentExecutionError, AgentGenerationError } from "../src/errors.ts";
+import { OpenAIServerModel } from "../src/models/openai_model.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
+import { FakeServer, user } from "./models/_fake_server.ts";
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+Deno.test("chaos: a sandbox SIGKILLed from outside mid-step fails the step as crashed, and the next step works", async () => {
+  await using ex = new DenoExecutor({ timeoutMs: 20_000 });
+  await ex.execute("globalThis.before = 1");
+  const pid = ex.pid!;
+  const step = ex.execute("await new Promise((r) => setTimeout(r, 15_000)); 'finished'");
+  // The step is running (the runner took it) before the kill.
+  await new Promise((r) => setTimeout(r, 200));
+  Deno.kill(pid, "SIGKILL");
+  const error = await assertRejects(() => step, AgentExecutionError);
+  assertEquals(error.kind, "crashed");
+  assertEquals(error.stateLost, true);
+  assertStringIncludes(error.message, "signal SIGKILL");
+  assertStringIncludes(error.message, "restarted");
+  const next = await ex.execute("typeof globalThis.before");
+  assertEquals(next.output, "undefined"); // a fresh sandbox, as the error said
+  assert(ex.pid !== pid);
+});
+
+Deno.test("chaos: a sandbox SIGKILLed from outside between steps is replaced at the next step, which is told state was lost", async () => {
+  await using ex = new DenoExecutor();
+  await ex.execute("const kept = 1");
+  const pid = ex.pid!;
+  Deno.kill(pid, "SIGKILL");
+  await waitFor("the kill to be seen", () => ex.pid === undefined);
+  const error = await assertRejects(() => ex.execute("kept"), AgentExecutionError);
+  // The variable is gone, and the error says why.
+  assertStringIncludes(error.message, "kept is not defined");
+  assertEquals(error.stateLost, true);
+  assertEquals((await ex.execute("2 + 2")).output, 4);
+});
+
+const tmpfsReason = Deno.build.os !== "linux"
+  ? "tmpfs mounts need Linux"
+  : Deno.uid() !== 0
+  ? "mounting a small tmpfs needs root"
+  : undefined;
+
+Deno.test({
+  name:
+    "chaos: a full disk in the sandbox's work dir is a catchable error, and the sandbox goes on",
+  ignore: tmpfsReason !== undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "smoldeno-chaos-disk-" });
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir],
+    }).output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    try {
+      await using ex = new DenoExecutor({ cwd: dir, permissions: { write: [dir], read: [dir] } });
+      const out = await ex.execute(`
+        let error = "";
+        try {
+          Deno.writeFileSync("big.bin", new Uint8Array(4 * 1024 * 1024));
+        } catch (e) {
+          error = e.name + ": " + e.message;
+        }
+        error`);
+      assertStringIncludes(String(out.output), "No space left on device");
+      // The same sandbox is still there and can clean up after itself.
+      assertEquals((await ex.execute("Deno.removeSync('big.bin'); 'removed'")).output, "removed");
+    } finally {
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+if (tmpfsReason) console.warn(`SKIPPING the full-disk chaos test: ${tmpfsReason}`);
+
+Deno.test("chaos: a model server that sends its headers and then stalls times out, typed, and the retry gets through", async () => {
+  const stalled: ReadableStreamDefaultController<Uint8Array>[] = [];
+  await using server = new FakeServer((_request, index) =>
+    index === 0
+      ? new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            stalled.push(c);
+            c.enqueue(new TextEncoder().encode('{"id":"x","choices":['));
+          },
+        }),
+        { headers: { "content-type": "application/json" } },
+      )
+      : Response.json({
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        created: 0,
+        model: "m",
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content: "on time" },
+          finish_reason: "stop",
+        }],
+      })
+  );
+  try {
+    const noRetry = new OpenAIServerModel({
+      modelId: "m",
+      apiBase: server.origin,
+      timeoutMs: 300,
+      maxRetries: 0,
+    });
+    const error = await assertRejects(() => noRetry.generate([user("?")]), AgentGenerationError);
+    assertStringIncludes(error.message.toLowerCase(), "time");
+    const model = new OpenAIServerModel({
+      modelId: "m",
+      apiBase: server.origin,
+      timeoutMs: 300,
+      retryDelayMs: 1,
+    });
+    assertEquals((await model.generate([user("?")])).content, "on time");
+  } finally {
+    for (const c of stalled) c.close();
+  }
+});
+
+const dockerReady = await DockerExecutor.engineAvailable();
+
+Deno.test({
+  name:
+    "chaos: a Docker sandbox killed from outside (docker kill) mid-step is crashed, and the next step gets a new container",
+  ignore: !dockerReady,
+  async fn() {
+    const image = await DockerExecutor.buildLocalImage();
+    await using ex = new DockerExecutor({ image, timeoutMs: 20_000 });
+    await ex.execute("1");
+    const names = async () => {
+      const out = await new Deno.Command("docker", {
+        args: ["ps", "--filter", `label=smoldeno.host-pid=${Deno.pid}`, "--format", "{{.Names}}"],
+      }).output();
+      return new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
+    };
+    const step = ex.execute("await new Promise((r) => setTimeout(r, 15_000)); 'finished'");
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = await names(); // this test's process runs only this container now
+    assertEquals(mine.length, 1, `expected this process's one container, found ${mine}`);
+    await new Deno.Command("docker", { args: ["kill", ...mine] }).output();
+    const error = await assertRejects(() => step, AgentExecutionError);
+    assertEquals(error.kind, "crashed");
+    assertEquals(error.stateLost, true);
+    assertEquals((await ex.execute("6 * 7")).output, 42);
+    const now = await names();
+    assertEquals(now.length, 1);
+    assert(now[0] !== mine[0], "the killed container was reused");
+  },
+});
