@@ -12,6 +12,12 @@ export const MODEL_TYPES = [
 /** One of {@linkcode MODEL_TYPES}. */
 export type ModelType = typeof MODEL_TYPES[number];
 
+/** Other names `--model-type` accepts: the smolagents class names. */
+export const MODEL_TYPE_ALIASES: Readonly<Record<string, ModelType>> = {
+  OpenAIModel: "OpenAIServerModel",
+  AzureOpenAIModel: "AzureOpenAIServerModel",
+};
+
 /** Tools the CLI can add by name. */
 export const CLI_TOOLS = [
   "web_search",
@@ -140,10 +146,14 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
   }
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
 
-  const modelType = (v["model-type"] ?? "InferenceClientModel") as string;
+  const givenType = (v["model-type"] ?? "InferenceClientModel") as string;
+  const modelType = Object.hasOwn(MODEL_TYPE_ALIASES, givenType)
+    ? MODEL_TYPE_ALIASES[givenType]
+    : givenType;
   if (!(MODEL_TYPES as readonly string[]).includes(modelType)) {
     throw new CliUsageError(
-      `Unknown model type "${modelType}": use ${quoteList(MODEL_TYPES)}`,
+      `Unknown model type "${givenType}": use ${quoteList(MODEL_TYPES)} ` +
+        `(or the aliases ${quoteList(Object.keys(MODEL_TYPE_ALIASES))})`,
     );
   }
   const actionType = (v["action-type"] ?? "code") as string;

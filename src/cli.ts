@@ -179,9 +179,26 @@ async function drain(
   return next.value;
 }
 
+/** An environment variable, or undefined when it is unset or cannot be read. */
+function envValue(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function createModel(options: CliOptions): Promise<Model> {
   switch (options.modelType) {
     case "OpenAIServerModel": {
+      // The library's message names its option and a Deno flag, which in the
+      // CLI is the sandbox's own flag: say it in CLI terms.
+      if (!options.apiBase && !options.apiKey && !envValue("OPENAI_API_KEY")) {
+        throw new TypeError(
+          "Missing API key for OpenAI: pass --api-key, or set OPENAI_API_KEY " +
+            "(for a local OpenAI-compatible server, pass --api-base instead)",
+        );
+      }
       const { OpenAIServerModel } = await import("./models/openai_model.ts");
       return new OpenAIServerModel({
         modelId: options.modelId ?? "gpt-4o-mini",

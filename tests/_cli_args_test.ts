@@ -1,6 +1,16 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
 import { CliUsageError, parseCliArgs } from "../src/_cli_args.ts";
 
+Deno.test("parseCliArgs() takes the smolagents class names OpenAIModel and AzureOpenAIModel as aliases", () => {
+  assertEquals(parseCliArgs(["t", "--model-type", "OpenAIModel"]).modelType, "OpenAIServerModel");
+  assertEquals(
+    parseCliArgs(["t", "--model-type", "AzureOpenAIModel"]).modelType,
+    "AzureOpenAIServerModel",
+  );
+  // Not a prototype key either.
+  assertThrows(() => parseCliArgs(["t", "--model-type", "toString"]), CliUsageError);
+});
+
 Deno.test("parseCliArgs() reads the task, the model and the agent options", () => {
   const options = parseCliArgs([
     "Plan a trip",

@@ -105,7 +105,12 @@ Deno.test("smolagent exits 2 on usage errors before contacting any model", async
   assertStringIncludes(azure.stderr, "--model-id is required with AzureOpenAIServerModel");
   const noKey = await runCliProcess(["task", "--model-type", "OpenAIServerModel"]);
   assertEquals(noKey.code, 2);
-  assertStringIncludes(noKey.stderr, "OPENAI_API_KEY");
+  // In CLI terms: the flag and the variable, not the library's option or a Deno flag.
+  assertStringIncludes(noKey.stderr, "pass --api-key, or set OPENAI_API_KEY");
+  assert(!noKey.stderr.includes("--allow-env"), noKey.stderr);
+  const alias = await runCliProcess(["task", "--model-type", "OpenAIModel"]);
+  assertEquals(alias.code, 2);
+  assertStringIncludes(alias.stderr, "pass --api-key, or set OPENAI_API_KEY");
   assertEquals(server.requests.length, 0);
 });
 
