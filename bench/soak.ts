@@ -15,7 +15,9 @@
  * unexpected. Reported: steps/s, outcomes by kind, host RSS and open file
  * descriptors at start and end, sandbox processes and temp dirs left after
  * the agents closed. Exit code 1 when anything is unexpected or a bound is
- * passed: RSS growth <= 150 MB, fd growth <= 16, 0 processes, 0 dirs.
+ * passed, per phase: host RSS growth <= 150 MB, JS heap growth after a GC
+ * <= 32 MB (the leak check: RSS also holds V8's and the allocator's warm-up),
+ * fd growth <= 16, 0 processes, 0 dirs.
  *
  * ```sh
  * deno task soak
@@ -57,7 +59,17 @@ const RUN_STEPS = positive("run-steps");
 const AGENTS = positive("agents");
 const SECONDS = positive("seconds");
 const PHASE1_SECONDS = positive("phase1-seconds");
+/** Step timeout of the sequential phase: short, since every scheduled loop costs one. */
 const TIMEOUT_MS = 400;
+/**
+ * Step timeout of the parallel phase: 50 sandboxes share the cores, so an
+ * honest step can wait longer than 400 ms of wall time for its turn.
+ */
+const PARALLEL_TIMEOUT_MS = 5000;
+/** Leak check: the JS heap after a GC may grow this much over a phase. */
+const HEAP_BOUND_MB = 32;
+const RSS_BOUND_MB = 150;
+const gc = (globalThis as { gc?: () => void }).gc;
 const MEMORY_MB = 96;
 
 /** What one step's code does, and the outcome it must have. */
@@ -190,9 +202,10 @@ async function oneRun(agent: CodeAgent, model: SoakModel, tally: Tally): Promise
 
 function makeAgent(
   runSteps: number,
+  timeoutMs: number,
 ): { agent: CodeAgent; model: SoakModel; executor: DenoExecutor } {
   const model = new SoakModel(runSteps);
-  const executor = new DenoExecutor({ timeoutMs: TIMEOUT_MS, memoryLimitMb: MEMORY_MB });
+  const executor = new DenoExecutor({ timeoutMs, memoryLimitMb: MEMORY_MB });
   const agent = new CodeAgent({
     model,
     tools: [add],
@@ -250,6 +263,8 @@ interface PhaseReport {
   seconds: number;
   tally: Tally;
   rss: [number, number];
+  /** JS heap in use after a GC (when run with --expose-gc), start and end. */
+  heap: [number, number];
   fds: [number, number];
   processes: number;
   dirs: number;
@@ -258,7 +273,9 @@ interface PhaseReport {
 async function measure(name: string, body: (tally: Tally) => Promise<void>): Promise<PhaseReport> {
   // Let earlier sandboxes' pipes and timers settle before reading the start.
   await new Promise((r) => setTimeout(r, 200));
+  gc?.();
   const rss0 = Deno.memoryUsage().rss;
+  const heap0 = Deno.memoryUsage().heapUsed;
   const fds0 = openFds();
   const tally = newTally();
   const t0 = performance.now();
@@ -269,7 +286,8 @@ async function measure(name: string, body: (tally: Tally) => Promise<void>): Pro
     name,
     seconds,
     tally,
-    rss: [rss0, Deno.memoryUsage().rss],
+    rss: [rss0, (gc?.(), Deno.memoryUsage().rss)],
+    heap: [heap0, Deno.memoryUsage().heapUsed],
     fds: [fds0, openFds()],
     processes: childProcesses(),
     dirs: tempDirs(),
@@ -277,16 +295,24 @@ async function measure(name: string, body: (tally: Tally) => Promise<void>): Pro
 }
 
 const reports: PhaseReport[] = [];
+/** Host RSS every 1 000 steps of the sequential phase. */
+const rssSeries: number[] = [];
 console.log(
   `soak: phase 1, one agent, ${STEPS} steps in runs of ${RUN_STEPS} (at most ${PHASE1_SECONDS} s)`,
 );
 reports.push(
   await measure("1 agent, sequential", async (tally) => {
-    const { agent, model, executor } = makeAgent(RUN_STEPS);
+    const { agent, model, executor } = makeAgent(RUN_STEPS, TIMEOUT_MS);
     const deadline = performance.now() + PHASE1_SECONDS * 1000;
+    let next = 1000;
     try {
       while (tally.steps < STEPS && performance.now() < deadline) {
         await oneRun(agent, model, tally);
+        if (tally.steps >= next) {
+          gc?.();
+          rssSeries.push(Deno.memoryUsage().rss);
+          next += 1000;
+        }
       }
     } finally {
       // The agent closes only an executor it made: this one is ours.
@@ -302,7 +328,7 @@ reports.push(
     const deadline = performance.now() + SECONDS * 1000;
     const runSteps = Math.min(RUN_STEPS, 20);
     await Promise.all(Array.from({ length: AGENTS }, async () => {
-      const { agent, model, executor } = makeAgent(runSteps);
+      const { agent, model, executor } = makeAgent(runSteps, PARALLEL_TIMEOUT_MS);
       try {
         while (performance.now() < deadline) await oneRun(agent, model, tally);
       } finally {
@@ -314,9 +340,9 @@ reports.push(
 );
 
 console.log(
-  "\n| phase | steps | steps/s | outcomes by kind | unexpected | host RSS start → end (MB) | fds start → end | sandbox processes left | temp dirs left |",
+  "\n| phase | steps | steps/s | outcomes by kind | unexpected | host RSS start → end (MB) | JS heap after GC (MB) | fds start → end | sandbox processes left | temp dirs left |",
 );
-console.log("| --- | --: | --: | --- | --: | --: | --: | --: | --: |");
+console.log("| --- | --: | --: | --- | --: | --: | --: | --: | --: | --: |");
 let bad = false;
 for (const r of reports) {
   const kinds = Object.entries(r.tally.byKind).sort().map(([k, n]) => `${k} ${n}`).join(", ");
@@ -324,14 +350,19 @@ for (const r of reports) {
     `| ${r.name} | ${r.tally.steps} | ${
       (r.tally.steps / r.seconds).toFixed(0)
     } | ${kinds} | ${r.tally.unexpected.length} | ` +
-      `${mb(r.rss[0])} → ${mb(r.rss[1])} | ${r.fds[0]} → ${
+      `${mb(r.rss[0])} → ${mb(r.rss[1])} | ${mb(r.heap[0])} → ${mb(r.heap[1])} | ${r.fds[0]} → ${
         r.fds[1]
       } | ${r.processes} | ${r.dirs} |`,
   );
   const problems: string[] = r.tally.unexpected.slice(0, 20);
   if (r.tally.unexpected.length > 20) problems.push(`… and ${r.tally.unexpected.length - 20} more`);
-  if (r.rss[1] - r.rss[0] > 150 * 2 ** 20) {
-    problems.push(`host RSS grew by ${mb(r.rss[1] - r.rss[0])} MB (bound 150)`);
+  if (r.rss[1] - r.rss[0] > RSS_BOUND_MB * 2 ** 20) {
+    problems.push(`host RSS grew by ${mb(r.rss[1] - r.rss[0])} MB (bound ${RSS_BOUND_MB})`);
+  }
+  if (gc && r.heap[1] - r.heap[0] > HEAP_BOUND_MB * 2 ** 20) {
+    problems.push(
+      `JS heap after GC grew by ${mb(r.heap[1] - r.heap[0])} MB (bound ${HEAP_BOUND_MB})`,
+    );
   }
   if (r.fds[1] - r.fds[0] > 16) problems.push(`open fds grew by ${r.fds[1] - r.fds[0]} (bound 16)`);
   if (r.processes) problems.push(`${r.processes} sandbox process(es) left`);
@@ -341,6 +372,12 @@ for (const r of reports) {
     console.log(`\n${r.name}: ${problems.length} problem(s):`);
     for (const p of problems) console.log(`  ${p}`);
   }
+}
+if (rssSeries.length) {
+  console.log(`\nhost RSS every 1 000 sequential steps (MB): ${rssSeries.map(mb).join(", ")}`);
+}
+if (!gc) {
+  console.log("(run with --v8-flags=--expose-gc, as deno task soak does, for the heap check)");
 }
 console.log(bad ? "\nsoak: FAILED" : "\nsoak: every step ended as scheduled; nothing leaked");
 Deno.exit(bad ? 1 : 0);

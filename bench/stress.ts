@@ -117,6 +117,9 @@ function startBurners(n: number): () => Promise<void> {
   };
 }
 
+/** The test run in progress, so an interrupt can end it with the burners. */
+let current: Deno.ChildProcess | undefined;
+
 async function runSuite(paths: string[]): Promise<RunReport> {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -124,11 +127,13 @@ async function runSuite(paths: string[]): Promise<RunReport> {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  current = child;
   const [out, err] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
   ]);
   const status = await child.status;
+  current = undefined;
   const report = parseReport(out + err);
   if (!status.success && report.failed === 0) {
     // The run ended without a report (a type error, a crash): count it.
@@ -152,7 +157,13 @@ if (import.meta.main) {
   );
   const stopBurners = startBurners(burnerCount);
   const onSignal = () => {
-    stopBurners().finally(() => Deno.exit(130));
+    try {
+      // SIGINT, as Ctrl-C would: the test runner stops and cleans up.
+      current?.kill("SIGINT");
+    } catch {
+      // Already ended.
+    }
+    Promise.all([stopBurners(), current?.status]).finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
