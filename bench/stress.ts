@@ -26,6 +26,7 @@ const { values, positionals } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
     burners: { type: "string", default: String(navigator.hardwareConcurrency || 2) },
+    "hang-minutes": { type: "string", default: "5" },
     help: { type: "boolean", short: "h", default: false },
   },
   allowPositionals: true,
@@ -34,7 +35,8 @@ const { values, positionals } = parseArgs({
 if (values.help) {
   console.log(
     "Usage: deno task stress [--runs N] [--burners N] [-- test paths...]\n" +
-      "Runs the test suite N times (default 5) with N CPU burners (default: one per core).",
+      "Runs the test suite N times (default 5) with N CPU burners (default: one per core).\n" +
+      "A run that prints nothing for --hang-minutes (default 5) is stopped and reported as hung.",
   );
   Deno.exit(0);
 }
@@ -50,6 +52,10 @@ function count(name: string, text: string, min: number): number {
 
 const runs = count("runs", values.runs!, 1);
 const burnerCount = count("burners", values.burners!, 0);
+const hangMs = count("hang-minutes", values["hang-minutes"]!, 1) * 60_000;
+/** The test run in progress, so an interrupt can end it with the burners. */
+let current: Deno.ChildProcess | undefined;
+const logDir = `${Deno.env.get("TMPDIR") || "/tmp"}/smoldeno-stress-${Date.now()}`;
 
 /** One run's result, parsed from Deno's test report. */
 interface RunReport {
@@ -61,13 +67,15 @@ interface RunReport {
   failures: string[];
   /** Load average (1 min) when the run ended. */
   load: number;
+  /** The run's whole output. */
+  log: string;
 }
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Adds up the "ok | 12 passed | 0 failed | 3 ignored" lines and reads the FAILURES list. */
-export function parseReport(output: string): Omit<RunReport, "seconds" | "load"> {
+export function parseReport(output: string): Omit<RunReport, "seconds" | "load" | "log"> {
   const text = output.replace(ANSI, "");
   let passed = 0;
   let failed = 0;
@@ -117,37 +125,66 @@ function startBurners(n: number): () => Promise<void> {
   };
 }
 
-/** The test run in progress, so an interrupt can end it with the burners. */
-let current: Deno.ChildProcess | undefined;
+/** The last test Deno started and did not finish, from its report so far. */
+export function runningTest(output: string): string | undefined {
+  const lines = output.replace(ANSI, "").split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /^(.*) \.\.\.(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    return /\b(?:ok|FAILED|ignored)\b/.test(m[2]) ? undefined : m[1].trim();
+  }
+  return undefined;
+}
 
-async function runSuite(paths: string[]): Promise<RunReport> {
+async function runSuite(paths: string[], index: number): Promise<RunReport> {
   const started = performance.now();
+  const log = `${logDir}/run-${index}.log`;
+  const file = await Deno.open(log, { write: true, create: true, truncate: true });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--allow-all", "--doc", ...paths],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   current = child;
-  const [out, err] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
+  let output = "";
+  let last = performance.now();
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      output += decoder.decode(chunk, { stream: true });
+      last = performance.now();
+      await file.write(chunk);
+    }
+  };
+  let hung: string | undefined;
+  const watch = setInterval(() => {
+    if (performance.now() - last < hangMs || hung !== undefined) return;
+    hung = runningTest(output) ?? "(no test was running)";
+    try {
+      child.kill("SIGINT");
+    } catch {
+      // Ended meanwhile.
+    }
+  }, 1000);
+  await Promise.all([pump(child.stdout), pump(child.stderr)]);
   const status = await child.status;
+  clearInterval(watch);
+  file.close();
   current = undefined;
-  const report = parseReport(out + err);
-  if (!status.success && report.failed === 0) {
+  const report = parseReport(output);
+  if (hung !== undefined) {
+    report.failed++;
+    report.failures.push(`HUNG (no output for ${hangMs / 60_000} min): ${hung}`);
+  } else if (!status.success && report.failed === 0) {
     // The run ended without a report (a type error, a crash): count it.
     report.failed = 1;
-    report.failures.push(
-      `the test run itself failed (exit code ${status.code}): ${
-        (err.replace(ANSI, "").trim().split("\n").pop() ?? "").slice(0, 200)
-      }`,
-    );
+    report.failures.push(`the test run itself failed (exit code ${status.code}); see ${log}`);
   }
   return {
     ...report,
     seconds: (performance.now() - started) / 1000,
     load: Deno.loadavg()[0],
+    log,
   };
 }
 
@@ -155,6 +192,8 @@ if (import.meta.main) {
   console.log(
     `stress: ${runs} run(s) of the test suite with ${burnerCount} CPU burner(s) on ${navigator.hardwareConcurrency} core(s)`,
   );
+  await Deno.mkdir(logDir, { recursive: true });
+  console.log(`stress: each run's output goes to ${logDir}/run-N.log`);
   const stopBurners = startBurners(burnerCount);
   const onSignal = () => {
     try {
@@ -170,7 +209,7 @@ if (import.meta.main) {
   const reports: RunReport[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const report = await runSuite(positionals);
+      const report = await runSuite(positionals, i + 1);
       reports.push(report);
       console.log(
         `run ${

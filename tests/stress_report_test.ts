@@ -1,5 +1,5 @@
 // bench/stress.ts reads Deno's test report: its totals and the FAILURES list.
-import { parseReport } from "../bench/stress.ts";
+import { parseReport, runningTest } from "../bench/stress.ts";
 import { assertEquals } from "./_assert.ts";
 
 Deno.test("stress's parseReport adds up every report line and lists the failed tests", () => {
@@ -33,4 +33,13 @@ Deno.test("stress's parseReport adds up every report line and lists the failed t
     ignored: 0,
     failures: [],
   });
+});
+
+Deno.test("stress's runningTest names the test a hung run was in, and none when the last one ended", () => {
+  assertEquals(
+    runningTest("a ... \x1b[32mok\x1b[0m (1ms)\nbig one ...\n"),
+    "big one",
+  );
+  assertEquals(runningTest("a ... ok (1ms)\nb ... FAILED (2ms)\n"), undefined);
+  assertEquals(runningTest("running 3 tests from ./x_test.ts\n"), undefined);
 });
