@@ -97,6 +97,13 @@ export function parseReport(output: string): Omit<RunReport, "seconds" | "load" 
       if (/^(?:ok|FAILED) \|/.test(line)) break;
     }
   }
+  // Interrupted (Ctrl-C, or the hang watchdog): Deno lists what was still running.
+  const pending = text.split(/The following tests were pending:/)[1];
+  if (pending) {
+    for (const line of pending.split("\n")) {
+      if (/ => \S+:\d+:\d+$/.test(line)) failures.push(`pending when stopped: ${line.trim()}`);
+    }
+  }
   return { passed, failed, ignored, failures };
 }
 
@@ -151,8 +158,12 @@ async function runSuite(paths: string[], index: number): Promise<RunReport> {
   const decoder = new TextDecoder();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) {
-      output += decoder.decode(chunk, { stream: true });
-      last = performance.now();
+      const text = decoder.decode(chunk, { stream: true });
+      output += text;
+      // Deno's own "'x' has been running for over (1m0s)" notes are not progress.
+      if (!/^(?:\s|\x1b\[[0-9;]*m)*'.*' has been running for over/.test(text)) {
+        last = performance.now();
+      }
       await file.write(chunk);
     }
   };

@@ -43,3 +43,10 @@ Deno.test("stress's runningTest names the test a hung run was in, and none when 
   assertEquals(runningTest("a ... ok (1ms)\nb ... FAILED (2ms)\n"), undefined);
   assertEquals(runningTest("running 3 tests from ./x_test.ts\n"), undefined);
 });
+
+Deno.test("stress's parseReport lists the tests Deno says were pending when it was stopped", () => {
+  const report = parseReport(
+    "x ...\nSIGINT The following tests were pending:\n\nx => ./tests/a_test.ts:3:6\n",
+  );
+  assertEquals(report.failures, ["pending when stopped: x => ./tests/a_test.ts:3:6"]);
+});
