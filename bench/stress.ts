@@ -161,7 +161,7 @@ async function runSuite(paths: string[], index: number): Promise<RunReport> {
       const text = decoder.decode(chunk, { stream: true });
       output += text;
       // Deno's own "'x' has been running for over (1m0s)" notes are not progress.
-      if (!/^(?:\s|\x1b\[[0-9;]*m)*'.*' has been running for over/.test(text)) {
+      if (!/^\s*'.*' has been running for over/.test(text.replace(ANSI, ""))) {
         last = performance.now();
       }
       await file.write(chunk);
