@@ -53,11 +53,30 @@ Deno.test("chaos: a sandbox SIGKILLed from outside between steps is replaced at 
   assertEquals((await ex.execute("2 + 2")).output, 4);
 });
 
-const tmpfsReason = Deno.build.os !== "linux"
-  ? "tmpfs mounts need Linux"
-  : Deno.uid() !== 0
-  ? "mounting a small tmpfs needs root"
-  : undefined;
+/** Why this machine cannot mount a small tmpfs for the full-disk test, if it cannot. */
+async function tmpfsUnavailable(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux") return "tmpfs mounts need Linux";
+  if (Deno.uid() !== 0) return "mounting a small tmpfs needs root";
+  // Root in a container may still lack the right to mount: try once.
+  const probe = await Deno.makeTempDir({ prefix: "smoldeno-chaos-probe-" });
+  try {
+    const out = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe],
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      return `mount -t tmpfs failed: ${new TextDecoder().decode(out.stderr).trim()}`;
+    }
+    await new Deno.Command("umount", { args: [probe] }).output();
+    return undefined;
+  } catch (e) {
+    return `cannot run mount: ${(e as Error).message}`;
+  } finally {
+    await Deno.remove(probe, { recursive: true }).catch(() => {});
+  }
+}
+
+const tmpfsReason = await tmpfsUnavailable();
 
 Deno.test({
   name:
