@@ -31,6 +31,7 @@ import { parseArgs } from "node:util";
 import { CodeAgent } from "../src/agents/code_agent.ts";
 import { DenoExecutor } from "../executors/deno_executor.ts";
 import { LogLevel } from "../src/logger.ts";
+import type { ActionStep } from "../src/memory.ts";
 import type { ChatMessage, Model } from "../src/models/model.ts";
 import { tool } from "../src/tool.ts";
 
@@ -180,19 +181,15 @@ function newTally(): Tally {
 async function oneRun(agent: CodeAgent, model: SoakModel, tally: Tally): Promise<void> {
   model.reset();
   const result = await agent.run("Soak: follow the schedule.", { returnFullResult: true });
-  const actions = result.steps.filter((s) => s.type === "action");
+  const actions = result.steps.filter((s): s is ActionStep => s.type === "action");
   actions.forEach((step, i) => {
     const plan = model.planned[i];
-    const got = step.type === "action"
-      ? step.error?.kind ?? (step.error ? step.error.name : "ok")
-      : "?";
+    const got = step.error ? step.error.kind ?? step.error.name : "ok";
     tally.steps++;
     tally.byKind[got] = (tally.byKind[got] ?? 0) + 1;
     const want = plan?.expect ?? ["ok"];
     if (want.includes(got)) return;
-    const detail = step.type === "action" && step.error
-      ? `: ${step.error.message.split("\n")[0].slice(0, 160)}`
-      : "";
+    const detail = step.error ? `: ${step.error.message.split("\n")[0].slice(0, 160)}` : "";
     tally.unexpected.push(
       `step ${i} (${plan?.kind}): expected ${want.join(" or ")}, got ${got}${detail}`,
     );

@@ -12,7 +12,7 @@ import { DockerExecutor } from "../executors/docker.ts";
 import { AgentExecutionError, AgentGenerationError } from "../src/errors.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
-import { FakeServer, user } from "./models/_fake_server.ts";
+import { completion, FakeServer, user } from "./models/_fake_server.ts";
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -123,17 +123,7 @@ Deno.test("chaos: a model server that sends its headers and then stalls times ou
         }),
         { headers: { "content-type": "application/json" } },
       )
-      : Response.json({
-        id: "chatcmpl-1",
-        object: "chat.completion",
-        created: 0,
-        model: "m",
-        choices: [{
-          index: 0,
-          message: { role: "assistant", content: "on time" },
-          finish_reason: "stop",
-        }],
-      })
+      : completion("on time")
   );
   try {
     const noRetry = new OpenAIServerModel({
