@@ -12,6 +12,12 @@ export interface ProcessExit {
   code: number | null;
   /** Signal name, or null. */
   signal: string | null;
+  /**
+   * Why the process ended, when its launcher knows better than the exit
+   * status (the Docker engine stopped answering, say). Errors quote it in
+   * place of "exited unexpectedly".
+   */
+  reason?: string;
 }
 
 /** A started runner process, as any launcher provides it. */

@@ -509,7 +509,7 @@ export class RunnerSession {
   #onExit(): void {
     const exit = this.#exit ?? { code: null, signal: null };
     const stderrTail = this.#stderrTail.text();
-    const { kind, message } = exitFailure(
+    const { kind, message, quotesStderr } = exitFailure(
       this.#killReason,
       this.#killMessage,
       exit,
@@ -522,7 +522,9 @@ export class RunnerSession {
       stateLost: true,
     });
     if (this.#ready) {
-      const detail = stderrTail.trim() ? `: ${stderrTail.trim().slice(-1000)}` : "";
+      const detail = !quotesStderr && stderrTail.trim()
+        ? `: ${stderrTail.trim().slice(-1000)}`
+        : "";
       this.#ready.reject(
         new AgentExecutionError(`The sandbox failed to start (${message})${detail}`, {
           kind: "crashed",

@@ -65,9 +65,10 @@ export function exitFailure(
   killMessage: string,
   exit: ProcessExit,
   stderrTail: string,
-): { kind: ExecutionErrorKind; message: string } {
+): { kind: ExecutionErrorKind; message: string; quotesStderr: boolean } {
   let kind: ExecutionErrorKind;
   let message: string;
+  let quotesStderr = false;
   const oom = exit.code === 133 || exit.signal === "SIGTRAP" ||
     /out of memory|heap limit/i.test(stderrTail);
   switch (killReason) {
@@ -95,18 +96,24 @@ export function exitFailure(
       kind = oom ? "memory" : "crashed";
       const status = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
       if (oom) message = "The code ran out of memory (JavaScript heap limit reached)";
-      else if (THREAD_ABORT.test(stderrTail)) {
+      else if (exit.reason) {
+        message = exit.reason;
+        quotesStderr = true; // the reason is the better account; stderr only repeats it
+      } else if (THREAD_ABORT.test(stderrTail)) {
         message = `The sandbox hit its process/thread limit and Deno aborted (${status}): ` +
           "Deno could not start one of its own threads. Run fewer Workers or processes at once, " +
           "or raise the sandbox's process limit (DockerExecutor's pidsLimit)";
       } else {
         message = `The sandbox exited unexpectedly (${status})`;
         const said = lastLines(stderrTail);
-        if (said) message += `. It printed:\n${said}`;
+        if (said) {
+          message += `. It printed:\n${said}`;
+          quotesStderr = true;
+        }
       }
     }
   }
-  return { kind, message };
+  return { kind, message, quotesStderr };
 }
 
 /** What Deno prints when it cannot start a thread (EAGAIN under a PID limit). */

@@ -75,6 +75,20 @@ Deno.test("exitFailure quotes the end of stderr for any other unexpected exit", 
   );
   assertEquals(
     exitFailure("timeout", "Timed out after 5 ms", { code: null, signal: "SIGKILL" }, stderr),
-    { kind: "timeout", message: "Timed out after 5 ms" },
+    { kind: "timeout", message: "Timed out after 5 ms", quotesStderr: false },
+  );
+});
+
+Deno.test("exitFailure gives the launcher's reason in place of the exit status and stderr", () => {
+  const reason = "The Docker engine is not answering (Cannot connect to the Docker daemon)";
+  const stderr = 'time="…" level=error msg="error waiting for container: unexpected EOF"\n';
+  assertEquals(
+    exitFailure(null, "", { code: 125, signal: null, reason }, stderr),
+    { kind: "crashed", message: reason, quotesStderr: true },
+  );
+  // A heap limit still reads as memory, whatever the launcher says.
+  assertEquals(
+    exitFailure(null, "", { code: 133, signal: null, reason }, "").kind,
+    "memory",
   );
 });
