@@ -188,7 +188,7 @@ export class DockerContainer implements SandboxProcess {
         this.oomKilled = true;
         this.onOomKilled?.();
       }
-      return { code: exit.code, signal: null };
+      return { code: exit.code, signal: null, reason: exit.engineLost };
     })();
   }
 
@@ -303,6 +303,13 @@ export class DockerContainer implements SandboxProcess {
     }
   }
 
+  /**
+   * True when {@linkcode DockerContainer.remove} could not reach the engine
+   * to remove the container: it may still exist, and the executor tries
+   * again once the engine answers.
+   */
+  leftBehind = false;
+
   /** Kills and removes the container. Idempotent. */
   remove(): Promise<void> {
     this.#removed ??= (async () => {
@@ -312,24 +319,63 @@ export class DockerContainer implements SandboxProcess {
       await this.#cpuWatch;
       await this.exited.catch(() => {});
       await this.#stdinWriter.close().catch(() => {});
-      await docker(["rm", "--force", this.name], this.#settings).catch(() => {});
+      this.leftBehind = (await removeContainers([this.name], this.#settings)).length > 0;
     })();
     return this.#removed;
   }
+}
+
+/**
+ * Runs `docker rm --force` on the containers and returns those it may have
+ * left: the CLI failed for another reason than "no such container" (the
+ * engine did not answer, most often).
+ */
+export async function removeContainers(
+  names: readonly string[],
+  settings: DockerCliOptions,
+): Promise<string[]> {
+  if (names.length === 0) return [];
+  const result = await docker(["rm", "--force", ...names], settings).catch((e: Error) => ({
+    code: -1,
+    stdout: "",
+    stderr: e.message,
+  }));
+  if (result.code === 0) return [];
+  const gone = new Set(result.stdout.split("\n").map((l) => l.trim()).filter(Boolean));
+  return names.filter((n) =>
+    !gone.has(n) && !new RegExp(`no such container: ${n}`, "i").test(result.stderr)
+  );
+}
+
+/** The first line of the CLI's own message, without its log prefix. */
+function cliMessage(stderr: string): string {
+  const line = stderr.trim().split("\n").find((l) => l.trim()) ?? "no message";
+  return (/msg="([^"]*)"/.exec(line)?.[1] ?? line).slice(0, 300);
 }
 
 async function inspectExit(
   name: string,
   cliCode: number,
   settings: DockerCliOptions,
-): Promise<{ code: number; oom: boolean }> {
+): Promise<{ code: number; oom: boolean; engineLost?: string }> {
   const result = await docker(
     ["inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name],
     settings,
   );
   const [oom, code] = result.stdout.trim().split(" ");
-  if (result.code !== 0 || code === undefined) return { code: cliCode, oom: false };
-  return { code: Number(code), oom: oom === "true" };
+  if (result.code === 0 && code !== undefined) return { code: Number(code), oom: oom === "true" };
+  // The container cannot be inspected. If the engine is gone too, that is
+  // why the sandbox ended, and the error should say so, not "crashed".
+  const engine = await docker(["version", "--format", "{{.Server.Version}}"], settings);
+  if (engine.code === 0) return { code: cliCode, oom: false };
+  const where = settings.dockerHost ? ` at ${settings.dockerHost}` : "";
+  return {
+    code: cliCode,
+    oom: false,
+    engineLost: `The Docker engine${where} is not answering (${
+      cliMessage(engine.stderr)
+    }). Check that it is running, or set dockerHost; the next step starts a new container once it answers`,
+  };
 }
 
 /** Options of `DockerExecutor.cleanupStale()`. */

@@ -21,10 +21,13 @@
  * `smoldeno.host-pid`, `smoldeno.hostname`, `smoldeno.created`. `close()`
  * removes it. If the host process dies, the runner sees its stdin close (the
  * CLI's attach ends) and SIGKILLs itself, so the container stops at once
- * (under a second in the tests); `DockerExecutor.cleanupStale()` removes the stopped
- * container by its labels. Containers are not started with `--rm` because
- * the host inspects a stopped container to tell an OOM kill (kind `memory`)
- * from its own `docker kill`.
+ * (under a second in the tests); the first container a later process
+ * starts on the same engine sweeps such stopped containers first (as
+ * `DockerExecutor.cleanupStale()` does, by their labels). Containers are not
+ * started with `--rm` because the host inspects a stopped container to tell
+ * an OOM kill (kind `memory`) from its own `docker kill`. A container that
+ * could not be removed because the engine stopped answering is removed at
+ * the next start or `close()` once it answers again.
  *
  * @module
  */
@@ -39,6 +42,7 @@ import {
   type ContainerSettings,
   DockerContainer,
   type DockerMount,
+  removeContainers,
   RESERVED_PATHS,
   runnerDataUrl,
 } from "./_docker_container.ts";
@@ -203,6 +207,8 @@ export class DockerExecutor implements Executor {
   #core: SessionExecutor;
   #container?: DockerContainer;
   #cache?: { dir: string; denoDir: string };
+  /** Containers whose removal failed (the engine did not answer): retried. */
+  #leftBehind: string[] = [];
 
   /**
    * Checks the options; starts nothing until the first call.
@@ -312,6 +318,8 @@ export class DockerExecutor implements Executor {
             readOnly: true,
           }];
         }
+        await sweepOnce(this.#settings);
+        this.#leftBehind = await removeContainers(this.#leftBehind, this.#settings);
         let container: DockerContainer;
         try {
           container = DockerContainer.start(this.#settings, { args: this.#args });
@@ -336,10 +344,14 @@ export class DockerExecutor implements Executor {
                 `The container was killed for exceeding its memory limit of ${this.#settings.memoryLimitMb} MB (memoryLimitMb)`,
               );
           },
-          dispose: () => container.remove(),
+          dispose: async () => {
+            await container.remove();
+            if (container.leftBehind) this.#leftBehind.push(container.name);
+          },
         };
       },
       shutdown: async () => {
+        this.#leftBehind = await removeContainers(this.#leftBehind, this.#settings);
         if (this.#cache) await Deno.remove(this.#cache.dir, { recursive: true }).catch(() => {});
       },
     });
@@ -411,6 +423,28 @@ export class DockerExecutor implements Executor {
       return false;
     }
   }
+}
+
+/** Engines (by CLI and host) this process has swept for stale containers. */
+const swept = new Map<string, Promise<void>>();
+
+/**
+ * Removes, once per process and engine, the containers that host processes
+ * which died without `close()` left behind (SIGKILL, a power cut), before
+ * this process starts its first container there. An engine that does not
+ * answer is not an error here: the start that follows reports it.
+ */
+function sweepOnce(options: DockerCliOptions): Promise<void> {
+  const key = `${options.dockerPath ?? "docker"}\0${options.dockerHost ?? ""}`;
+  let sweep = swept.get(key);
+  if (!sweep) {
+    sweep = cleanupStale({ dockerPath: options.dockerPath, dockerHost: options.dockerHost })
+      .then(() => {}, () => {
+        swept.delete(key);
+      });
+    swept.set(key, sweep);
+  }
+  return sweep;
 }
 
 function checkEnv(env: Readonly<Record<string, string>>): Record<string, string> {

@@ -1,6 +1,7 @@
 // Chaos cases: what happens to a run when something outside the code fails
 // (the sandbox killed from outside, its disk full, a model server that
-// stalls after its headers). Each one must end in a typed error that says
+// stalls after its headers, the host killed mid-step, the Docker engine
+// going away). Each one must end in a typed error that says
 // what happened, and the next step or call must work. Other chaos cases live
 // beside the code they exercise: the host killed mid-step
 // (deno_executor_test.ts, "The sandbox dies when the host process is
@@ -174,5 +175,176 @@ Deno.test({
     const now = await names();
     assertEquals(now.length, 1);
     assert(now[0] !== mine[0], "the killed container was reused");
+  },
+});
+
+async function dockerCli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const out = await new Deno.Command("docker", { args, stdout: "piped", stderr: "null" }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout).trim() };
+}
+
+/**
+ * Runs a script in a new Deno process and returns its stdout's first line,
+ * leaving it running; `closeOutput()` cancels the rest of its stdout.
+ */
+async function startHost(
+  script: string,
+): Promise<{ host: Deno.ChildProcess; line: string; closeOutput(): Promise<void> }> {
+  const host = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = host.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let printed = "";
+  while (!printed.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    printed += value;
+  }
+  return { host, line: printed.trim(), closeOutput: () => reader.cancel() };
+}
+
+const DOCKER_MODULE = JSON.stringify(new URL("../executors/docker.ts", import.meta.url).href);
+
+Deno.test({
+  name:
+    "chaos: a host SIGKILLed mid-step leaves a stopped container that the next process's first start sweeps",
+  ignore: !dockerReady,
+  async fn() {
+    const image = JSON.stringify(await DockerExecutor.buildLocalImage());
+    const { host, line: name, closeOutput } = await startHost(`
+      import { DockerExecutor } from ${DOCKER_MODULE};
+      const executor = new DockerExecutor({ image: ${image} });
+      await executor.execute("1");
+      console.log(executor.containerName);
+      await executor.execute("await new Promise((r) => setTimeout(r, 60_000))");
+    `);
+    assertStringIncludes(name, "smoldeno-");
+    host.kill("SIGKILL"); // mid-step, no close()
+    await host.status;
+    await closeOutput();
+    await waitFor(
+      "the orphaned container to stop",
+      async () =>
+        (await dockerCli("inspect", "--format", "{{.State.Running}}", name)).stdout === "false",
+    );
+    // Still there (stopped): nobody has cleaned up yet.
+    assertEquals((await dockerCli("inspect", name)).code, 0);
+    const next = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { DockerExecutor } from ${DOCKER_MODULE};
+         await using executor = new DockerExecutor({ image: ${image} });
+         console.log((await executor.execute("6 * 7")).output);`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(
+      new TextDecoder().decode(next.stdout).trim(),
+      "42",
+      new TextDecoder().decode(next.stderr),
+    );
+    assertEquals((await dockerCli("inspect", name)).code, 1, `${name} was not swept`);
+  },
+});
+
+/**
+ * A stand-in for the Docker engine's socket that forwards to the real one
+ * and can be cut (every connection closed, the socket gone) and restored:
+ * to the CLI, the engine stopped and came back. Stopping the real engine
+ * would take every other container on this machine with it.
+ */
+class EngineSocketProxy {
+  readonly path: string;
+  #listener?: Deno.UnixListener;
+  #conns = new Set<Deno.Conn>();
+  #accepting?: Promise<void>;
+
+  constructor(dir: string, readonly target = "/var/run/docker.sock") {
+    this.path = `${dir}/docker.sock`;
+  }
+
+  get dockerHost(): string {
+    return `unix://${this.path}`;
+  }
+
+  open(): void {
+    const listener = Deno.listen({ transport: "unix", path: this.path });
+    this.#listener = listener;
+    this.#accepting = (async () => {
+      try {
+        for await (const conn of listener) this.#forward(conn);
+      } catch { /* closed by cut() */ }
+    })();
+  }
+
+  async #forward(conn: Deno.Conn): Promise<void> {
+    this.#conns.add(conn);
+    try {
+      const upstream = await Deno.connect({ transport: "unix", path: this.target });
+      this.#conns.add(upstream);
+      await Promise.allSettled([
+        conn.readable.pipeTo(upstream.writable),
+        upstream.readable.pipeTo(conn.writable),
+      ]);
+    } catch { /* cut */ }
+  }
+
+  async cut(): Promise<void> {
+    this.#listener?.close();
+    await this.#accepting;
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }
+    this.#conns.clear();
+    await Deno.remove(this.path).catch(() => {});
+  }
+}
+
+Deno.test({
+  name:
+    "chaos: the Docker engine going away mid-step (its socket cut by a proxy) is a typed error that names the engine, and steps work again once it is back",
+  ignore: !dockerReady || !(await Deno.stat("/var/run/docker.sock").then(() => true, () => false)),
+  async fn() {
+    const image = await DockerExecutor.buildLocalImage();
+    const dir = await Deno.makeTempDir({ prefix: "smoldeno-chaos-engine-" });
+    const proxy = new EngineSocketProxy(dir);
+    proxy.open();
+    try {
+      await using ex = new DockerExecutor({
+        image,
+        timeoutMs: 20_000,
+        dockerHost: proxy.dockerHost,
+      });
+      await ex.execute("globalThis.before = 1");
+      const first = ex.containerName!;
+      const step = ex.execute("await new Promise((r) => setTimeout(r, 15_000)); 'finished'");
+      await new Promise((r) => setTimeout(r, 300));
+      await proxy.cut();
+      const lost = await assertRejects(() => step, AgentExecutionError);
+      assertEquals(lost.kind, "crashed");
+      assertEquals(lost.stateLost, true);
+      assertStringIncludes(
+        lost.message,
+        `The Docker engine at ${proxy.dockerHost} is not answering`,
+      );
+      assertStringIncludes(lost.message, "Is the docker daemon running?");
+      // While it is away, a step fails at once with the same account, not a hang.
+      const down = await assertRejects(() => ex.execute("1"), AgentExecutionError);
+      assertStringIncludes(down.message, "The sandbox failed to start");
+      assertStringIncludes(down.message, "is not answering");
+      assertEquals(down.message.split("Is the docker daemon running?").length, 2, down.message);
+      proxy.open();
+      assertEquals((await ex.execute("typeof globalThis.before")).output, "undefined");
+      // The container the cut left (the engine could not remove it then) is gone now.
+      assertEquals((await dockerCli("inspect", first)).code, 1, `${first} was left behind`);
+    } finally {
+      await proxy.cut();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
