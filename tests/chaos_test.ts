@@ -1,12 +1,14 @@
 // Chaos cases: what happens to a run when something outside the code fails
 // (the sandbox killed from outside, its disk full, a model server that
 // stalls after its headers, the host killed mid-step, the Docker engine
-// going away). Each one must end in a typed error that says
-// what happened, and the next step or call must work. Other chaos cases live
-// beside the code they exercise: the host killed mid-step
+// going away, Ctrl-C while a managed agent works). Each one must end in a
+// typed error that says what happened, the next step or call must work, and
+// nothing (process, container, directory) may stay behind. Other chaos cases
+// live beside the code they exercise: the host killed mid-step
 // (deno_executor_test.ts, "The sandbox dies when the host process is
 // killed"), an MCP server that dies mid-call (_mcp_serve_test.ts), Ctrl-C in
-// the CLI (cli_test.ts).
+// the CLI during a model call, a code step and an MCP tool call
+// (cli_test.ts).
 
 import { DenoExecutor } from "../executors/deno_executor.ts";
 import { DockerExecutor } from "../executors/docker.ts";
@@ -14,6 +16,7 @@ import { AgentExecutionError, AgentGenerationError } from "../src/errors.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { completion, FakeServer, user } from "./models/_fake_server.ts";
+import { childrenOf, dirsLeftBy, isAlive } from "./_processes.ts";
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -347,4 +350,53 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("chaos: Ctrl-C while a managed agent runs code stops both agents and leaves no process or directory", async () => {
+  const module = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+  // A program as a user writes it: Ctrl-C aborts the run, then it closes both agents.
+  const { host, line, closeOutput } = await startHost(`
+    import { CodeAgent } from ${module("../src/agents/code_agent.ts")};
+    import { ScriptedModel } from ${module("../src/testing.ts")};
+    import { Logger, LogLevel } from ${module("../src/logger.ts")};
+    const logger = new Logger({ level: LogLevel.OFF });
+    const sub = new CodeAgent({
+      name: "sub",
+      description: "Waits for a long time.",
+      tools: [],
+      logger,
+      model: new ScriptedModel({ replies: [() => {
+        console.log("sub is running");
+        return "Thought: wait.\\n<code>\\nawait new Promise((r) => setTimeout(r, 60_000));\\n</code>";
+      }] }),
+    });
+    const manager = new CodeAgent({
+      tools: [],
+      managedAgents: [sub],
+      logger,
+      model: new ScriptedModel({
+        replies: ["Delegating.\\n<code>\\nconst r = await sub({ task: 'Wait' });\\nfinal_answer(r);\\n</code>"],
+      }),
+    });
+    const controller = new AbortController();
+    Deno.addSignalListener("SIGINT", () => controller.abort(new DOMException("Ctrl-C", "AbortError")));
+    try {
+      await manager.run("Delegate", { signal: controller.signal });
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    } finally {
+      await manager.close();
+      await sub.close();
+    }
+  `);
+  assertEquals(line, "sub is running");
+  let sandboxes: number[] = [];
+  await waitFor("both agents' sandboxes", () => (sandboxes = childrenOf(host.pid)).length >= 2);
+  assert((await dirsLeftBy(host.pid)).length >= 2, "both sandboxes' directories should exist");
+  host.kill("SIGINT");
+  const { code } = await host.status;
+  await closeOutput();
+  assertEquals(code, 0);
+  for (const pid of sandboxes) assert(!isAlive(pid), `sandbox process ${pid} is still running`);
+  assertEquals(await dirsLeftBy(host.pid), []);
 });

@@ -11,6 +11,7 @@ import {
 } from "./models/_fake_server.ts";
 import { tool } from "../src/tool.ts";
 import { runCli } from "../src/cli.ts";
+import { childrenOf, dirsLeftBy, isAlive } from "./_processes.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -226,23 +227,89 @@ Deno.test("smolagent --mcp-server adds the tools of an MCP server reached over H
   assertStringIncludes(JSON.stringify(server.requests[0].body.messages), "add");
 });
 
-Deno.test("smolagent stops on Ctrl-C with exit 130 and leaves no sandbox process behind", async () => {
+/**
+ * Sends Ctrl-C once `ready()` holds and the CLI runs a sandbox, then checks
+ * that it stopped with exit 130 and left no process or directory behind.
+ */
+async function interruptCli(child: Deno.ChildProcess, ready: () => boolean): Promise<void> {
+  let sandboxes: number[] = [];
+  for (let i = 0; i < 400 && !(ready() && sandboxes.length > 0); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    sandboxes = childrenOf(child.pid);
+  }
+  assert(ready(), "the CLI never reached the phase to interrupt");
+  assert(sandboxes.length > 0, "the sandbox process should have started");
+  const dirs = await dirsLeftBy(child.pid);
+  assert(dirs.length > 0, "the sandbox's directories should exist while it runs");
+  child.kill("SIGINT");
+  // A CLI that ignored the interrupt would wait forever: bound the wait.
+  let ignored = false;
+  const guard = setTimeout(() => {
+    ignored = true;
+    child.kill("SIGKILL");
+  }, 60_000);
+  const out = await child.output();
+  clearTimeout(guard);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert(!ignored, `the CLI did not stop within a minute of Ctrl-C: ${stderr}`);
+  assertEquals(out.code, 130, stderr);
+  assertStringIncludes(stderr, "Interrupted");
+  for (const pid of sandboxes) assert(!isAlive(pid), `sandbox process ${pid} is still running`);
+  assertEquals(await dirsLeftBy(child.pid), []);
+}
+
+Deno.test("smolagent stops on Ctrl-C during a code step with exit 130 and leaves nothing behind", async () => {
   await using server = new FakeServer([
     code("console.log('sleeping');\nawait new Promise((r) => setTimeout(r, 60_000));"),
   ]);
   const child = spawnCli(["Sleep", ...openai(server)]);
-  // Wait until the CLI has spawned its sandbox (a child deno process).
-  let sandboxes: number[] = [];
-  for (let i = 0; i < 200 && sandboxes.length === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (server.requests.length > 0) sandboxes = childrenOf(child.pid);
-  }
-  assert(sandboxes.length > 0, "the sandbox process should have started");
-  child.kill("SIGINT");
-  const out = await child.output();
-  assertEquals(out.code, 130, new TextDecoder().decode(out.stderr));
-  assertStringIncludes(new TextDecoder().decode(out.stderr), "Interrupted");
-  for (const pid of sandboxes) assert(!isAlive(pid), `sandbox process ${pid} is still running`);
+  await interruptCli(child, () => server.requests.length > 0);
+});
+
+Deno.test("smolagent stops on Ctrl-C during a model call, abandoning the request, and leaves nothing behind", async () => {
+  let entered = false;
+  const { promise: abandoned, resolve: onAbandon } = Promise.withResolvers<void>();
+  await using server = new FakeServer([
+    code("console.log('first step');"),
+    () => {
+      entered = true;
+      // The headers, then a body that never comes: its stream is cancelled
+      // only when the client gives up on the request.
+      const body = new ReadableStream({ cancel: () => onAbandon() });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    },
+  ]);
+  const child = spawnCli(["Wait for the model", ...openai(server)]);
+  await interruptCli(child, () => entered);
+  await abandoned;
+});
+
+Deno.test("smolagent stops on Ctrl-C during an MCP tool call, cancelling the call on the server, and leaves nothing behind", async () => {
+  const { serveMcp } = await import("../tools/mcp.ts");
+  let entered = false;
+  const { promise: cancelled, resolve: onCancel } = Promise.withResolvers<void>();
+  const waitForever = tool({
+    name: "wait_forever",
+    description: "Waits until cancelled.",
+    inputs: {},
+    outputType: "string",
+    forward: (_args, { signal }) => {
+      entered = true;
+      return new Promise<string>((_resolve, reject) =>
+        signal?.addEventListener("abort", () => {
+          onCancel();
+          reject(signal.reason);
+        })
+      );
+    },
+  });
+  await using mcp = await serveMcp(waitForever, { port: 0 });
+  await using server = new FakeServer([
+    code("const r = await wait_forever({});\nfinal_answer(r);"),
+  ]);
+  const child = spawnCli(["Wait", ...openai(server), "--mcp-server", String(mcp.url)]);
+  await interruptCli(child, () => entered);
+  await cancelled;
 });
 
 Deno.test("runCli() answers --help and --version in-process without a model", async () => {
@@ -271,30 +338,6 @@ Deno.test("runCli() asks for the task and the model when none is given", async (
   assertStringIncludes(questions[1], "Model type");
   assertStringIncludes(JSON.stringify(server.requests[0].body.messages), "Say asked");
 });
-
-function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) found.push(Number(entry.name), ...childrenOf(Number(entry.name)));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z/.test(stat); // a zombie is dead, only not yet reaped
-  } catch {
-    return false;
-  }
-}
 
 Deno.test({
   name: "smolagent without a task asks for it on a real terminal, then runs it",

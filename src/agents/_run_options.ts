@@ -28,7 +28,12 @@ export interface RunOptions {
   additionalArgs?: Record<string, unknown>;
   /** Overrides the agent's `maxSteps` for this run. */
   maxSteps?: number;
-  /** Cancels the run: the current model call or execution is aborted. */
+  /**
+   * Cancels the run: the current model call, code step, tool call or managed
+   * agent is aborted, and the run rejects with the signal's reason (as
+   * `fetch` does). Unlike `agent.interrupt()`, it does not
+   * wait for the step to end.
+   */
   signal?: AbortSignal;
   /** Make `run()` resolve to a {@linkcode RunResult} instead of the bare answer. */
   returnFullResult?: boolean;
