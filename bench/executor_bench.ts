@@ -6,8 +6,8 @@
  */
 
 import { DenoExecutor } from "../executors/deno_executor.ts";
-import { loadTransformer } from "../executors/_transform.ts";
-import { readRssBytes } from "../executors/_watchdog.ts";
+import { loadTransformer } from "../executors/session/_transform.ts";
+import { readRssBytes } from "../executors/deno/_watchdog.ts";
 import type { Tool } from "../src/tool.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 20);

@@ -9,7 +9,7 @@
 
 import { DenoExecutor } from "../executors/deno_executor.ts";
 import { DockerExecutor } from "../executors/docker.ts";
-import { dockerRunArgs } from "../executors/_docker_container.ts";
+import { dockerRunArgs } from "../executors/docker/_container.ts";
 import type { Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 

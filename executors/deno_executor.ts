@@ -8,34 +8,34 @@
 
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
-import { checkNumber } from "./_check_number.ts";
-import { downloadImports } from "./_download_imports.ts";
+import { checkNumber } from "./session/_checks.ts";
+import { downloadImports } from "./session/_imports.ts";
 import {
   cacheableImports,
   type ImportPattern,
   nodeBuiltinImportMap,
   parseImportPattern,
-} from "./_imports.ts";
+} from "./session/_imports.ts";
 import {
   buildSandboxCommand,
   checkPermissions,
   type DenoPermissions,
   type SandboxCommand,
-} from "./_permissions.ts";
-import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./_runner.ts";
-import type { SandboxProcess } from "./_session.ts";
-import { type LaunchedRunner, SessionExecutor } from "./_session_executor.ts";
-import { type MemoryWatchdog, readCpuMs, startMemoryWatchdog } from "./_watchdog.ts";
+} from "./session/_permissions.ts";
+import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./sandbox/_runner.ts";
+import type { SandboxProcess } from "./session/_session.ts";
+import { type LaunchedRunner, SessionExecutor } from "./session/_session_executor.ts";
+import { type MemoryWatchdog, readCpuMs, startMemoryWatchdog } from "./deno/_watchdog.ts";
 import {
   knownSandboxesRoot,
   SANDBOX_DIR_PREFIX,
   sandboxesRoot,
   WORK_DIR_PREFIX,
-} from "./_sandbox_dirs.ts";
+} from "./deno/_sandbox_dirs.ts";
 
-export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+export type { DenoPermissions, PermissionValue } from "./session/_permissions.ts";
 /** The sandbox permission names, in flag order (`read`, `write`, `net`, …). */
-export { PERMISSION_NAMES } from "./_permissions.ts";
+export { PERMISSION_NAMES } from "./session/_permissions.ts";
 
 // A program re-executed by DenoExecutor in self mode (a `deno compile`
 // binary) becomes the sandbox runner here, before its own code runs.

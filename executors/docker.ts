@@ -34,8 +34,8 @@
 
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
-import { checkNumber } from "./_check_number.ts";
-import { docker, type DockerCliOptions } from "./_docker_cli.ts";
+import { checkNumber } from "./session/_checks.ts";
+import { docker, type DockerCliOptions } from "./docker/_cli.ts";
 import {
   cleanupStale,
   type CleanupStaleOptions,
@@ -45,16 +45,20 @@ import {
   removeContainers,
   RESERVED_PATHS,
   runnerDataUrl,
-} from "./_docker_container.ts";
-import { buildLocalImage, type BuildLocalImageOptions } from "./_docker_image.ts";
-import { CONTAINER_CACHE_DIR, prepareImportCache } from "./_docker_import_cache.ts";
-import { cacheableImports, parseImportPattern } from "./_imports.ts";
-import { buildSandboxCommand, checkPermissions, type DenoPermissions } from "./_permissions.ts";
-import { runnerSource } from "./_runner.ts";
-import { SessionExecutor, startError } from "./_session_executor.ts";
+} from "./docker/_container.ts";
+import { buildLocalImage, type BuildLocalImageOptions } from "./docker/_image.ts";
+import { CONTAINER_CACHE_DIR, prepareImportCache } from "./docker/_import_cache.ts";
+import { cacheableImports, parseImportPattern } from "./session/_imports.ts";
+import {
+  buildSandboxCommand,
+  checkPermissions,
+  type DenoPermissions,
+} from "./session/_permissions.ts";
+import { runnerSource } from "./sandbox/_runner.ts";
+import { SessionExecutor, startError } from "./session/_session_executor.ts";
 
 export type { BuildLocalImageOptions, CleanupStaleOptions, DockerCliOptions, DockerMount };
-export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+export type { DenoPermissions, PermissionValue } from "./session/_permissions.ts";
 
 /**
  * The default image: the official distroless Deno image of the version this

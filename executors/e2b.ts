@@ -17,13 +17,17 @@
 
 import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
-import { checkNumber } from "./_check_number.ts";
-import { shellQuote, startE2BProcess } from "./_e2b_process.ts";
-import { createE2BSandbox, type E2BSandbox, type E2BSandboxFactory } from "./_e2b_sandbox.ts";
-import { parseImportPattern } from "./_imports.ts";
-import { buildSandboxCommand, checkPermissions, type DenoPermissions } from "./_permissions.ts";
-import { runnerSource } from "./_runner.ts";
-import { SessionExecutor } from "./_session_executor.ts";
+import { checkNumber } from "./session/_checks.ts";
+import { shellQuote, startE2BProcess } from "./e2b/_process.ts";
+import { createE2BSandbox, type E2BSandbox, type E2BSandboxFactory } from "./e2b/_sandbox.ts";
+import { parseImportPattern } from "./session/_imports.ts";
+import {
+  buildSandboxCommand,
+  checkPermissions,
+  type DenoPermissions,
+} from "./session/_permissions.ts";
+import { runnerSource } from "./sandbox/_runner.ts";
+import { SessionExecutor } from "./session/_session_executor.ts";
 
 export type {
   E2BCommandHandle,
@@ -35,8 +39,8 @@ export type {
   E2BSandbox,
   E2BSandboxFactory,
   E2BWriteOptions,
-} from "./_e2b_sandbox.ts";
-export type { DenoPermissions, PermissionValue } from "./_permissions.ts";
+} from "./e2b/_sandbox.ts";
+export type { DenoPermissions, PermissionValue } from "./session/_permissions.ts";
 
 /** Options of {@linkcode E2BExecutor}. */
 export interface E2BExecutorOptions {

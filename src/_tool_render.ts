@@ -2,7 +2,7 @@
 // where the model calls tools as async functions) and as OpenAI-style
 // function schemas (native tool calling).
 
-import type { Tool, ToolInput, ToolValueType } from "./tool.ts";
+import type { Tool, ToolInput, ToolValueType } from "./tool_types.ts";
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ONE_LINE_LIMIT = 100;

@@ -3,7 +3,7 @@
 
 import { AgentToolCallError } from "./errors.ts";
 import { isAudioValue, isImageValue } from "./media.ts";
-import type { Tool, ToolInput, ToolValueType } from "./tool.ts";
+import type { Tool, ToolInput, ToolValueType } from "./tool_types.ts";
 
 const VALUE_TYPES: ReadonlySet<string> = new Set<ToolValueType>([
   "string",

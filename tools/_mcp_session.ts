@@ -15,10 +15,61 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { DenoStdioClientTransport } from "./_mcp_stdio.ts";
 import type { McpCallResult, McpToolDefinition } from "./_mcp_convert.ts";
-import type { McpServerParameters, McpServerStatus } from "./mcp.ts";
 
 /** The version smoldeno reports to MCP servers. */
 export const CLIENT_VERSION = "0.1.0";
+
+/** Starts an MCP server as a subprocess and talks to it over its stdin and stdout. */
+export interface McpStdioServerParameters {
+  /** Program to run, e.g. `"npx"`, `"node"`, `"deno"`, `"uvx"`. */
+  command: string;
+  /** Its arguments. */
+  args?: string[];
+  /**
+   * Environment variables for the server. It inherits only `HOME`, `LOGNAME`,
+   * `PATH`, `SHELL`, `TERM` and `USER` (as the MCP SDK does), never your secrets.
+   */
+  env?: Record<string, string>;
+  /** Working directory of the server. */
+  cwd?: string;
+  /** Name used in errors, logs and name clashes. Defaults to the script or command name. */
+  name?: string;
+  /** Prepended to every tool name of this server, e.g. `"fs_"`, to avoid clashes. */
+  toolPrefix?: string;
+}
+
+/** Reaches an MCP server over HTTP. */
+export interface McpHttpServerParameters {
+  /** The server's endpoint, e.g. `"http://127.0.0.1:3001/mcp"` (or `/sse` for legacy servers). */
+  url: string | URL;
+  /** `"streamable-http"` (the default) or `"sse"` for servers of the 2024-11-05 protocol. */
+  transport?: "streamable-http" | "sse";
+  /** Headers sent with every request, e.g. `{ Authorization: "Bearer …" }`. */
+  headers?: Record<string, string>;
+  /** Name used in errors, logs and name clashes. Defaults to the URL. */
+  name?: string;
+  /** Prepended to every tool name of this server, e.g. `"web_"`, to avoid clashes. */
+  toolPrefix?: string;
+}
+
+/** How to reach one MCP server. */
+export type McpServerParameters = McpStdioServerParameters | McpHttpServerParameters;
+
+/** The state of one server of an `MCPClient`. */
+export interface McpServerStatus {
+  /** The server's name. */
+  name: string;
+  /** Whether it is connected now. */
+  connected: boolean;
+  /** How many tools it listed. */
+  toolCount: number;
+  /** Process id of a running stdio server. */
+  pid?: number;
+  /** Name and version the server reported. */
+  serverInfo?: { name: string; version: string };
+  /** Why the connection was lost, when it was. */
+  error?: string;
+}
 
 /** What a session needs from the client's options. */
 export interface SessionOptions {

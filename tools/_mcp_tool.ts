@@ -4,6 +4,7 @@
 
 import {
   BaseTool,
+  type Tool,
   type ToolCallOptions,
   type ToolInputs,
   type ToolValueType,
@@ -18,7 +19,14 @@ import {
   toServerArguments,
 } from "./_mcp_convert.ts";
 import type { McpSession } from "./_mcp_session.ts";
-import type { McpTool } from "./mcp.ts";
+
+/** A tool of an MCP server, as `MCPClient.getTools()` returns it. */
+export interface McpTool extends Tool {
+  /** The tool's name on the server, used in calls (`name` is its identifier form). */
+  readonly originalName: string;
+  /** The name of the server it belongs to. */
+  readonly serverName: string;
+}
 
 /** Options of {@linkcode McpToolImpl}. */
 export interface McpToolOptions {

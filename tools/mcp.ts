@@ -41,10 +41,24 @@
 
 import type { MessageLogger } from "../src/logger.ts";
 import type { Tool } from "../src/tool.ts";
-import { type McpProgress, McpSession, type SessionOptions } from "./_mcp_session.ts";
-import { McpToolImpl } from "./_mcp_tool.ts";
+import {
+  type McpProgress,
+  type McpServerParameters,
+  type McpServerStatus,
+  McpSession,
+  type McpStdioServerParameters,
+  type SessionOptions,
+} from "./_mcp_session.ts";
+import { type McpTool, McpToolImpl } from "./_mcp_tool.ts";
 
-export { type McpProgress } from "./_mcp_session.ts";
+export type {
+  McpHttpServerParameters,
+  McpProgress,
+  McpServerParameters,
+  McpServerStatus,
+  McpStdioServerParameters,
+} from "./_mcp_session.ts";
+export type { McpTool } from "./_mcp_tool.ts";
 export type { McpResourceLinkValue, McpResourceValue } from "./_mcp_convert.ts";
 export type { AgentLike } from "./_mcp_entries.ts";
 export {
@@ -56,50 +70,6 @@ export {
   type ServeMcpOptions,
   type ServeMcpStdioOptions,
 } from "./_mcp_serve.ts";
-
-/** Starts an MCP server as a subprocess and talks to it over its stdin and stdout. */
-export interface McpStdioServerParameters {
-  /** Program to run, e.g. `"npx"`, `"node"`, `"deno"`, `"uvx"`. */
-  command: string;
-  /** Its arguments. */
-  args?: string[];
-  /**
-   * Environment variables for the server. It inherits only `HOME`, `LOGNAME`,
-   * `PATH`, `SHELL`, `TERM` and `USER` (as the MCP SDK does), never your secrets.
-   */
-  env?: Record<string, string>;
-  /** Working directory of the server. */
-  cwd?: string;
-  /** Name used in errors, logs and name clashes. Defaults to the script or command name. */
-  name?: string;
-  /** Prepended to every tool name of this server, e.g. `"fs_"`, to avoid clashes. */
-  toolPrefix?: string;
-}
-
-/** Reaches an MCP server over HTTP. */
-export interface McpHttpServerParameters {
-  /** The server's endpoint, e.g. `"http://127.0.0.1:3001/mcp"` (or `/sse` for legacy servers). */
-  url: string | URL;
-  /** `"streamable-http"` (the default) or `"sse"` for servers of the 2024-11-05 protocol. */
-  transport?: "streamable-http" | "sse";
-  /** Headers sent with every request, e.g. `{ Authorization: "Bearer …" }`. */
-  headers?: Record<string, string>;
-  /** Name used in errors, logs and name clashes. Defaults to the URL. */
-  name?: string;
-  /** Prepended to every tool name of this server, e.g. `"web_"`, to avoid clashes. */
-  toolPrefix?: string;
-}
-
-/** How to reach one MCP server. */
-export type McpServerParameters = McpStdioServerParameters | McpHttpServerParameters;
-
-/** A tool of an MCP server, as {@linkcode MCPClient.getTools} returns it. */
-export interface McpTool extends Tool {
-  /** The tool's name on the server, used in calls (`name` is its identifier form). */
-  readonly originalName: string;
-  /** The name of the server it belongs to. */
-  readonly serverName: string;
-}
 
 /** Options of {@linkcode MCPClient}. */
 export interface MCPClientOptions {
@@ -135,22 +105,6 @@ export interface MCPClientOptions {
 export interface MCPConnectOptions {
   /** Cancels connecting. */
   signal?: AbortSignal;
-}
-
-/** The state of one server of an {@linkcode MCPClient}. */
-export interface McpServerStatus {
-  /** The server's name. */
-  name: string;
-  /** Whether it is connected now. */
-  connected: boolean;
-  /** How many tools it listed. */
-  toolCount: number;
-  /** Process id of a running stdio server. */
-  pid?: number;
-  /** Name and version the server reported. */
-  serverInfo?: { name: string; version: string };
-  /** Why the connection was lost, when it was. */
-  error?: string;
 }
 
 function stderrSink(options: MCPClientOptions): SessionOptions["onStderr"] {

@@ -4,15 +4,17 @@
 import { type BaseToolsContext, resolveBaseTools } from "../base_tools.ts";
 import type { Model } from "../models/model.ts";
 import { type Tool, validateTool } from "../tool.ts";
-import type {
-  FinalAnswerCheck,
-  RunOptions,
-  StepCallback,
-  StepCallbacks,
-} from "./multi_step_agent.ts";
+import type { RunOptions } from "./_run.ts";
 
-/** Step callbacks by step type, each a list. */
-export type CallbackLists = Required<{ [K in keyof StepCallbacks]: StepCallback<never>[] }>;
+/** Step callbacks as lists by the step type they follow. */
+export interface CallbackLists<C> {
+  /** After each action step. */
+  action: C[];
+  /** After each planning step. */
+  planning: C[];
+  /** After the final answer is accepted. */
+  final_answer: C[];
+}
 
 /** `value` if it is a positive integer; a RangeError starting with `prefix` otherwise. */
 export function positiveInteger(value: unknown, name: string, prefix: string): number {
@@ -120,12 +122,11 @@ export function checkManagedAgents<A extends { name?: string; description?: stri
 }
 
 /** Step callbacks as lists by type; an array means action-step callbacks. */
-export function normalizeCallbacks(
-  value: StepCallbacks | StepCallback<never>[] | undefined,
-  kind: string,
-): CallbackLists {
-  const byType: Record<string, unknown> = Array.isArray(value) ? { action: value } : { ...value };
-  const result: CallbackLists = { action: [], planning: [], final_answer: [] };
+export function normalizeCallbacks<C>(value: unknown, kind: string): CallbackLists<C> {
+  const byType: Record<string, unknown> = Array.isArray(value)
+    ? { action: value }
+    : { ...(value as object | undefined) };
+  const result: CallbackLists<C> = { action: [], planning: [], final_answer: [] };
   for (const [type, entry] of Object.entries(byType)) {
     if (!(type in result)) {
       throw new TypeError(
@@ -136,18 +137,18 @@ export function normalizeCallbacks(
     if (list.some((cb) => typeof cb !== "function")) {
       throw new TypeError(`Cannot create ${kind}: stepCallbacks.${type} must be functions`);
     }
-    result[type as keyof StepCallbacks].push(...list);
+    result[type as keyof CallbackLists<C>].push(...(list as C[]));
   }
   return result;
 }
 
 /** The final-answer checks, as a copy. */
-export function checkFinalAnswerChecks(checks: unknown, kind: string): FinalAnswerCheck[] {
+export function checkFinalAnswerChecks<C>(checks: unknown, kind: string): C[] {
   if (checks === undefined) return [];
   if (!Array.isArray(checks) || checks.some((c) => typeof c !== "function")) {
     throw new TypeError(`Cannot create ${kind}: "finalAnswerChecks" must be an array of functions`);
   }
-  return [...checks];
+  return [...checks] as C[];
 }
 
 /** The options of one run (the task and maxSteps are checked by the caller). */

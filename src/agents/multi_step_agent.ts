@@ -19,6 +19,7 @@ import {
   errorToData,
   type FinalAnswerStep,
   type MemoryStep,
+  type PlanningStep,
   type TaskStep,
 } from "../memory.ts";
 import type { Model } from "../models/model.ts";
@@ -36,18 +37,56 @@ import {
   positiveInteger,
   withBaseTools,
 } from "./_agent_options.ts";
-import { writeFallbackAnswer } from "./_final_answer.ts";
+import { writeFallbackAnswer } from "./_fallback_answer.ts";
 import { EventQueue, withQueued } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
 import { isPlanningStep, writePlan } from "./_planning.ts";
-import { countActions, taskWithArgs, toImagePart } from "./_run_input.ts";
-import type { AgentEventSink, StepCallback, StepCallbacks } from "./_agent_hooks.ts";
-import { type FinalAnswerCheck, runFinalAnswerChecks } from "./_final_answer_checks.ts";
-import type { RunOptions, RunResult, StepContext, StepOutcome } from "./_run_options.ts";
+import {
+  countActions,
+  type RunOptions,
+  type RunResult,
+  type StepContext,
+  type StepOutcome,
+  taskWithArgs,
+  toImagePart,
+} from "./_run.ts";
 
-export type { AgentEventSink, StepCallback, StepCallbacks } from "./_agent_hooks.ts";
-export type { FinalAnswerCheck } from "./_final_answer_checks.ts";
-export type { RunOptions, RunResult, StepContext, StepOutcome } from "./_run_options.ts";
+export type { RunOptions, RunResult, StepContext, StepOutcome } from "./_run.ts";
+
+/** A callback run after a step of type `S`, with the agent that ran it. */
+export type StepCallback<S> = (step: S, agent: MultiStepAgent) => void | Promise<void>;
+
+/** Step callbacks keyed by the step type they follow. */
+export interface StepCallbacks {
+  /** After each action step (also the max-steps fallback step). */
+  action?: StepCallback<ActionStep> | StepCallback<ActionStep>[];
+  /** After each planning step. */
+  planning?: StepCallback<PlanningStep> | StepCallback<PlanningStep>[];
+  /** After the final answer is accepted. */
+  final_answer?: StepCallback<FinalAnswerStep> | StepCallback<FinalAnswerStep>[];
+}
+
+/** Anything that renders events, like {@linkcode Logger}. */
+export interface AgentEventSink {
+  /** Receives each event of a run, as it happens. */
+  log(event: AgentEvent): void;
+  /**
+   * Receives warnings that belong to no run, such as a CodeAgent's default
+   * executor warning about risky permissions at construction. Without it,
+   * they go to a console {@linkcode Logger} at the agent's `logLevel`.
+   */
+  warn?(message: string): void;
+}
+
+/**
+ * Checks a final answer before the run accepts it. Return `false` or throw to
+ * reject it: the model then sees why (the thrown message) and tries again.
+ */
+export type FinalAnswerCheck = (
+  answer: unknown,
+  memory: AgentMemory,
+  agent: MultiStepAgent,
+) => boolean | Promise<boolean>;
 
 /** Options shared by every agent. */
 export interface MultiStepAgentOptions {
@@ -152,7 +191,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   readonly logger: AgentEventSink;
   /** Values usable by name in this run (additional args, stored tool outputs). */
   state: Record<string, unknown> = {};
-  readonly #callbacks: CallbackLists;
+  readonly #callbacks: CallbackLists<StepCallback<never>>;
   readonly #checks: FinalAnswerCheck[];
   readonly #streamOutputs: boolean;
   #interrupted = false;
@@ -201,8 +240,8 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       this.tools,
       kind,
     );
-    this.#callbacks = normalizeCallbacks(options.stepCallbacks, kind);
-    this.#checks = checkFinalAnswerChecks(options.finalAnswerChecks, kind);
+    this.#callbacks = normalizeCallbacks<StepCallback<never>>(options.stepCallbacks, kind);
+    this.#checks = checkFinalAnswerChecks<FinalAnswerCheck>(options.finalAnswerChecks, kind);
     this.memory = new AgentMemory("");
   }
 
@@ -569,5 +608,32 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   /** Same as {@linkcode close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/**
+ * Runs `checks` in order on `answer`; the first to return `false` or throw
+ * rejects it with an {@linkcode AgentError} the model is shown.
+ */
+async function runFinalAnswerChecks(
+  checks: readonly FinalAnswerCheck[],
+  answer: unknown,
+  memory: AgentMemory,
+  agent: MultiStepAgent,
+): Promise<void> {
+  for (const check of checks) {
+    const label = check.name ? `"${check.name}"` : `${checks.indexOf(check) + 1}`;
+    let accepted: boolean;
+    try {
+      accepted = await check(answer, memory, agent);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AgentError(`Final answer check ${label} rejected the answer: ${reason}`, {
+        cause: error,
+      });
+    }
+    if (accepted === false) {
+      throw new AgentError(`Final answer check ${label} rejected the answer`);
+    }
   }
 }

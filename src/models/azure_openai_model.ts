@@ -6,9 +6,12 @@
  */
 
 import { AzureOpenAI } from "openai";
-import type { OpenAIClientOptions } from "./openai_model.ts";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
-import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
+import type {
+  OpenAIClientOptions,
+  ServerGenerateOptions,
+  ServerModelOptions,
+} from "./model_options.ts";
 import type { ChatCore } from "./_chat_core.ts";
 import { openAIChatCore } from "./_openai_transport.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";

@@ -70,3 +70,18 @@ export interface ServerModelOptions extends CompletionParameters {
   /** Asks for a final usage chunk when streaming (`stream_options.include_usage`). Default `true`. */
   includeStreamUsage?: boolean;
 }
+
+/**
+ * Options passed through to the `openai` client of `OpenAIServerModel`
+ * and `AzureOpenAIServerModel`.
+ */
+export interface OpenAIClientOptions {
+  /** Headers sent with every request. */
+  defaultHeaders?: Record<string, string>;
+  /** Query parameters added to every request. */
+  defaultQuery?: Record<string, string>;
+  /** A custom `fetch`, e.g. one that logs or goes through a proxy. */
+  fetch?: typeof fetch;
+  /** Extra `fetch` init of every request, e.g. `{ client: Deno.createHttpClient({ proxy }) }`. */
+  fetchOptions?: Omit<RequestInit, "signal" | "body" | "headers" | "method">;
+}

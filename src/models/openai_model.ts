@@ -49,7 +49,13 @@
 
 import OpenAI from "openai";
 import type { ChatMessage, ChatMessageStreamDelta, Model } from "./model.ts";
-import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
+import type {
+  OpenAIClientOptions,
+  ServerGenerateOptions,
+  ServerModelOptions,
+} from "./model_options.ts";
+
+export type { OpenAIClientOptions } from "./model_options.ts";
 import type { ChatCore } from "./_chat_core.ts";
 import { openAIChatCore } from "./_openai_transport.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";
@@ -102,21 +108,6 @@ export interface OpenAIServerModelOptions extends ServerModelOptions {
    * this model instead (`maxRetries`, `timeoutMs`).
    */
   clientOptions?: OpenAIClientOptions;
-}
-
-/**
- * Options passed through to the `openai` client of {@linkcode OpenAIServerModel}
- * and `AzureOpenAIServerModel`.
- */
-export interface OpenAIClientOptions {
-  /** Headers sent with every request. */
-  defaultHeaders?: Record<string, string>;
-  /** Query parameters added to every request. */
-  defaultQuery?: Record<string, string>;
-  /** A custom `fetch`, e.g. one that logs or goes through a proxy. */
-  fetch?: typeof fetch;
-  /** Extra `fetch` init of every request, e.g. `{ client: Deno.createHttpClient({ proxy }) }`. */
-  fetchOptions?: Omit<RequestInit, "signal" | "body" | "headers" | "method">;
 }
 
 /**

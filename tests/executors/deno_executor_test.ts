@@ -2,7 +2,7 @@ import { AgentExecutionError } from "../../src/errors.ts";
 import type { Tool } from "../../src/tool.ts";
 import { tool } from "../../src/tool.ts";
 import { DenoExecutor, type DenoExecutorOptions } from "../../executors/deno_executor.ts";
-import { sweepOrphans } from "../../executors/_sandbox_dirs.ts";
+import { sweepOrphans } from "../../executors/deno/_sandbox_dirs.ts";
 import {
   assert,
   assertEquals,

@@ -21,7 +21,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
-import { DockerContainer, runnerDataUrl } from "../../executors/_docker_container.ts";
+import { DockerContainer, runnerDataUrl } from "../../executors/docker/_container.ts";
 import { executorContract } from "./_contract.ts";
 import { startHostProgram } from "./_host_program.ts";
 

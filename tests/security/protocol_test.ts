@@ -451,7 +451,7 @@ settled.filter((s) => s.status === "fulfilled").length`,
 });
 
 Deno.test("security: the frame MAC is standard HMAC-SHA256, so forging a frame needs the key", async () => {
-  const { hmacSha256 } = await import("../../executors/_protocol.ts");
+  const { hmacSha256 } = await import("../../executors/session/_protocol.ts");
   const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   // Lengths around the 64-byte block and the 55/56-byte padding boundary.
   const lengths = [0, 1, 31, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 70_000];

@@ -1,0 +1,219 @@
+// The executor core shared by DenoExecutor, DockerExecutor and E2BExecutor:
+// prepareCode on the host, a RunnerSession over the runner's stdio, a restart
+// after a timeout/crash/memory kill, tools and variables re-sent to a fresh
+// sandbox, with "how to start a runner process" supplied by the caller (a
+// launcher). Tools therefore always run on the host, whatever the sandbox.
+
+import { AgentExecutionError } from "../../src/errors.ts";
+import type { CodeOutput, ExecuteOptions } from "../../src/executor.ts";
+import type { Tool } from "../../src/tool.ts";
+import { describeAuthorizedImports, type ImportPattern } from "./_imports.ts";
+import { checkIdentifier } from "./_checks.ts";
+import { PERMISSION_NAMES } from "./_permissions.ts";
+import { RunnerSession, type SandboxProcess } from "./_session.ts";
+import { prepareCode } from "./_transform.ts";
+
+/** How long a step that answered early may keep running before the next step restarts the sandbox. */
+const SETTLE_GRACE_MS = 200;
+
+/** One started runner process and how to clean up after it. */
+export interface LaunchedRunner {
+  process: SandboxProcess;
+  /** Called once the session exists (e.g. to report an OOM kill as kind "memory"). */
+  attach?(session: RunnerSession): void;
+  /** Frees what this one process held (container, temp files). */
+  dispose?(): Promise<void>;
+}
+
+/** What the core needs from a concrete executor. */
+export interface SessionExecutorOptions {
+  /** Class name used in messages (`"DockerExecutor"`). */
+  executorName: string;
+  timeoutMs: number;
+  maxOutputLength: number;
+  /** How long a runner may take to become ready. Default: RunnerSession's. */
+  startupTimeoutMs?: number;
+  imports: ImportPattern[];
+  /** Cap on the Workers the code runs at once (RunnerSession's `maxWorkers`). Default: none. */
+  maxWorkers?: number;
+  /** Starts one runner process. */
+  launch(signal?: AbortSignal): Promise<LaunchedRunner>;
+  /**
+   * Report any failure of `launch` as an AgentExecutionError of kind
+   * "crashed" (a sandbox that could not be created, as the remote executors
+   * do); otherwise the launcher's own error reaches the caller unchanged.
+   */
+  wrapLaunchErrors?: boolean;
+  /** Frees what every process shared (the E2B sandbox, private dirs), once, at close. */
+  shutdown?(): Promise<void>;
+}
+
+/** Executor behaviour over any launcher. */
+export class SessionExecutor {
+  #options: SessionExecutorOptions;
+  #tools: Record<string, Tool> = {};
+  #variables: Record<string, unknown> = {};
+  #session?: RunnerSession;
+  #launched?: LaunchedRunner;
+  #starting?: Promise<RunnerSession>;
+  #hadSession = false;
+  #stateLost = false;
+  #closing?: Promise<void>;
+
+  constructor(options: SessionExecutorOptions) {
+    this.#options = options;
+  }
+
+  /** True while a runner is alive (for tests and diagnostics). */
+  get running(): boolean {
+    return this.#session?.alive ?? false;
+  }
+
+  async start(): Promise<void> {
+    this.#checkOpen();
+    await this.#ensureSession();
+  }
+
+  async sendTools(tools: Record<string, Tool>): Promise<void> {
+    this.#checkOpen();
+    for (const [name, t] of Object.entries(tools)) {
+      checkIdentifier("tool name", name);
+      if (!t || typeof t.call !== "function") {
+        throw new TypeError(`Invalid tool "${name}": expected an object with a call() method`);
+      }
+    }
+    this.#tools = { ...tools };
+    if (this.#session?.alive) await this.#session.setTools(this.#tools);
+  }
+
+  async sendVariables(variables: Record<string, unknown>): Promise<void> {
+    this.#checkOpen();
+    for (const name of Object.keys(variables)) checkIdentifier("variable name", name);
+    this.#variables = { ...this.#variables, ...variables };
+    if (this.#session?.alive) await this.#session.setVariables(variables);
+  }
+
+  async execute(code: string, options: ExecuteOptions = {}): Promise<CodeOutput> {
+    this.#checkOpen();
+    if (typeof code !== "string") {
+      throw new TypeError(`Invalid code: expected a string, got ${typeof code}`);
+    }
+    options.signal?.throwIfAborted();
+    const prepared = await prepareCode(code, this.#options.imports);
+    let session = await this.#ensureSession(options.signal);
+    if (!(await session.settle(SETTLE_GRACE_MS))) {
+      // The previous step answered early and its code is still running
+      // (final_answer was caught): restart rather than queue behind it.
+      await session.close();
+      session = await this.#ensureSession(options.signal);
+    }
+    const afterRestart = this.#stateLost;
+    try {
+      return await session.execute(prepared.js, {
+        timeoutMs: this.#options.timeoutMs,
+        signal: options.signal,
+        afterRestart,
+      });
+    } finally {
+      this.#stateLost = !session.alive;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) {
+      throw new Error(`Cannot use a closed ${this.#options.executorName}: create a new one`);
+    }
+  }
+
+  async #ensureSession(signal?: AbortSignal): Promise<RunnerSession> {
+    if (this.#session?.alive) return this.#session;
+    if (this.#session) {
+      // Held: nothing else may keep the loop alive while a killed sandbox ends.
+      await this.#session.ended();
+      await this.#launched?.dispose?.();
+      this.#session = undefined;
+      this.#launched = undefined;
+    }
+    // close() may have run while this call awaited (prepareCode, the old
+    // session): starting now would leave a sandbox behind.
+    this.#checkOpen();
+    this.#starting ??= this.#start(signal).finally(() => this.#starting = undefined);
+    return await this.#starting;
+  }
+
+  async #start(signal?: AbortSignal): Promise<RunnerSession> {
+    let launched: LaunchedRunner;
+    try {
+      launched = await this.#options.launch(signal);
+    } catch (error) {
+      // With wrapLaunchErrors, failing to create a sandbox is an execution
+      // failure like any other: the caller gets the typed error. Either way
+      // the next execute tries again.
+      if (!this.#options.wrapLaunchErrors || error instanceof AgentExecutionError) throw error;
+      throw startError(
+        this.#options.executorName,
+        (error as Error)?.message ?? String(error),
+        error,
+      );
+    }
+    let session: RunnerSession;
+    try {
+      session = await RunnerSession.start(launched.process, {
+        maxOutputLength: this.#options.maxOutputLength,
+        startupTimeoutMs: this.#options.startupTimeoutMs,
+        permissionHint: (p) => permissionHint(this.#options.executorName, p),
+        importHint: () => describeAuthorizedImports(this.#options.imports),
+        authorizedImports: this.#options.imports,
+        maxWorkers: this.#options.maxWorkers,
+      });
+    } catch (error) {
+      await launched.dispose?.();
+      throw error;
+    }
+    launched.attach?.(session);
+    this.#launched = launched;
+    this.#session = session;
+    session.closed.then(() => {
+      this.#stateLost = this.#hadSession;
+    });
+    this.#hadSession = true;
+    if (Object.keys(this.#tools).length) await session.setTools(this.#tools);
+    if (Object.keys(this.#variables).length) await session.setVariables(this.#variables);
+    return session;
+  }
+
+  async #close(): Promise<void> {
+    await this.#starting?.catch(() => {});
+    try {
+      if (this.#session) await this.#session.close();
+      await this.#launched?.dispose?.();
+    } finally {
+      await this.#options.shutdown?.();
+    }
+  }
+}
+
+function permissionHint(executorName: string, permission: string | undefined): string {
+  if (!permission || !(PERMISSION_NAMES as readonly string[]).includes(permission)) {
+    return `The sandbox was not granted this permission (see the permissions option of ${executorName})`;
+  }
+  return `The sandbox was not granted ${permission} access; the user can grant it with the ${executorName} option permissions: { ${permission}: [...] }`;
+}
+
+/** An error for a sandbox that could not be started at all. */
+export function startError(
+  executorName: string,
+  detail: string,
+  cause?: unknown,
+): AgentExecutionError {
+  return new AgentExecutionError(`Cannot start the ${executorName} sandbox: ${detail}`, {
+    kind: "crashed",
+    stateLost: true,
+    cause,
+  });
+}

@@ -1,0 +1,343 @@
+/**
+ * The `smolagent` command: runs a CodeAgent (or ToolCallingAgent) on a task
+ * from the terminal. The final answer goes to stdout and the agent's log to
+ * stderr, so `smolagent "…" > answer.txt` keeps only the answer.
+ *
+ * Run it from a clone with `deno task smolagent "task"`, or install it:
+ *
+ * ```sh
+ * deno install -g -A -n smolagent jsr:@smoldeno/agents/cli
+ * # from a clone:
+ * deno install -g -A -n smolagent --config deno.json src/cli/mod.ts
+ * ```
+ *
+ * Exit codes: 0 answered, 1 the agent failed or reached `--max-steps`, 2
+ * usage or configuration error, 130 interrupted by Ctrl-C (the sandbox is
+ * killed before the command exits).
+ *
+ * @example Running the CLI in-process with a scripted model
+ * ```ts
+ * import { runCli } from "@smoldeno/agents/cli";
+ *
+ * let out = "";
+ * const code = await runCli(["--help"], { stdout: (text) => (out += text) });
+ * console.log(code, out.startsWith("smolagent:")); // 0 true
+ * ```
+ *
+ * @module
+ */
+// Dependency direction: src/ never imports tools/ statically. The CLI is an
+// application entry point (like examples/), so it reaches the toolbox and the
+// MCP client through dynamic imports of the package's own files: they load
+// only when `--tools` or `--mcp-server` asks for them, and `deno compile`
+// still sees the literal specifiers. Models load the same way, so the CLI
+// does not pull in every provider's npm client.
+import { DenoExecutor } from "../../executors/deno_executor.ts";
+import { CodeAgent } from "../agents/code_agent.ts";
+import type { MultiStepAgent, RunResult } from "../agents/multi_step_agent.ts";
+import { ToolCallingAgent } from "../agents/tool_calling_agent.ts";
+import type { AgentEvent } from "../events.ts";
+import { Logger, LogLevel, sanitizeForTerminal } from "../logger.ts";
+import type { Model } from "../models/model.ts";
+import type { Tool } from "../tool.ts";
+import {
+  type CliOptions,
+  CliUsageError,
+  HELP,
+  MODEL_TYPES,
+  type ModelType,
+  parseCliArgs,
+} from "./_args.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** Where {@linkcode runCli} reads and writes; each defaults to the process's own. */
+export interface CliIo {
+  /** Receives the final answer and `--help`. */
+  stdout?: (text: string) => void;
+  /** Receives the log and error messages. */
+  stderr?: (text: string) => void;
+  /** Asks one question and resolves to the line typed, or null when there is no terminal. */
+  ask?: (question: string) => Promise<string | null>;
+  /** Stops the run, like Ctrl-C. Default: the process's SIGINT. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the `smolagent` command with `args` and resolves to its exit code.
+ * The command line is parsed and checked before any model call, MCP server
+ * or sandbox is started.
+ *
+ * @example A usage error is exit code 2
+ * ```ts
+ * import { runCli } from "@smoldeno/agents/cli";
+ *
+ * let err = "";
+ * const code = await runCli(["--max-steps", "zero", "task"], { stderr: (text) => (err += text) });
+ * console.log(code, err.includes("--max-steps must be an integer")); // 2 true
+ * ```
+ */
+export async function runCli(args: readonly string[], io: CliIo = {}): Promise<number> {
+  const stdout = io.stdout ?? writeTo(Deno.stdout);
+  const stderr = io.stderr ?? writeTo(Deno.stderr);
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(args);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    stderr(`smolagent: ${error.message}\nRun "smolagent --help" for usage.\n`);
+    return 2;
+  }
+  if (options.help) {
+    stdout(HELP);
+    return 0;
+  }
+  if (options.version) {
+    stdout(`smolagent ${denoJson.version}\n`);
+    return 0;
+  }
+  if (options.task === undefined) {
+    const asked = await askForTask(options, io.ask ?? askOnTerminal, stderr);
+    if (!asked) {
+      stderr(
+        'smolagent: no task given: pass it as the first argument, e.g. smolagent "What is 7 * 6?"\n',
+      );
+      return 2;
+    }
+  }
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const controller = new AbortController();
+  const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
+  let agent: MultiStepAgent | undefined;
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) Deno.exit(130);
+    stderr("\nInterrupted: stopping the agent and its sandbox (Ctrl-C again to force)…\n");
+    agent?.interrupt();
+    controller.abort(new DOMException("Interrupted by the user", "AbortError"));
+  };
+  if (!io.signal) Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    let model: Model;
+    let tools: Tool[];
+    try {
+      model = await createModel(options);
+      tools = await createTools(options);
+    } catch (error) {
+      if (error instanceof TypeError || error instanceof RangeError) {
+        stderr(`smolagent: ${error.message}\n`);
+        return 2;
+      }
+      throw error;
+    }
+    if (options.mcpServers.length > 0) {
+      const mcp = await import("../../tools/mcp.ts");
+      const client = new mcp.MCPClient(options.mcpServers.map(parseMcpServer));
+      cleanups.push(() => client.disconnect());
+      await client.connect({ signal });
+      tools.push(...client.getTools());
+    }
+    agent = createAgent(options, model, tools);
+    cleanups.unshift(() => agent!.close());
+    // From INFO (verbosity 1) the Logger shows the streamed reply live; below
+    // it, --stream still asks for the reply, so the CLI writes it itself.
+    const echoStream = options.stream && options.verbosity < LogLevel.INFO;
+    const result = await drain(agent.stream(options.task!, { signal }), echoStream, stderr);
+    if (result.state === "interrupted" || signal.aborted) return 130;
+    stdout(formatAnswer(result.output));
+    if (result.state === "max_steps_error") {
+      stderr(
+        `smolagent: the agent reached --max-steps (${agent.maxSteps}) without a final answer; the answer above is its best guess\n`,
+      );
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    if (signal.aborted) return 130;
+    stderr(`smolagent: ${(error as Error)?.message ?? String(error)}\n`);
+    return 1;
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    if (!io.signal) Deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
+
+async function drain(
+  events: AsyncGenerator<AgentEvent, RunResult>,
+  echoStream: boolean,
+  stderr: (text: string) => void,
+): Promise<RunResult> {
+  let next = await events.next();
+  while (!next.done) {
+    if (echoStream && next.value.type === "model_stream_delta" && next.value.delta.content) {
+      // Model text, so no escape sequence reaches the terminal (as in the Logger).
+      stderr(sanitizeForTerminal(next.value.delta.content));
+    }
+    next = await events.next();
+  }
+  return next.value;
+}
+
+/** An environment variable, or undefined when it is unset or cannot be read. */
+function envValue(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function createModel(options: CliOptions): Promise<Model> {
+  switch (options.modelType) {
+    case "OpenAIServerModel": {
+      // The library's message names its option and a Deno flag, which in the
+      // CLI is the sandbox's own flag: say it in CLI terms.
+      if (!options.apiBase && !options.apiKey && !envValue("OPENAI_API_KEY")) {
+        throw new TypeError(
+          "Missing API key for OpenAI: pass --api-key, or set OPENAI_API_KEY " +
+            "(for a local OpenAI-compatible server, pass --api-base instead)",
+        );
+      }
+      const { OpenAIServerModel } = await import("../models/openai_model.ts");
+      return new OpenAIServerModel({
+        modelId: options.modelId ?? "gpt-4o-mini",
+        apiBase: options.apiBase,
+        apiKey: options.apiKey,
+      });
+    }
+    case "AzureOpenAIServerModel": {
+      if (!options.modelId) {
+        throw new TypeError("--model-id is required with AzureOpenAIServerModel (the deployment)");
+      }
+      const { AzureOpenAIServerModel } = await import("../models/azure_openai_model.ts");
+      return new AzureOpenAIServerModel({
+        modelId: options.modelId,
+        azureEndpoint: options.apiBase,
+        apiKey: options.apiKey,
+      });
+    }
+    case "InferenceClientModel": {
+      const { InferenceClientModel } = await import("../models/inference_client_model.ts");
+      return new InferenceClientModel({
+        modelId: options.modelId,
+        provider: options.provider as "auto" | undefined,
+        token: options.apiKey,
+        endpointUrl: options.apiBase,
+      });
+    }
+  }
+}
+
+async function createTools(options: CliOptions): Promise<Tool[]> {
+  if (options.tools.length === 0) return [];
+  if (options.tools.includes("code_interpreter") && options.actionType === "code") {
+    throw new TypeError(
+      "code_interpreter is for --action-type tool_calling: a code agent already runs code in its sandbox",
+    );
+  }
+  const toolbox = await import("../../tools/mod.ts");
+  const make: Record<string, () => Tool> = {
+    web_search: () => new toolbox.WebSearchTool(),
+    visit_webpage: () => new toolbox.VisitWebpageTool(),
+    wikipedia_search: () => new toolbox.WikipediaSearchTool(),
+    transcriber: () => new toolbox.SpeechToTextTool(),
+    user_input: () => new toolbox.UserInputTool(),
+    code_interpreter: () =>
+      new toolbox.CodeInterpreterTool({
+        createExecutor: () => new DenoExecutor({ permissions: options.permissions }),
+        permissionsSummary: describePermissions(options.permissions),
+      }),
+  };
+  return options.tools.map((name) => make[name]());
+}
+
+function createAgent(options: CliOptions, model: Model, tools: Tool[]): MultiStepAgent {
+  const common = {
+    model,
+    tools,
+    maxSteps: options.maxSteps,
+    planningInterval: options.planningInterval,
+    streamOutputs: options.stream,
+    logger: new Logger({ level: (options.verbosity) as LogLevel }),
+  };
+  return options.actionType === "code"
+    ? new CodeAgent({
+      ...common,
+      permissions: options.permissions,
+      authorizedImports: options.imports,
+    })
+    : new ToolCallingAgent(common);
+}
+
+/** `--mcp-server` value: a URL, or a command line split like a shell would (quotes kept together). */
+function parseMcpServer(
+  value: string,
+): { url: string } | { command: string; args: string[] } {
+  if (/^https?:\/\//i.test(value.trim())) return { url: value.trim() };
+  const words = [...value.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  if (words.length === 0) throw new TypeError("--mcp-server needs a URL or a command");
+  return { command: words[0], args: words.slice(1) };
+}
+
+function describePermissions(permissions: CliOptions["permissions"]): string {
+  const granted = Object.entries(permissions).map(([name, value]) =>
+    value === true ? `${name}: all` : `${name}: ${(value as string[]).join(", ")}`
+  );
+  return granted.length
+    ? `allowed: ${granted.join("; ")}`
+    : "no file, network or environment access";
+}
+
+function formatAnswer(output: unknown): string {
+  const text = typeof output === "string" ? output : JSON.stringify(output, null, 2) ?? "";
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+async function askForTask(
+  options: CliOptions,
+  ask: (question: string) => Promise<string | null>,
+  stderr: (text: string) => void,
+): Promise<boolean> {
+  const task = (await ask("What should the agent do?"))?.trim();
+  if (!task) return false;
+  options.task = task;
+  const type = (await ask(`Model type [${options.modelType}] (${MODEL_TYPES.join(", ")}):`))
+    ?.trim();
+  if (type) {
+    if (!(MODEL_TYPES as readonly string[]).includes(type)) {
+      stderr(`Unknown model type "${type}": keeping ${options.modelType}\n`);
+    } else {
+      options.modelType = type as ModelType;
+    }
+  }
+  const id = (await ask(`Model id [${options.modelId ?? "the default"}]:`))?.trim();
+  if (id) options.modelId = id;
+  return true;
+}
+
+async function askOnTerminal(question: string): Promise<string | null> {
+  if (!Deno.stdin.isTerminal()) return null;
+  writeTo(Deno.stderr)(`${question}\n> `);
+  const buffer = new Uint8Array(4096);
+  const decoder = new TextDecoder();
+  let line = "";
+  while (!line.includes("\n")) {
+    const n = await Deno.stdin.read(buffer);
+    if (n === null) return line || null;
+    line += decoder.decode(buffer.subarray(0, n), { stream: true });
+  }
+  return line.slice(0, line.indexOf("\n"));
+}
+
+function writeTo(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  const encoder = new TextEncoder();
+  return (text) => {
+    let bytes = encoder.encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+  };
+}
+
+if (import.meta.main) {
+  Deno.exit(await runCli(Deno.args));
+}
