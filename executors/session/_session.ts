@@ -37,6 +37,19 @@ export { RESTART_NOTE } from "./_errors.ts";
 // this ref'd interval instead, so awaiting it cannot end the program early.
 const KEEP_ALIVE_MS = 2 ** 30;
 
+// Deno's own panic report ("thread 'main' panicked at cli/lib.rs:…"): a bug
+// of the runtime, not of the code it was given.
+const RUNTIME_PANIC = /^thread '[^']*'(?: \(\d+\))? panicked at /m;
+const startPanics = new WeakSet<Error>();
+
+/**
+ * True when `error` is a sandbox that died of a Deno runtime panic before it
+ * was ready: no user code had run, so starting again loses nothing.
+ */
+export function isStartupPanic(error: unknown): boolean {
+  return error instanceof Error && startPanics.has(error);
+}
+
 /** Options of {@linkcode RunnerSession.start}. */
 export interface RunnerSessionOptions {
   /** Cap on the logs of one step, in characters. */
@@ -525,13 +538,13 @@ export class RunnerSession {
       const detail = !quotesStderr && stderrTail.trim()
         ? `: ${stderrTail.trim().slice(-1000)}`
         : "";
-      this.#ready.reject(
-        new AgentExecutionError(`The sandbox failed to start (${message})${detail}`, {
-          kind: "crashed",
-          logs,
-          stateLost: true,
-        }),
-      );
+      const failure = new AgentExecutionError(`The sandbox failed to start (${message})${detail}`, {
+        kind: "crashed",
+        logs,
+        stateLost: true,
+      });
+      if (this.#killReason === null && RUNTIME_PANIC.test(stderrTail)) startPanics.add(failure);
+      this.#ready.reject(failure);
       this.#ready = null;
     }
     for (const resolve of this.#acks.values()) resolve();

@@ -10,7 +10,7 @@ import type { Tool } from "../../src/tool.ts";
 import { describeAuthorizedImports, type ImportPattern } from "./_imports.ts";
 import { checkIdentifier } from "./_checks.ts";
 import { PERMISSION_NAMES } from "./_permissions.ts";
-import { RunnerSession, type SandboxProcess } from "./_session.ts";
+import { isStartupPanic, RunnerSession, type SandboxProcess } from "./_session.ts";
 import { prepareCode } from "./_transform.ts";
 
 /** How long a step that answered early may keep running before the next step restarts the sandbox. */
@@ -147,6 +147,19 @@ export class SessionExecutor {
   }
 
   async #start(signal?: AbortSignal): Promise<RunnerSession> {
+    try {
+      return await this.#startOnce(signal);
+    } catch (error) {
+      // Deno itself can panic while a sandbox boots (seen under heavy load:
+      // "Invoke in DisallowJavascriptExecutionScope"). No user code ran yet,
+      // so one more start loses nothing; a second panic is reported.
+      if (!isStartupPanic(error) || signal?.aborted) throw error;
+      this.#checkOpen();
+      return await this.#startOnce(signal);
+    }
+  }
+
+  async #startOnce(signal?: AbortSignal): Promise<RunnerSession> {
     let launched: LaunchedRunner;
     try {
       launched = await this.#options.launch(signal);

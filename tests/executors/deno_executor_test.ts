@@ -714,6 +714,82 @@ Deno.test("DenoExecutor says which binary it could not run", async () => {
   });
 });
 
+// A `deno` that panics the way Deno 2.9.6 was seen to under load ("Invoke in
+// DisallowJavascriptExecutionScope", before the runner is ready), `panics`
+// times, then runs the real Deno. The panic is simulated; the sandbox that
+// follows is real.
+async function panickingDeno(
+  panics: number,
+): Promise<{ dir: string; path: string; starts: () => number }> {
+  const dir = await Deno.makeTempDir({ prefix: "smoldeno-panic-test-" });
+  const path = `${dir}/deno`;
+  await Deno.writeTextFile(
+    path,
+    `#!/bin/sh
+if [ "$1" = run ]; then
+  n=$(cat "${dir}/starts" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "${dir}/starts"
+  if [ $n -le ${panics} ]; then
+    echo "Deno has panicked. This is a bug in Deno." >&2
+    echo "thread 'main' (4242) panicked at cli/lib.rs:701:5:" >&2
+    echo "Fatal error in :0: Invoke in DisallowJavascriptExecutionScope" >&2
+    exit 1
+  fi
+fi
+exec ${JSON.stringify(Deno.execPath())} "$@"
+`,
+  );
+  await Deno.chmod(path, 0o755);
+  return { dir, path, starts: () => Number(Deno.readTextFileSync(`${dir}/starts`).trim()) };
+}
+
+Deno.test("a Deno panic while the sandbox boots (simulated by a denoPath wrapper) is retried once, and the real sandbox then runs", async () => {
+  const deno = await panickingDeno(1);
+  try {
+    await withExecutor({ denoPath: deno.path }, async (ex) => {
+      assertEquals((await ex.execute("const x = 20; x + 22")).output, 42);
+      assertEquals(deno.starts(), 2);
+    });
+  } finally {
+    await Deno.remove(deno.dir, { recursive: true });
+  }
+});
+
+Deno.test("a Deno panic at every start (simulated by a denoPath wrapper) is reported as a crash with Deno's words, after one retry", async () => {
+  const deno = await panickingDeno(99);
+  try {
+    await withExecutor({ denoPath: deno.path }, async (ex) => {
+      const err = await failure(ex, "1");
+      assertEquals(err.kind, "crashed");
+      assertStringIncludes(err.message, "The sandbox failed to start");
+      assertStringIncludes(err.message, "DisallowJavascriptExecutionScope");
+      assertEquals(deno.starts(), 2);
+    });
+  } finally {
+    await Deno.remove(deno.dir, { recursive: true });
+  }
+});
+
+Deno.test("a sandbox that fails to start for another reason is not started again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "smoldeno-exit-test-" });
+  try {
+    const path = `${dir}/deno`;
+    await Deno.writeTextFile(
+      path,
+      `#!/bin/sh\nif [ "$1" = run ]; then echo x >> "${dir}/starts"; echo "error: unsupported flag" >&2; exit 1; fi\nexec ${
+        JSON.stringify(Deno.execPath())
+      } "$@"\n`,
+    );
+    await Deno.chmod(path, 0o755);
+    await withExecutor({ denoPath: path }, async (ex) => {
+      const err = await failure(ex, "1");
+      assertStringIncludes(err.message, "unsupported flag");
+      assertEquals(Deno.readTextFileSync(`${dir}/starts`).trim().split("\n").length, 1);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("authorizedImports also holds for node: built-ins reached through eval, data: modules and getBuiltinModule", async () => {
   await withExecutor({ authorizedImports: ["node:path"] }, async (ex) => {
     for (
