@@ -19,6 +19,10 @@ import type { McpCallResult, McpToolDefinition } from "./_mcp_convert.ts";
 /** The version smoldeno reports to MCP servers. */
 export const CLIENT_VERSION = "0.1.0";
 
+// How long close() waits for notifications already on their way (such as
+// the cancellation of an aborted call) before it cuts the connection.
+const NOTIFICATION_GRACE_MS = 2_000;
+
 /** Starts an MCP server as a subprocess and talks to it over its stdin and stdout. */
 export interface McpStdioServerParameters {
   /** Program to run, e.g. `"npx"`, `"node"`, `"deno"`, `"uvx"`. */
@@ -169,7 +173,44 @@ export class McpSession {
     return status;
   }
 
+  /** Notifications sent and not yet delivered (a cancellation above all). */
+  readonly #notifications = new Set<Promise<void>>();
+
+  /**
+   * The SDK sends a call's cancellation without waiting for it; closing right
+   * after an abort (Ctrl-C) would cut that request off, and the server would
+   * go on with the call. Notifications are tracked so close() lets them out.
+   */
+  #tracked(transport: Transport): Transport {
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      const sent = send(message, options);
+      if (!("id" in message)) {
+        this.#notifications.add(sent);
+        const done = () => this.#notifications.delete(sent);
+        sent.then(done, done);
+      }
+      return sent;
+    };
+    return transport;
+  }
+
+  /** Waits, at most NOTIFICATION_GRACE_MS, for the notifications on their way. */
+  async #flushNotifications(): Promise<void> {
+    if (this.#notifications.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#notifications]),
+      new Promise((resolve) => timer = setTimeout(resolve, NOTIFICATION_GRACE_MS)),
+    ]);
+    clearTimeout(timer);
+  }
+
   #makeTransport(): Transport {
+    return this.#tracked(this.#newTransport());
+  }
+
+  #newTransport(): Transport {
     const p = this.params;
     if ("url" in p) {
       const url = new URL(p.url);
@@ -354,6 +395,7 @@ export class McpSession {
     const transport = this.#transport;
     this.#client = undefined;
     if (!client) return;
+    await this.#flushNotifications();
     try {
       await client.close();
     } catch {

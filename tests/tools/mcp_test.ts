@@ -371,6 +371,57 @@ Deno.test({
   },
 });
 
+Deno.test("MCPClient.disconnect() right after an aborted call still delivers the cancellation to the server", async () => {
+  let cancelled = false;
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => started = resolve);
+  const waitForever = tool({
+    name: "wait_forever",
+    description: "Waits until cancelled.",
+    inputs: {},
+    outputType: "string",
+    forward: (_args, { signal }) => {
+      started();
+      return new Promise<string>((_resolve, reject) =>
+        signal?.addEventListener("abort", () => {
+          cancelled = true;
+          reject(signal.reason);
+        })
+      );
+    },
+  });
+  await using upstream = await serveMcp(waitForever, { port: 0 });
+  // A gateway that holds the cancellation until close() has begun, as a busy
+  // machine might: a close that cut it off would leave the call running.
+  let closing!: () => void;
+  const closeCalled = new Promise<void>((resolve) => closing = resolve);
+  await using gateway = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    async (req) => {
+      if (req.method === "GET") return new Response(null, { status: 405 });
+      const body = req.method === "POST" ? await req.text() : undefined;
+      if (body?.includes("notifications/cancelled")) await closeCalled;
+      return await fetch(upstream.url, {
+        method: req.method,
+        headers: req.headers,
+        body,
+        signal: req.signal,
+      });
+    },
+  );
+  const client = new MCPClient({ url: `http://127.0.0.1:${gateway.addr.port}/mcp` });
+  await client.connect();
+  const controller = new AbortController();
+  const call = client.getTools()[0].call({}, { signal: controller.signal });
+  await running;
+  controller.abort(new Error("interrupted"));
+  await assertRejects(() => call, Error, "interrupted");
+  const closed = client.disconnect();
+  closing();
+  await closed;
+  assert(cancelled, "the server never heard of the cancellation");
+});
+
 Deno.test("MCPClient sends the configured headers to an HTTP server", async () => {
   const answer = tool({
     name: "answer",
