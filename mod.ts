@@ -55,8 +55,15 @@ export {
   AgentToolCallError,
   AgentToolExecutionError,
   type ExecutionErrorKind,
+  type PermissionRequest,
 } from "./src/errors.ts";
-export type { CodeOutput, ExecuteOptions, Executor } from "./src/executor.ts";
+export type {
+  CodeOutput,
+  ExecuteOptions,
+  Executor,
+  PermissionDecision,
+  PermissionRequestHandler,
+} from "./src/executor.ts";
 export {
   type BaseToolsContext,
   type BaseToolsProvider,
@@ -67,6 +74,7 @@ export {
   DenoExecutor,
   type DenoExecutorOptions,
   type DenoPermissions,
+  type DenyLists,
   type PermissionValue,
 } from "./executors/deno_executor.ts";
 export {

@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { CodeOutput, ExecuteOptions, Executor } from "../src/executor.ts";
+import type { PermissionRequest } from "../src/errors.ts";
+import type {
+  CodeOutput,
+  ExecuteOptions,
+  Executor,
+  PermissionRequestHandler,
+} from "../src/executor.ts";
 import type { Tool } from "../src/tool.ts";
 import { checkNumber } from "./session/_checks.ts";
 import { downloadImports } from "./session/_imports.ts";
@@ -18,8 +24,12 @@ import {
 } from "./session/_imports.ts";
 import {
   buildSandboxCommand,
+  checkDenyLists,
   checkPermissions,
+  deniedBy,
   type DenoPermissions,
+  type DenyLists,
+  isPrivateNetworkTarget,
   type SandboxCommand,
 } from "./session/_permissions.ts";
 import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./sandbox/_runner.ts";
@@ -33,7 +43,7 @@ import {
   WORK_DIR_PREFIX,
 } from "./deno/_sandbox_dirs.ts";
 
-export type { DenoPermissions, PermissionValue } from "./session/_permissions.ts";
+export type { DenoPermissions, DenyLists, PermissionValue } from "./session/_permissions.ts";
 /** The sandbox permission names, in flag order (`read`, `write`, `net`, …). */
 export { PERMISSION_NAMES } from "./session/_permissions.ts";
 
@@ -106,9 +116,29 @@ export interface DenoExecutorOptions {
   selfExec?: readonly string[];
   /**
    * Receives warnings about risky grants (`run`, `ffi`, `sys`, all
-   * permissions), once, at construction. Default: `console.warn`.
+   * permissions), once, at construction, and a line for every permission
+   * granted or refused on request. Default: `console.warn`.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Deny lists that win over every grant, as Deno's `--deny-*` flags: e.g.
+   * `{ net: ["10.0.0.0/8", "metadata.internal"], read: ["/home/me/.ssh"] }`.
+   * A permission request they cover is refused without asking.
+   */
+  deny?: DenyLists;
+  /**
+   * Decides, when a step is denied a permission, whether to grant exactly
+   * what it asked for (a host and port, a file, a variable, a program):
+   * `"deny"`, `"once"` (this executor) or `"always"`. On a grant the sandbox
+   * restarts with it and the step runs again from its start; the step's logs
+   * say so, and that earlier variables are gone. Without it a denial fails
+   * the step, as before. Requests for loopback, private or this host's
+   * addresses, for the executors' own files, or covered by `deny` are
+   * refused without asking, and so is anything under a full grant.
+   */
+  onPermissionRequest?: PermissionRequestHandler;
+  /** How long `onPermissionRequest` may take before the request counts as denied. Default 60 000 ms. */
+  permissionRequestTimeoutMs?: number;
 }
 
 /**
@@ -153,6 +183,7 @@ export interface DenoExecutorOptions {
  */
 export class DenoExecutor implements Executor {
   #permissions: DenoPermissions;
+  #deny: DenyLists;
   #imports: ImportPattern[];
   #memoryLimitMb: number;
   #denoPath: string;
@@ -186,6 +217,12 @@ export class DenoExecutor implements Executor {
    */
   constructor(options: DenoExecutorOptions = {}) {
     this.#permissions = checkPermissions(options.permissions);
+    this.#deny = checkDenyLists(options.deny);
+    if (
+      options.onPermissionRequest !== undefined && typeof options.onPermissionRequest !== "function"
+    ) {
+      throw new TypeError("Invalid onPermissionRequest: expected a function (request) => decision");
+    }
     this.#imports = (options.authorizedImports ?? []).map(parseImportPattern);
     const timeoutMs = Math.floor(
       checkNumber("timeoutMs", options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1),
@@ -230,7 +267,65 @@ export class DenoExecutor implements Executor {
         : Math.floor(checkNumber("maxWorkers", options.maxWorkers, 0, 1 << 20)),
       launch: () => this.#launch(),
       shutdown: () => this.#removeDirs(),
+      onPermissionRequest: options.onPermissionRequest,
+      permissionRequestTimeoutMs: options.permissionRequestTimeoutMs === undefined
+        ? undefined
+        : checkNumber(
+          "permissionRequestTimeoutMs",
+          options.permissionRequestTimeoutMs,
+          1,
+          2 ** 31 - 1,
+        ),
+      widen: (request) => this.#widen(request),
+      onGrant: warn,
     });
+  }
+
+  /** What the sandbox may do now, grants made on request included. */
+  get permissions(): DenoPermissions {
+    return structuredClone({ ...this.#permissions });
+  }
+
+  /**
+   * Adds exactly `request.target` to the list of its permission, for the
+   * next sandbox; throws, saying why, when the request may not be granted.
+   */
+  #widen(request: PermissionRequest): string {
+    const { permission: name, target } = request;
+    if (!(name in { read: 1, write: 1, net: 1, env: 1, sys: 1, run: 1, ffi: 1 })) {
+      throw new Error(`"${name}" cannot be granted on request`);
+    }
+    if (target === undefined) {
+      throw new Error(
+        "Deno's message named no target, and a whole permission is never granted on request",
+      );
+    }
+    const key = name as "read" | "write" | "net" | "env" | "sys" | "run" | "ffi";
+    const current = this.#permissions[key];
+    if (current === true) {
+      throw new Error(
+        `${name} is granted in full already: a deny rule refused this, and a request cannot lift it`,
+      );
+    }
+    if (deniedBy(this.#deny[key], name, target)) {
+      throw new Error(`the deny list for ${name} covers it`);
+    }
+    if (name === "net" && isPrivateNetworkTarget(target, hostAddresses() ?? [])) {
+      throw new Error(
+        "loopback, private and this host's addresses are never granted on request: list them in permissions.net",
+      );
+    }
+    const root = knownSandboxesRoot();
+    if ((name === "read" || name === "write") && root && deniedBy([root], name, target)) {
+      throw new Error("the executors' own files are never granted");
+    }
+    const list = Array.isArray(current) ? current : [];
+    if (list.includes(target)) {
+      throw new Error(`${name} ${JSON.stringify(target)} is granted already`);
+    }
+    const widened = checkPermissions({ ...this.#permissions, [key]: [...list, target] });
+    this.#permissions = widened;
+    return `${name} ${JSON.stringify(target)}`;
   }
 
   /** Process id of the running sandbox, if one is running (for diagnostics). */
@@ -296,6 +391,7 @@ export class DenoExecutor implements Executor {
       denoDir: this.#dir ? `${this.#dir}/deno_dir` : undefined,
       protectedPaths: knownSandboxesRoot() ? [knownSandboxesRoot()!] : [],
       importMapPath: this.#dir ? `${this.#dir}/import_map.json` : undefined,
+      deny: this.#deny,
     });
   }
 

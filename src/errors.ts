@@ -58,6 +58,23 @@ export type ExecutionErrorKind =
   | "import"
   | "crashed";
 
+/**
+ * What a denied step asked for, parsed from Deno's own message: one
+ * permission, and its target when Deno named one (`"api.example.com:443"`
+ * for net, a path for read and write, a variable for env, a program for run).
+ * The narrowest grant that would have allowed it is exactly this target.
+ * Model code can raise such an error on purpose: a request says what the
+ * code asked for, never that it needs it.
+ */
+export interface PermissionRequest {
+  /** The Deno permission (`"net"`, `"read"`, `"write"`, `"env"`, `"sys"`, `"run"`, `"ffi"`). */
+  permission: string;
+  /** What it was asked for, as Deno printed it; absent when Deno named nothing. */
+  target?: string;
+  /** Deno's message, as the code received it. */
+  message: string;
+}
+
 /** Options of {@linkcode AgentExecutionError}. */
 export interface AgentExecutionErrorOptions extends ErrorOptions {
   /** What kind of failure this is. Defaults to `"runtime"`. */
@@ -66,6 +83,8 @@ export interface AgentExecutionErrorOptions extends ErrorOptions {
   logs?: string;
   /** The Deno permission that was denied (`"net"`, `"read"`, …), for `kind: "permission"`. */
   permission?: string;
+  /** What exactly was denied, for `kind: "permission"`, when Deno's message says it. */
+  permissionRequest?: PermissionRequest;
   /** 1-based line in the executed code, when known. */
   line?: number;
   /** 1-based column in the executed code, when known. */
@@ -97,6 +116,8 @@ export class AgentExecutionError extends AgentError {
   readonly logs: string;
   /** The denied Deno permission, for `kind: "permission"`. */
   readonly permission?: string;
+  /** What exactly was denied, for `kind: "permission"`, when Deno's message says it. */
+  readonly permissionRequest?: PermissionRequest;
   /** 1-based line in the executed code, when known. */
   readonly line?: number;
   /** 1-based column in the executed code, when known. */
@@ -110,6 +131,7 @@ export class AgentExecutionError extends AgentError {
     this.kind = options.kind ?? "runtime";
     this.logs = options.logs ?? "";
     this.permission = options.permission;
+    this.permissionRequest = options.permissionRequest;
     this.line = options.line;
     this.column = options.column;
     this.stateLost = options.stateLost ?? false;

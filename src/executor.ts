@@ -6,7 +6,25 @@
  * @module
  */
 
+import type { PermissionRequest } from "./errors.ts";
 import type { Tool } from "./tool.ts";
+
+/**
+ * The answer to a {@linkcode PermissionRequest}: `"deny"` (the step fails as
+ * before), `"once"` (granted to this sandbox, for the rest of the run) or
+ * `"always"` (also granted to the sandboxes of later runs).
+ */
+export type PermissionDecision = "deny" | "once" | "always";
+
+/**
+ * Decides a permission request of a step's code. It may ask a person; it is
+ * given up on after the executor's `permissionRequestTimeoutMs` (a denial),
+ * and a handler that throws denies too.
+ */
+export type PermissionRequestHandler = (
+  request: PermissionRequest,
+  options: { signal: AbortSignal },
+) => PermissionDecision | Promise<PermissionDecision>;
 
 /** What one `execute` call produced. */
 export interface CodeOutput {

@@ -7,7 +7,11 @@
  * @module
  */
 
-import { AgentExecutionError, type ExecutionErrorKind } from "../../src/errors.ts";
+import {
+  AgentExecutionError,
+  type ExecutionErrorKind,
+  type PermissionRequest,
+} from "../../src/errors.ts";
 import type { RunnerError } from "./_protocol.ts";
 import type { ProcessExit } from "./_process.ts";
 
@@ -26,6 +30,23 @@ export interface ErrorHints {
   importHint?: () => string;
 }
 
+/**
+ * What a permission error asked for, from Deno's message (`Requires net access
+ * to "api.example.com:443", run again with the --allow-net flag`). Without a
+ * quoted target the request names only the permission.
+ */
+export function parsePermissionRequest(
+  message: string,
+  permission: string | undefined,
+): PermissionRequest | undefined {
+  const m = /Requires (\w+) access to "((?:[^"\\]|\\.)*)"/.exec(message);
+  const name = m?.[1] ?? permission;
+  if (!name) return undefined;
+  const request: PermissionRequest = { permission: name, message };
+  if (m && m[1] === name && m[2] !== "") request.target = m[2];
+  return request;
+}
+
 /** The error a step's code threw in the sandbox, as the agent sees it. */
 export function stepError(
   e: RunnerError,
@@ -35,6 +56,9 @@ export function stepError(
 ): AgentExecutionError {
   let message = e.kind === "syntax" ? `${e.name}: ${e.message}` : e.stack || e.message;
   if (e.kind === "syntax" && e.line) message += ` (at line ${e.line}, column ${e.column})`;
+  const request = e.kind === "permission"
+    ? parsePermissionRequest(e.message, e.permission)
+    : undefined;
   if (e.kind === "permission") {
     message = message.replace(/,? run again with the --allow-\w+ flag/, "");
     if (hints.permissionHint) {
@@ -49,6 +73,7 @@ export function stepError(
     kind: e.kind,
     logs,
     permission: e.permission,
+    permissionRequest: request,
     line: e.line,
     column: e.column,
     stateLost: afterRestart,

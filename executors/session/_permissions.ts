@@ -114,6 +114,83 @@ export interface SandboxCommandOptions {
   protectedPaths?: readonly string[];
   /** An import map file for the sandbox (see `nodeBuiltinImportMap()`), as the sandbox sees it. */
   importMapPath?: string;
+  /**
+   * The user's deny lists (`--deny-*` flags): they win over every grant,
+   * `true` included, and over grants made on request.
+   */
+  deny?: DenyLists;
+}
+
+/** Deny lists by permission name, as `--deny-<name>=<list>` takes them. */
+export type DenyLists = { readonly [K in (typeof PERMISSION_NAMES)[number]]?: readonly string[] };
+
+/** Validates deny lists into a null-prototype copy. */
+export function checkDenyLists(d: DenyLists | undefined): DenyLists {
+  const out: Record<string, readonly string[]> = Object.create(null);
+  if (d === undefined) return out;
+  if (d === null || typeof d !== "object" || Array.isArray(d)) {
+    throw new TypeError('Invalid deny: expected an object of lists, e.g. { net: ["10.0.0.0/8"] }');
+  }
+  for (const [name, list] of Object.entries(d)) {
+    if (!(PERMISSION_NAMES as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `Invalid deny.${name}: unknown permission (use ${PERMISSION_NAMES.join(", ")})`,
+      );
+    }
+    if (!Array.isArray(list)) {
+      throw new TypeError(`Invalid deny.${name}: expected an array of strings`);
+    }
+    checkedList(`deny.${name}`, list);
+    out[name] = [...list];
+  }
+  return out;
+}
+
+/**
+ * True when `target` (as Deno names it in a denial: `host:port`, a path, a
+ * variable or program name) falls under one of the deny list's entries.
+ */
+export function deniedBy(
+  list: readonly string[] | undefined,
+  name: string,
+  target: string,
+): boolean {
+  if (!list) return false;
+  for (const entry of list) {
+    if (entry === target) return true;
+    if (name === "read" || name === "write" || name === "ffi") {
+      if (target.startsWith(entry.endsWith("/") ? entry : `${entry}/`)) return true;
+    } else if (name === "net") {
+      const isHostPort = /^\[[^\]]+\]:\d+$/.test(entry) || /^[^:]+:\d+$/.test(entry);
+      const host = hostOf(target);
+      if (!isHostPort && (hostOf(entry) === host || rangeContains(entry, host))) return true;
+    }
+  }
+  return false;
+}
+
+function hostOf(target: string): string {
+  return /^\[([^\]]+)\]/.exec(target)?.[1] ?? target.replace(/:\d+$/, "");
+}
+
+/**
+ * True when a net target (`host:port`) is loopback, private, link-local or one
+ * of the host's own addresses: the ranges `net: true` denies. Hostnames other
+ * than `localhost` are not resolved here.
+ */
+export function isPrivateNetworkTarget(
+  target: string,
+  hostAddresses: readonly string[] = [],
+): boolean {
+  const host = hostOf(target);
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  const own = hostAddresses.map((a) => a.replace(/%.*$/, "").replace(/^\[|\]$/g, ""));
+  if (own.includes(host)) return true;
+  if (host.includes(":")) {
+    return host === "::1" || host === "::" || /^f[cd]/i.test(host) || /^fe80/i.test(host) ||
+      /^::ffff:/i.test(host);
+  }
+  return PRIVATE_NETWORK_DENYLIST.some((range) => rangeContains(range, host));
 }
 
 /** The sandbox command line: arguments after the deno binary, environment, warnings. */
@@ -159,11 +236,23 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     if (value === true) args.push(`--allow-${name}`);
     else if (value.length > 0) args.push(`--allow-${name}=${checkedList(name, value)}`);
   }
+  const deny = options.deny ?? {};
   const guarded = checkedList("protectedPaths", options.protectedPaths ?? []);
-  if (guarded && p.read !== undefined && p.read !== false) args.push(`--deny-read=${guarded}`);
-  if (guarded && p.write !== undefined && p.write !== false) args.push(`--deny-write=${guarded}`);
+  for (const name of ["read", "write"] as const) {
+    if (p[name] === undefined || p[name] === false) continue;
+    const list = [guarded, checkedList(`deny.${name}`, deny[name] ?? [])].filter(Boolean).join(",");
+    if (list) args.push(`--deny-${name}=${list}`);
+  }
   if (p.net === true || (Array.isArray(p.net) && p.net.length > 0)) {
-    args.push(`--deny-net=${netDenylist(p.net === true ? [] : p.net, options.hostAddresses)}`);
+    const list = [
+      netDenylist(p.net === true ? [] : p.net, options.hostAddresses),
+      checkedList("deny.net", deny.net ?? []),
+    ].filter(Boolean).join(",");
+    args.push(`--deny-net=${list}`);
+  }
+  for (const name of ["env", "run", "ffi", "import"] as const) {
+    if (p[name] === undefined || p[name] === false || !deny[name]?.length) continue;
+    args.push(`--deny-${name}=${checkedList(`deny.${name}`, deny[name])}`);
   }
 
   // The runner connects an inspector session (needs sys) and then revokes
@@ -171,10 +260,13 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   // so a sys list is enforced by denying every other name.
   args.push("--allow-sys");
   let keepSys = false;
-  if (p.sys === true) keepSys = true;
-  else if (Array.isArray(p.sys) && p.sys.length > 0) {
+  const deniedSys = new Set(deny.sys ?? []);
+  if (p.sys === true) {
+    keepSys = true;
+    if (deniedSys.size) args.push(`--deny-sys=${checkedList("deny.sys", [...deniedSys])}`);
+  } else if (Array.isArray(p.sys) && p.sys.length > 0) {
     const granted = new Set(checkedList("sys", p.sys).split(","));
-    const denied = SYS_NAMES.filter((n) => !granted.has(n));
+    const denied = SYS_NAMES.filter((n) => !granted.has(n) || deniedSys.has(n));
     if (denied.length) args.push(`--deny-sys=${denied.join(",")}`);
     keepSys = true;
   }

@@ -4,8 +4,13 @@
 // sandbox, with "how to start a runner process" supplied by the caller (a
 // launcher). Tools therefore always run on the host, whatever the sandbox.
 
-import { AgentExecutionError } from "../../src/errors.ts";
-import type { CodeOutput, ExecuteOptions } from "../../src/executor.ts";
+import { AgentExecutionError, type PermissionRequest } from "../../src/errors.ts";
+import type {
+  CodeOutput,
+  ExecuteOptions,
+  PermissionDecision,
+  PermissionRequestHandler,
+} from "../../src/executor.ts";
 import type { Tool } from "../../src/tool.ts";
 import { describeAuthorizedImports, type ImportPattern } from "./_imports.ts";
 import { checkIdentifier } from "./_checks.ts";
@@ -46,7 +51,22 @@ export interface SessionExecutorOptions {
   wrapLaunchErrors?: boolean;
   /** Frees what every process shared (the E2B sandbox, private dirs), once, at close. */
   shutdown?(): Promise<void>;
+  /** Decides the permission requests of denied steps; without it a denial just fails the step. */
+  onPermissionRequest?: PermissionRequestHandler;
+  /** How long onPermissionRequest may take before the request counts as denied. */
+  permissionRequestTimeoutMs?: number;
+  /**
+   * Widens the next sandbox by exactly what `request` names, returning how
+   * (`'net: "api.example.com:443"'`). Throws, saying why, when the request
+   * may not be granted (a deny rule covers it, or it names no target).
+   */
+  widen?(request: PermissionRequest): string;
+  /** Told of every grant, as it is made. */
+  onGrant?(message: string): void;
 }
+
+/** Most permission requests granted within one step (each restarts the sandbox). */
+const MAX_GRANTS_PER_STEP = 8;
 
 /** Executor behaviour over any launcher. */
 export class SessionExecutor {
@@ -107,16 +127,74 @@ export class SessionExecutor {
       await session.close();
       session = await this.#ensureSession(options.signal);
     }
-    const afterRestart = this.#stateLost;
-    try {
-      return await session.execute(prepared.js, {
-        timeoutMs: this.#options.timeoutMs,
-        signal: options.signal,
-        afterRestart,
-      });
-    } finally {
-      this.#stateLost = !session.alive;
+    const granted: string[] = [];
+    for (;;) {
+      const afterRestart = this.#stateLost;
+      try {
+        const output = await session.execute(prepared.js, {
+          timeoutMs: this.#options.timeoutMs,
+          signal: options.signal,
+          afterRestart,
+        });
+        if (granted.length > 0) output.logs = `${grantNote(granted)}\n${output.logs}`;
+        return output;
+      } catch (error) {
+        const grant = await this.#decide(error, granted.length, options.signal);
+        if (grant === undefined) {
+          if (granted.length > 0 && error instanceof AgentExecutionError) {
+            throw withNote(error, grantNote(granted));
+          }
+          throw error;
+        }
+        granted.push(grant);
+        // The sandbox restarts with the wider grant; the step runs again from its start.
+        await session.close();
+        this.#stateLost = true;
+        session = await this.#ensureSession(options.signal);
+      } finally {
+        this.#stateLost = !session.alive;
+      }
     }
+  }
+
+  /**
+   * For a permission error with a handler: asks it, and widens the next
+   * sandbox on "once" or "always". Returns what was granted, or undefined
+   * when the step must fail as it did (denied, refused, timed out, no handler).
+   */
+  async #decide(
+    error: unknown,
+    grants: number,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    const ask = this.#options.onPermissionRequest;
+    const widen = this.#options.widen;
+    if (!ask || !widen || !(error instanceof AgentExecutionError)) return undefined;
+    if (error.kind !== "permission" || grants >= MAX_GRANTS_PER_STEP || signal?.aborted) {
+      return undefined;
+    }
+    const request = error.permissionRequest;
+    if (!request) return undefined;
+    const decision = await askWithDeadline(
+      ask,
+      request,
+      this.#options.permissionRequestTimeoutMs ?? 60_000,
+      signal,
+    );
+    if (decision !== "once" && decision !== "always") return undefined;
+    let how: string;
+    try {
+      how = widen(request);
+    } catch (refusal) {
+      this.#options.onGrant?.(
+        `Permission request refused: ${request.permission} ${
+          JSON.stringify(request.target ?? "")
+        }: ${(refusal as Error).message}`,
+      );
+      return undefined;
+    }
+    this.#options.onGrant?.(`Granted ${how} (${decision}) to the ${this.#options.executorName}`);
+    return how;
   }
 
   close(): Promise<void> {
@@ -216,6 +294,58 @@ function permissionHint(executorName: string, permission: string | undefined): s
     return `The sandbox was not granted this permission (see the permissions option of ${executorName})`;
   }
   return `The sandbox was not granted ${permission} access; the user can grant it with the ${executorName} option permissions: { ${permission}: [...] }`;
+}
+
+/** Asks `handler`, counting a throw, a bad answer or no answer in time as "deny". */
+async function askWithDeadline(
+  handler: PermissionRequestHandler,
+  request: PermissionRequest,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<PermissionDecision> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", abort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<PermissionDecision>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new DOMException("No answer in time", "TimeoutError"));
+      resolve("deny");
+    }, timeoutMs);
+    controller.signal.addEventListener("abort", () => resolve("deny"), { once: true });
+  });
+  try {
+    const answer = await Promise.race([
+      Promise.resolve().then(() => handler({ ...request }, { signal: controller.signal })),
+      deadline,
+    ]);
+    return answer === "once" || answer === "always" ? answer : "deny";
+  } catch {
+    return "deny";
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
+    if (!controller.signal.aborted) controller.abort();
+  }
+}
+
+function grantNote(granted: readonly string[]): string {
+  return `[The sandbox was restarted with ${
+    granted.join(", ")
+  } granted, and the step ran again from its start: variables, functions and imports from earlier steps are gone.]`;
+}
+
+function withNote(error: AgentExecutionError, note: string): AgentExecutionError {
+  return new AgentExecutionError(`${error.message}\n${note}`, {
+    kind: error.kind,
+    logs: error.logs,
+    permission: error.permission,
+    permissionRequest: error.permissionRequest,
+    line: error.line,
+    column: error.column,
+    stateLost: true,
+    cause: error.cause,
+  });
 }
 
 /** An error for a sandbox that could not be started at all. */

@@ -14,7 +14,13 @@ import {
   AgentToolExecutionError,
 } from "../errors.ts";
 import type { AgentEvent } from "../events.ts";
-import type { CodeOutput, Executor } from "../executor.ts";
+import type {
+  CodeOutput,
+  Executor,
+  PermissionDecision,
+  PermissionRequestHandler,
+} from "../executor.ts";
+import type { PermissionRequest } from "../errors.ts";
 import { isImageValue } from "../media.ts";
 import type { ActionStep } from "../memory.ts";
 import type { GenerateOptions, ResponseFormat } from "../models/model.ts";
@@ -40,6 +46,37 @@ export interface CodeAgentOptions extends MultiStepAgentOptions {
   executor?: Executor;
   /** What the default executor's code may do (Deno permissions); default: nothing. */
   permissions?: DenoExecutorOptions["permissions"];
+  /** Deny lists of the default executor: they win over every grant, requested ones included. */
+  deny?: DenoExecutorOptions["deny"];
+  /**
+   * Asked when a step of the default executor is denied a permission (see
+   * `DenoExecutorOptions.onPermissionRequest`): `"deny"`, `"once"` (for this
+   * run, and the runs that continue it) or `"always"` (for the later runs of
+   * this agent too). On a grant the sandbox restarts with exactly what was
+   * asked for and the step runs again; every grant is logged.
+   *
+   * @example Granting a read when the code asks for it
+   * ```ts
+   * import { CodeAgent, LogLevel } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const file = await Deno.makeTempFile();
+   * await Deno.writeTextFile(file, "42");
+   * const model = new ScriptedModel({
+   *   replies: [`<code>\nfinal_answer(Deno.readTextFileSync(${JSON.stringify(file)}))\n</code>`],
+   * });
+   * await using agent = new CodeAgent({
+   *   model,
+   *   logLevel: LogLevel.OFF,
+   *   onPermissionRequest: (request) => (request.permission === "read" ? "once" : "deny"),
+   * });
+   * console.log(await agent.run("What does the file say?")); // "42"
+   * await Deno.remove(file);
+   * ```
+   */
+  onPermissionRequest?: PermissionRequestHandler;
+  /** How long `onPermissionRequest` may take before the request counts as denied (default 60 000 ms). */
+  permissionRequestTimeoutMs?: number;
   /** Modules the code may import (`"npm:lodash@4"`, `"node:*"`), for the default executor and the prompt. */
   authorizedImports?: string[];
   /** Time limit of one execution in the default executor, in ms (default 30 000). */
@@ -128,6 +165,8 @@ export class CodeAgent extends MultiStepAgent {
   readonly #executorOptions?: DenoExecutorOptions;
   // Whether the executor holds state of earlier runs (code ran or variables were sent).
   #executorUsed = false;
+  /** Requests answered "always": kept for the sandboxes of later runs once granted. */
+  readonly #always: PermissionRequest[] = [];
   readonly #maxObservationLength: number;
   // Calls the running code made to host tools, reported as events after it ends.
   readonly #toolCalls: RecordedCall[] = [];
@@ -177,8 +216,18 @@ export class CodeAgent extends MultiStepAgent {
     } else {
       // The DenoExecutor checks its options when constructed and spawns the
       // sandbox only on first use, so bad limits fail here, before any run.
+      const ask = options.onPermissionRequest;
       this.#executorOptions = {
         permissions: options.permissions,
+        deny: options.deny,
+        permissionRequestTimeoutMs: options.permissionRequestTimeoutMs,
+        onPermissionRequest: typeof ask === "function"
+          ? async (request, o): Promise<PermissionDecision> => {
+            const decision = await ask(request, o);
+            if (decision === "always") this.#always.push(request);
+            return decision;
+          }
+          : ask,
         authorizedImports: this.authorizedImports.length ? [...this.authorizedImports] : undefined,
         timeoutMs: options.timeoutMs,
         memoryLimitMb: options.memoryLimitMb,
@@ -252,8 +301,12 @@ export class CodeAgent extends MultiStepAgent {
   ): Promise<void> {
     if (options.reset && this.#executorOptions && this.#executorUsed && !this.#closed) {
       const used = this.#executor;
-      // Its warnings were shown when the agent was created.
-      this.#executor = new DenoExecutor({ ...this.#executorOptions, onWarning: () => {} });
+      this.#keepAlwaysGrants(used);
+      // Its warnings were shown when the agent was created; grants are logged.
+      this.#executor = new DenoExecutor({
+        ...this.#executorOptions,
+        onWarning: grantsOnly(warningSink(this.logger, undefined)),
+      });
       this.#executorUsed = false;
       await used.close();
     }
@@ -277,6 +330,24 @@ export class CodeAgent extends MultiStepAgent {
     if (typeof warmUp === "function") {
       Promise.resolve().then(() => warmUp.call(this.#executor)).catch(() => {});
     }
+  }
+
+  /** Carries the "always" grants `used` actually made into the options of the next sandbox. */
+  #keepAlwaysGrants(used: Executor): void {
+    if (this.#always.length === 0 || !this.#executorOptions || !(used instanceof DenoExecutor)) {
+      return;
+    }
+    const granted = used.permissions as Record<string, unknown>;
+    const permissions: Record<string, unknown> = { ...this.#executorOptions.permissions };
+    for (const { permission, target } of this.#always.splice(0)) {
+      const now = granted[permission];
+      const before = permissions[permission];
+      if (target === undefined || !Array.isArray(now) || !now.includes(target)) continue;
+      if (before === true) continue;
+      const list = Array.isArray(before) ? before : [];
+      if (!list.includes(target)) permissions[permission] = [...list, target];
+    }
+    this.#executorOptions.permissions = permissions as DenoExecutorOptions["permissions"];
   }
 
   /** One step: ask for code, run it, record the observation. */
@@ -382,6 +453,13 @@ export class CodeAgent extends MultiStepAgent {
 
 // Executor warnings (risky grants) go where the run's events go when that
 // sink takes messages, else to a console Logger at the agent's level.
+/** Passes on only the lines that report a permission granted or refused on request. */
+function grantsOnly(sink: (message: string) => void): (message: string) => void {
+  return (message) => {
+    if (/^(?:Granted |Permission request refused)/.test(message)) sink(message);
+  };
+}
+
 function warningSink(
   logger: AgentEventSink,
   level: LogLevel | undefined,
