@@ -77,6 +77,7 @@ export {
   type DenyLists,
   type PermissionValue,
 } from "./executors/deno_executor.ts";
+export { SandboxPool, type SandboxPoolOptions, type StartableExecutor } from "./executors/pool.ts";
 export {
   Logger,
   type LoggerOptions,
