@@ -122,7 +122,24 @@ export interface SandboxCommandOptions {
 }
 
 /** Deny lists by permission name, as `--deny-<name>=<list>` takes them. */
-export type DenyLists = { readonly [K in (typeof PERMISSION_NAMES)[number]]?: readonly string[] };
+export interface DenyLists {
+  /** Paths no read may reach. */
+  readonly read?: readonly string[];
+  /** Paths no write may reach. */
+  readonly write?: readonly string[];
+  /** Hosts, `host:port`s or IP ranges (`10.0.0.0/8`) the code may not reach. */
+  readonly net?: readonly string[];
+  /** Environment variables the code may not read. */
+  readonly env?: readonly string[];
+  /** System information names (`hostname`, …) the code may not read. */
+  readonly sys?: readonly string[];
+  /** Programs the code may not run. */
+  readonly run?: readonly string[];
+  /** Native libraries the code may not load. */
+  readonly ffi?: readonly string[];
+  /** Hosts the code may not import from. */
+  readonly import?: readonly string[];
+}
 
 /** Validates deny lists into a null-prototype copy. */
 export function checkDenyLists(d: DenyLists | undefined): DenyLists {
