@@ -1,5 +1,5 @@
 import { SandboxPool, type StartableExecutor } from "../../executors/pool.ts";
-import { DenoExecutor } from "../../executors/deno_executor.ts";
+import type { DenoExecutor } from "../../executors/deno_executor.ts";
 import type { CodeOutput } from "../../src/executor.ts";
 import type { Tool } from "../../src/tool.ts";
 import { childrenOf, dirsLeftBy, isAlive } from "../_processes.ts";
