@@ -185,16 +185,21 @@ export {
   validatePromptTemplates,
 } from "./src/prompts.ts";
 export {
+  type AgentDescription,
   type AgentEventSink,
   type FinalAnswerCheck,
   MultiStepAgent,
   type MultiStepAgentOptions,
   type RunOptions,
   type RunResult,
+  type StartStepOptions,
   type StepCallback,
   type StepCallbacks,
   type StepContext,
+  type StepOptions,
   type StepOutcome,
+  type StepResult,
+  type ToolDescription,
 } from "./src/agents/multi_step_agent.ts";
 export { ToolCallingAgent, type ToolCallingAgentOptions } from "./src/agents/tool_calling_agent.ts";
 export { CodeAgent, type CodeAgentOptions } from "./src/agents/code_agent.ts";

@@ -4,7 +4,7 @@
 import { type BaseToolsContext, resolveBaseTools } from "../base_tools.ts";
 import type { Model } from "../models/model.ts";
 import { type Tool, validateTool } from "../tool.ts";
-import type { RunOptions } from "./_run.ts";
+import type { RunOptions, StepOptions } from "./_run.ts";
 
 /** Step callbacks as lists by the step type they follow. */
 export interface CallbackLists<C> {
@@ -151,9 +151,12 @@ export function checkFinalAnswerChecks<C>(checks: unknown, kind: string): C[] {
   return [...checks] as C[];
 }
 
-/** The options of one run (the task and maxSteps are checked by the caller). */
-export function checkRunOptions(options: RunOptions, kind: string): void {
-  const prefix = `Cannot run ${kind}`;
+/**
+ * The options of one run (the task and maxSteps are checked by the caller);
+ * `verb` names the call in messages ("run", or "step" when a step starts one).
+ */
+export function checkRunOptions(options: RunOptions, kind: string, verb = "run"): void {
+  const prefix = `Cannot ${verb} ${kind}`;
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${prefix}: options must be an object`);
   }
@@ -178,4 +181,35 @@ export function checkRunOptions(options: RunOptions, kind: string): void {
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError(`${prefix}: signal must be an AbortSignal`);
   }
+}
+
+// What only the first step of a run takes: a later step continues that run.
+const START_OPTIONS = ["reset", "images", "additionalArgs", "maxSteps"] as const;
+
+/** The options of a step that continues the run in progress. */
+export function checkStepOptions(options: unknown, kind: string): StepOptions {
+  const prefix = `Cannot step ${kind}`;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `${prefix}: pass a task string to start a run, or an options object ({ signal }) to continue it, got ${
+        options === null ? "null" : typeof options
+      }`,
+    );
+  }
+  const record = options as Record<string, unknown>;
+  const misplaced = START_OPTIONS.filter((key) => record[key] !== undefined);
+  if (misplaced.length > 0) {
+    throw new TypeError(
+      `${prefix}: ${
+        misplaced.map((key) => `"${key}"`).join(", ")
+      } can only be given with a task, when the step starts a run: agent.step("…", { ${
+        misplaced[0]
+      }: … })`,
+    );
+  }
+  const { signal } = options as StepOptions;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${prefix}: signal must be an AbortSignal`);
+  }
+  return options as StepOptions;
 }

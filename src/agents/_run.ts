@@ -8,7 +8,7 @@
 
 import type { RunState, Timing } from "../events.ts";
 import type { ImageValue } from "../media.ts";
-import type { MemoryStep } from "../memory.ts";
+import type { ActionStep, MemoryStep, PlanningStep } from "../memory.ts";
 import type { ImagePart, TokenUsage } from "../models/model.ts";
 
 /** Options of {@linkcode MultiStepAgent.run} and {@linkcode MultiStepAgent.stream}. */
@@ -52,6 +52,45 @@ export interface RunResult {
   tokenUsage: TokenUsage;
   /** Start, end and duration of the run. */
   timing: Timing;
+}
+
+/**
+ * Options of {@linkcode MultiStepAgent.step} when it starts a run with a
+ * task: those of a run, which they mean the same as in `run()`.
+ */
+export type StartStepOptions = Omit<RunOptions, "returnFullResult">;
+
+/** Options of {@linkcode MultiStepAgent.step} when it continues the run in progress. */
+export interface StepOptions {
+  /**
+   * Cancels this step: its model call, code, tool calls or managed agent are
+   * aborted and `step()` rejects with the signal's reason. The run stays open.
+   */
+  signal?: AbortSignal;
+}
+
+/** What one call of {@linkcode MultiStepAgent.step} did. */
+export interface StepResult {
+  /**
+   * The action step taken, as it was written to memory; when the step limit
+   * was reached, the step that wrote the fallback answer.
+   */
+  step: ActionStep;
+  /** The plan written before the action, when one was due (`planningInterval`). */
+  planningStep?: PlanningStep;
+  /**
+   * True when the run ended with this step: its final answer passed the
+   * checks, or the step limit was reached and the fallback answer was written.
+   */
+  isFinalAnswer: boolean;
+  /** The final answer when `isFinalAnswer`; otherwise the action's output (undefined after an error). */
+  output: unknown;
+  /**
+   * The whole run, when it ended with this step (`state` is "success" or
+   * "max_steps_error"); its timing spans the first step to this one, the time
+   * between calls included.
+   */
+  run?: RunResult;
 }
 
 /** What a subclass's step produced. */

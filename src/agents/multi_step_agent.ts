@@ -32,11 +32,13 @@ import {
   checkModel,
   checkName,
   checkRunOptions,
+  checkStepOptions,
   checkTools,
   normalizeCallbacks,
   positiveInteger,
   withBaseTools,
 } from "./_agent_options.ts";
+import { type AgentDescription, describeAgent, renderAgentTree } from "./_describe.ts";
 import { writeFallbackAnswer } from "./_fallback_answer.ts";
 import { EventQueue, withQueued } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
@@ -45,13 +47,25 @@ import {
   countActions,
   type RunOptions,
   type RunResult,
+  type StartStepOptions,
   type StepContext,
+  type StepOptions,
   type StepOutcome,
+  type StepResult,
   taskWithArgs,
   toImagePart,
 } from "./_run.ts";
 
-export type { RunOptions, RunResult, StepContext, StepOutcome } from "./_run.ts";
+export type { AgentDescription, ToolDescription } from "./_describe.ts";
+export type {
+  RunOptions,
+  RunResult,
+  StartStepOptions,
+  StepContext,
+  StepOptions,
+  StepOutcome,
+  StepResult,
+} from "./_run.ts";
 
 /** A callback run after a step of type `S`, with the agent that ran it. */
 export type StepCallback<S> = (step: S, agent: MultiStepAgent) => void | Promise<void>;
@@ -139,6 +153,28 @@ export interface MultiStepAgentOptions {
 
 const DEFAULT_MAX_STEPS = 20;
 
+// A run between its steps: what the next step needs, and what the run's end
+// reports. `run()` keeps one for the length of its loop; `step()` keeps it
+// on the agent from one call to the next.
+interface OpenRun {
+  task: string;
+  maxSteps: number;
+  // Where the run's steps begin in memory.
+  firstIndex: number;
+  timing: Timing;
+  // The number the next action step gets; past maxSteps, the fallback answer is due.
+  nextStep: number;
+}
+
+// What one turn of the loop did.
+interface Turn {
+  step: ActionStep;
+  planningStep?: PlanningStep;
+  output: unknown;
+  // Set when the run ends with this turn.
+  ended?: "success" | "max_steps_error";
+}
+
 /**
  * The base of `CodeAgent` and `ToolCallingAgent`: runs think-act-observe
  * steps until a final answer passes its checks or the step limit is reached.
@@ -199,6 +235,8 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   // Where managed agents' events wait to be yielded, during a run.
   #sideEvents?: EventQueue<AgentEvent>;
   #stepNumber = 0;
+  // The run that step() is driving, between its calls.
+  #open?: OpenRun;
 
   /**
    * Validates the options shared by every agent.
@@ -303,7 +341,11 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     return all;
   }
 
-  /** Asks the agent to stop after the current step. */
+  /**
+   * Asks the agent to stop after the current step of `run()` or `stream()`.
+   * {@linkcode step} ignores it: there, the caller decides whether another
+   * step follows.
+   */
   interrupt(): void {
     this.#interrupted = true;
   }
@@ -372,6 +414,214 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     return this.#stream(task, options, this.logger);
   }
 
+  /**
+   * Starts a run on `task` and takes its first step only: the task is written
+   * to memory, the tools (and a CodeAgent's sandbox) are set up as `run()`
+   * does, a plan is written if planning is on, and one action step runs.
+   * Call `step()` without a task for each next step. Between steps the
+   * memory is yours to read or edit; it is the memory a `run()` would have.
+   *
+   * The step's events go to the agent's logger, as in `run()`; step
+   * callbacks and final-answer checks run as they would there. An error of
+   * the action (bad code, a failed tool call, a rejected final answer) is
+   * recorded in `result.step.error` for the model to see next step, not
+   * thrown. Once `maxSteps` steps have run without a final answer, the next
+   * call writes the fallback answer and ends the run (`max_steps_error`).
+   *
+   * @example Running an agent one step at a time
+   * ```ts
+   * import { LogLevel, tool, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const double = tool({
+   *   name: "double",
+   *   description: "Doubles a number.",
+   *   inputs: { n: { type: "number", description: "The number" } },
+   *   outputType: "number",
+   *   forward: ({ n }) => n * 2,
+   * });
+   * const model = new ScriptedModel({
+   *   replies: [
+   *     '{"name": "double", "arguments": {"n": 21}}',
+   *     '{"name": "final_answer", "arguments": {"answer": 42}}',
+   *   ],
+   * });
+   * const agent = new ToolCallingAgent({ model, tools: [double], logLevel: LogLevel.OFF });
+   *
+   * let result = await agent.step("What is 21 doubled?");
+   * console.log(result.isFinalAnswer, result.step.observations); // false "42"
+   * while (!result.isFinalAnswer) {
+   *   // The memory can be read or edited here, before the next step.
+   *   result = await agent.step();
+   * }
+   * console.log(result.output, result.run?.state); // 42 "success"
+   * ```
+   *
+   * @throws {TypeError} for an empty task or invalid options (as `run()`).
+   * @throws {AgentError} when the agent is already running or stepping.
+   * @throws {AgentGenerationError} when the model cannot reply.
+   */
+  step(task: string, options?: StartStepOptions): Promise<StepResult>;
+  /**
+   * Takes the next step of the run that `step(task)` started. A step that
+   * throws (its signal fired, the model failed) leaves the run open: calling
+   * `step()` again takes a new step. A new `step(task)` or `run()` abandons
+   * the run in progress.
+   *
+   * @example Cancelling a step
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const controller = new AbortController();
+   * const model = new ScriptedModel({
+   *   replies: [
+   *     '{"name": "final_answer", "arguments": {"answer": "never seen"}}',
+   *     '{"name": "final_answer", "arguments": {"answer": "done"}}',
+   *   ],
+   * });
+   * const agent = new ToolCallingAgent({ model, logLevel: LogLevel.OFF });
+   * controller.abort(new Error("not now"));
+   * const error = await agent.step("Finish", { signal: controller.signal }).catch((e) => e);
+   * console.log(error.message); // "not now"
+   * console.log((await agent.step()).output); // "never seen"
+   * ```
+   *
+   * @throws {TypeError} when no run is in progress, or for invalid options.
+   * @throws {AgentError} when the agent is already running or stepping.
+   * @throws {AgentGenerationError} when the model cannot reply.
+   */
+  step(options?: StepOptions): Promise<StepResult>;
+  async step(
+    taskOrOptions?: string | StepOptions,
+    startOptions?: StartStepOptions,
+  ): Promise<StepResult> {
+    const kind = this.constructor.name;
+    let start: { task: string; options: StartStepOptions; maxSteps: number } | undefined;
+    let signal: AbortSignal | undefined;
+    if (typeof taskOrOptions === "string") {
+      const options = startOptions ?? {};
+      start = {
+        task: taskOrOptions,
+        options,
+        maxSteps: this.#checkRun(taskOrOptions, options, "step"),
+      };
+      signal = options.signal;
+    } else {
+      signal = checkStepOptions(taskOrOptions ?? {}, kind).signal;
+      this.#checkIdle("step");
+      if (this.#open === undefined) {
+        throw new TypeError(
+          `Cannot step ${kind}: no run is in progress: start one with a task, agent.step("…")`,
+        );
+      }
+    }
+    const events = this.#drive(
+      "step",
+      signal,
+      this.logger,
+      (combined) => this.#stepOnce(start, combined),
+    );
+    let next = await events.next();
+    while (!next.done) next = await events.next();
+    return next.value;
+  }
+
+  /**
+   * The agent's structure as plain data: its class, name, model id, limits,
+   * tools, and its managed agents, each described the same way.
+   *
+   * @example Listing the tools of an agent and its team
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const model = new ScriptedModel({ replies: [] });
+   * const researcher = new ToolCallingAgent({
+   *   model,
+   *   name: "researcher",
+   *   description: "Finds facts.",
+   *   logLevel: LogLevel.OFF,
+   * });
+   * const manager = new ToolCallingAgent({ model, managedAgents: [researcher], logLevel: LogLevel.OFF });
+   * const description = manager.describe();
+   * console.log(description.className, description.managedAgents[0].name); // "ToolCallingAgent" "researcher"
+   * ```
+   *
+   * @throws {TypeError} when an agent manages itself, directly or through others.
+   */
+  describe(): AgentDescription {
+    return describeAgent(this);
+  }
+
+  /**
+   * The agent drawn as a text tree: its class, name and model, its tools with
+   * their inputs and output type, and its managed agents with their own tools,
+   * nested. It returns the text and prints nothing; `console.log` it to see it.
+   * Long descriptions are cut to one line; {@linkcode describe} has them in full.
+   *
+   * @example Drawing a manager and its team
+   * ```ts
+   * import { LogLevel, tool, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const search = tool({
+   *   name: "search",
+   *   description: "Searches the web.",
+   *   inputs: { query: { type: "string", description: "What to search" } },
+   *   outputType: "string",
+   *   forward: ({ query }) => `results for ${query}`,
+   * });
+   * const model = new ScriptedModel({ replies: [] });
+   * const researcher = new ToolCallingAgent({
+   *   model,
+   *   tools: [search],
+   *   name: "researcher",
+   *   description: "Finds facts on the web.",
+   *   logLevel: LogLevel.OFF,
+   * });
+   * const manager = new ToolCallingAgent({ model, managedAgents: [researcher], logLevel: LogLevel.OFF });
+   * console.log(manager.visualize());
+   * // ToolCallingAgent (model: scripted-model, maxSteps: 20)
+   * // ├── Tools: none
+   * // └── Managed agents
+   * //     └── ToolCallingAgent "researcher" (model: scripted-model, maxSteps: 20)
+   * //         ├── Description: Finds facts on the web.
+   * //         └── Tools
+   * //             └── search(query: string) → string: Searches the web.
+   * ```
+   *
+   * @throws {TypeError} when an agent manages itself, directly or through others.
+   */
+  visualize(): string {
+    return renderAgentTree(this.describe());
+  }
+
+  // The task and the run options, checked; returns the run's step limit.
+  #checkRun(task: string, options: RunOptions, verb: string): number {
+    const kind = this.constructor.name;
+    if (typeof task !== "string" || task.trim() === "") {
+      throw new TypeError(`Cannot ${verb} ${kind}: the task must be a non-empty string`);
+    }
+    const maxSteps = positiveInteger(
+      options?.maxSteps ?? this.maxSteps,
+      "maxSteps",
+      `Cannot ${verb} ${kind}`,
+    );
+    checkRunOptions(options, kind, verb);
+    return maxSteps;
+  }
+
+  #checkIdle(verb: string): void {
+    if (this.#running) {
+      throw new AgentError(
+        `Cannot ${verb} ${this.constructor.name}: it is already running; wait for the ${
+          verb === "step" ? "current run or step" : "run"
+        } to end`,
+      );
+    }
+  }
+
   // The run's events, each shown on `sink` first; events that managed agents
   // report during a step are merged in as they arrive.
   async *#stream(
@@ -379,34 +629,36 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     options: RunOptions,
     sink: AgentEventSink | undefined,
   ): AsyncGenerator<AgentEvent, RunResult> {
-    if (typeof task !== "string" || task.trim() === "") {
-      throw new TypeError(
-        `Cannot run ${this.constructor.name}: the task must be a non-empty string`,
-      );
-    }
-    const maxSteps = positiveInteger(
-      options.maxSteps ?? this.maxSteps,
-      "maxSteps",
-      `Cannot run ${this.constructor.name}`,
+    const maxSteps = this.#checkRun(task, options, "run");
+    return yield* this.#drive(
+      "run",
+      options.signal,
+      sink,
+      (signal) => this.#loop(task, { ...options, signal }, maxSteps),
     );
-    checkRunOptions(options, this.constructor.name);
-    if (this.#running) {
-      throw new AgentError(
-        `Cannot run ${this.constructor.name}: it is already running; wait for the run to end`,
-      );
-    }
+  }
+
+  // Drives `source` (a run, or one step of it) as the only work of the agent:
+  // each event is shown on `sink` first, and managed agents' events are merged
+  // in as they arrive. `source` gets a signal that fires when `outer` does or
+  // when the consumer stops reading while a step is busy.
+  async *#drive<R>(
+    verb: string,
+    outer: AbortSignal | undefined,
+    sink: AgentEventSink | undefined,
+    source: (signal: AbortSignal) => AsyncGenerator<AgentEvent, R>,
+  ): AsyncGenerator<AgentEvent, R> {
+    this.#checkIdle(verb);
     this.#running = true;
     this.#interrupted = false;
     // Aborted when the consumer stops reading while a step is busy, so that
     // the step's work (a managed agent's run, the code) stops too.
     const stopped = new AbortController();
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, stopped.signal])
-      : stopped.signal;
+    const signal = outer ? AbortSignal.any([outer, stopped.signal]) : stopped.signal;
     const side = new EventQueue<AgentEvent>();
     this.#sideEvents = side;
     const events = withQueued(
-      this.#loop(task, { ...options, signal }, maxSteps),
+      source(signal),
       side,
       () => stopped.abort(new AgentError("The run was stopped: its event stream was closed")),
     );
@@ -419,8 +671,8 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       }
       return next.value;
     } finally {
-      // When the consumer stops early, end the loop too so its cleanup runs.
-      await events.return(undefined as unknown as RunResult);
+      // When the consumer stops early, end the source too so its cleanup runs.
+      await events.return(undefined as unknown as R);
       this.#sideEvents = undefined;
       this.#running = false;
     }
@@ -431,6 +683,56 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     options: RunOptions,
     maxSteps: number,
   ): AsyncGenerator<AgentEvent, RunResult> {
+    const run = yield* this.#begin(task, options, maxSteps);
+    const context = this.#context(options.signal);
+    while (true) {
+      if (this.#interrupted) return yield* this.#end(run, "interrupted", null);
+      options.signal?.throwIfAborted();
+      const turn = yield* this.#turn(run, context);
+      if (turn.ended) return yield* this.#end(run, turn.ended, turn.output);
+    }
+  }
+
+  // One call of step(): starts the run first when given its task.
+  async *#stepOnce(
+    start: { task: string; options: StartStepOptions; maxSteps: number } | undefined,
+    signal: AbortSignal,
+  ): AsyncGenerator<AgentEvent, StepResult> {
+    let run = this.#open;
+    if (start) {
+      run = yield* this.#begin(start.task, { ...start.options, signal }, start.maxSteps);
+      this.#open = run;
+    }
+    if (run === undefined) throw new TypeError("Cannot step: no run is in progress");
+    signal.throwIfAborted();
+    const turn = yield* this.#turn(run, this.#context(signal));
+    const planning = turn.planningStep ? { planningStep: turn.planningStep } : {};
+    if (!turn.ended) {
+      return { step: turn.step, ...planning, isFinalAnswer: false, output: turn.output };
+    }
+    this.#open = undefined;
+    const result = yield* this.#end(run, turn.ended, turn.output);
+    return {
+      step: turn.step,
+      ...planning,
+      isFinalAnswer: true,
+      output: result.output,
+      run: result,
+    };
+  }
+
+  #context(signal: AbortSignal | undefined): StepContext {
+    return { signal, stream: this.#streamOutputs };
+  }
+
+  // Starts a run: memory, the task step, run_start, and what the actions need.
+  async *#begin(
+    task: string,
+    options: RunOptions,
+    maxSteps: number,
+  ): AsyncGenerator<AgentEvent, OpenRun> {
+    // A new run abandons the one step() was driving.
+    this.#open = undefined;
     const timing: Timing = { startTime: Date.now() };
     const reset = options.reset ?? true;
     if (reset) {
@@ -459,73 +761,77 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       additionalArgs: Object.keys(additionalArgs),
     };
     await this.prepareRun(additionalArgs, { reset });
+    return { task, maxSteps, firstIndex, timing, nextStep: 1 };
+  }
 
-    const context: StepContext = { signal: options.signal, stream: this.#streamOutputs };
-    let state: RunState = "success";
-    let answer: unknown = null;
-    let done = false;
-    let stepNumber = 1;
-    for (; stepNumber <= maxSteps; stepNumber++) {
-      this.#stepNumber = stepNumber;
-      if (this.#interrupted) {
-        state = "interrupted";
-        break;
-      }
-      options.signal?.throwIfAborted();
-      if (isPlanningStep(stepNumber, this.planningInterval)) {
-        yield* this.#plan(task, stepNumber, maxSteps, context);
-      }
-      const step: ActionStep = {
-        type: "action",
-        stepNumber,
-        timing: { startTime: Date.now() },
-        isFinalAnswer: false,
-      };
-      yield { type: "step_start", stepNumber, maxSteps };
-      try {
-        const outcome = yield* this.executeStep(step, context);
-        step.actionOutput = outcome.output;
-        if (outcome.isFinalAnswer) {
-          await runFinalAnswerChecks(this.#checks, outcome.output, this.memory, this);
-          step.isFinalAnswer = true;
-          answer = outcome.output;
-          done = true;
-        }
-      } catch (error) {
-        if (error instanceof AgentGenerationError || !(error instanceof AgentError)) {
-          this.#finishStep(step);
-          throw error;
-        }
-        step.error = errorToData(error);
-        yield { type: "error", stepNumber, error: step.error };
-      }
-      this.#finishStep(step);
-      yield {
-        type: "step_end",
-        stepNumber,
-        timing: step.timing,
-        ...(step.tokenUsage ? { tokenUsage: step.tokenUsage } : {}),
-        isFinalAnswer: step.isFinalAnswer,
-      };
-      await this.#runCallbacks("action", step);
-      if (done) break;
+  // One turn of the loop: a plan when due, then an action step and its
+  // callbacks; past the step limit, the fallback answer instead.
+  async *#turn(run: OpenRun, context: StepContext): AsyncGenerator<AgentEvent, Turn> {
+    const stepNumber = run.nextStep++;
+    const { maxSteps } = run;
+    if (stepNumber > maxSteps) {
+      const step = yield* this.#fallbackAnswer(run.task, maxSteps, context);
+      return { step, output: step.actionOutput, ended: "max_steps_error" };
     }
-    if (!done && state !== "interrupted") {
-      if (this.#interrupted) state = "interrupted";
-      else {
-        state = "max_steps_error";
-        answer = yield* this.#fallbackAnswer(task, maxSteps, context);
+    this.#stepNumber = stepNumber;
+    const planningStep = isPlanningStep(stepNumber, this.planningInterval)
+      ? yield* this.#plan(run.task, stepNumber, maxSteps, context)
+      : undefined;
+    const step: ActionStep = {
+      type: "action",
+      stepNumber,
+      timing: { startTime: Date.now() },
+      isFinalAnswer: false,
+    };
+    yield { type: "step_start", stepNumber, maxSteps };
+    try {
+      const outcome = yield* this.executeStep(step, context);
+      step.actionOutput = outcome.output;
+      if (outcome.isFinalAnswer) {
+        await runFinalAnswerChecks(this.#checks, outcome.output, this.memory, this);
+        step.isFinalAnswer = true;
       }
+    } catch (error) {
+      if (error instanceof AgentGenerationError || !(error instanceof AgentError)) {
+        this.#finishStep(step);
+        throw error;
+      }
+      step.error = errorToData(error);
+      yield { type: "error", stepNumber, error: step.error };
     }
+    this.#finishStep(step);
+    yield {
+      type: "step_end",
+      stepNumber,
+      timing: step.timing,
+      ...(step.tokenUsage ? { tokenUsage: step.tokenUsage } : {}),
+      isFinalAnswer: step.isFinalAnswer,
+    };
+    await this.#runCallbacks("action", step);
+    return {
+      step,
+      ...(planningStep ? { planningStep } : {}),
+      output: step.actionOutput,
+      ...(step.isFinalAnswer ? { ended: "success" as const } : {}),
+    };
+  }
+
+  // Ends a run: the final answer step (unless interrupted) and run_end.
+  async *#end(
+    run: OpenRun,
+    state: RunState,
+    answer: unknown,
+  ): AsyncGenerator<AgentEvent, RunResult> {
     if (state !== "interrupted") {
       const finalStep: FinalAnswerStep = { type: "final_answer", output: answer };
       this.memory.steps.push(finalStep);
       yield { type: "final_answer", output: answer };
       await this.#runCallbacks("final_answer", finalStep);
     }
+    const { timing } = run;
     timing.endTime = Date.now();
     timing.duration = timing.endTime - timing.startTime;
-    const steps = this.memory.steps.slice(firstIndex);
+    const steps = this.memory.steps.slice(run.firstIndex);
     const tokenUsage = addTokenUsage(
       ...steps.map((
         s,
@@ -547,7 +853,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     stepNumber: number,
     maxSteps: number,
     context: StepContext,
-  ): AsyncGenerator<AgentEvent> {
+  ): AsyncGenerator<AgentEvent, PlanningStep> {
     const step = yield* writePlan({
       model: this.model,
       templates: this.promptTemplates,
@@ -560,6 +866,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     });
     this.memory.steps.push(step);
     await this.#runCallbacks("planning", step);
+    return step;
   }
 
   /** Variables describing tools and managed agents for the prompt templates. */
@@ -569,7 +876,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     task: string,
     maxSteps: number,
     context: StepContext,
-  ): AsyncGenerator<AgentEvent, unknown> {
+  ): AsyncGenerator<AgentEvent, ActionStep> {
     const step = yield* writeFallbackAnswer({
       model: this.model,
       templates: this.promptTemplates,
@@ -581,7 +888,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     });
     this.#finishStep(step);
     await this.#runCallbacks("action", step);
-    return step.actionOutput;
+    return step;
   }
 
   async #runCallbacks<K extends keyof StepCallbacks>(type: K, step: MemoryStep): Promise<void> {

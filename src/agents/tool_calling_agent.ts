@@ -22,6 +22,7 @@ import { renderPrompt, toolCallingAgentPromptTemplates } from "../prompts.ts";
 import type { Tool } from "../tool.ts";
 import { extractJsonToolCalls } from "./_code_blocks.ts";
 import { formatValue, truncate } from "./_format.ts";
+import { positiveInteger } from "./_agent_options.ts";
 import { callModel, parseArguments, textOf } from "./_model_call.ts";
 import {
   MultiStepAgent,
@@ -34,6 +35,26 @@ import {
 export interface ToolCallingAgentOptions extends MultiStepAgentOptions {
   /** Most characters of one tool's observation shown to the model (default 20 000). */
   maxObservationLength?: number;
+  /**
+   * Most tool calls of one model reply that run at the same time (default:
+   * all of them). The others wait for a free slot, in the model's order;
+   * observations are reported in the model's order either way. `1` runs the
+   * calls one after the other, for tools that must not overlap.
+   *
+   * @example Running at most two tool calls at a time
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const agent = new ToolCallingAgent({
+   *   model: new ScriptedModel({ replies: [] }),
+   *   maxToolThreads: 2,
+   *   logLevel: LogLevel.OFF,
+   * });
+   * console.log(agent.maxToolThreads); // 2
+   * ```
+   */
+  maxToolThreads?: number;
 }
 
 const DEFAULT_FINAL_ANSWER: Tool = {
@@ -67,7 +88,8 @@ interface CallResult {
 
 /**
  * An agent that acts by calling tools. Calls made in one step run
- * concurrently; their observations are reported in call order.
+ * concurrently (at most `maxToolThreads` at a time, when set); their
+ * observations are reported in call order.
  *
  * @example Calling a tool, then answering
  * ```ts
@@ -92,13 +114,15 @@ interface CallResult {
  * ```
  */
 export class ToolCallingAgent extends MultiStepAgent {
+  /** Most tool calls of one reply run at the same time; undefined: no limit. */
+  readonly maxToolThreads?: number;
   readonly #maxObservationLength: number;
 
   /**
    * Creates a ToolCallingAgent. Options are checked here, before any model call.
    *
    * @throws {TypeError} for invalid options (see {@linkcode MultiStepAgent}).
-   * @throws {RangeError} for non-positive limits.
+   * @throws {RangeError} for a `maxObservationLength` or `maxToolThreads` that is not a positive integer.
    */
   constructor(options: ToolCallingAgentOptions) {
     super(options, toolCallingAgentPromptTemplates);
@@ -106,6 +130,13 @@ export class ToolCallingAgent extends MultiStepAgent {
     if (!Number.isInteger(this.#maxObservationLength) || this.#maxObservationLength < 1) {
       throw new RangeError(
         `Cannot create ToolCallingAgent: maxObservationLength must be a positive integer, got ${options.maxObservationLength}`,
+      );
+    }
+    if (options.maxToolThreads !== undefined) {
+      this.maxToolThreads = positiveInteger(
+        options.maxToolThreads,
+        "maxToolThreads",
+        "Cannot create ToolCallingAgent",
       );
     }
     this.memory.systemPrompt.systemPrompt = this.initializeSystemPrompt();
@@ -154,7 +185,7 @@ export class ToolCallingAgent extends MultiStepAgent {
     return { tools, managedAgents };
   }
 
-  /** One step: ask for tool calls, run them concurrently, record the observations. */
+  /** One step: ask for tool calls, run them concurrently (up to `maxToolThreads`), record the observations. */
   protected async *executeStep(
     step: ActionStep,
     context: StepContext,
@@ -216,7 +247,11 @@ export class ToolCallingAgent extends MultiStepAgent {
       };
     }
 
-    const results = await Promise.all(calls.map((call) => this.#execute(call, tools, context)));
+    const results = await mapConcurrently(
+      calls,
+      this.maxToolThreads ?? calls.length,
+      (call) => this.#execute(call, tools, context),
+    );
     const images: ImagePart[] = [];
     for (const result of results) {
       const error: ErrorData | undefined = result.error ? errorToData(result.error) : undefined;
@@ -323,4 +358,33 @@ async function callTool(
   signal?: AbortSignal,
 ): Promise<unknown> {
   return await tool.call(args, signal ? { signal } : undefined);
+}
+
+/**
+ * `fn` over `items` with at most `limit` calls pending at once, started in
+ * order; the results keep the order of `items`. After a rejection no new call
+ * starts, and the first rejection is the result.
+ */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.min(limit, items.length) }, worker);
+  await Promise.all(workers);
+  return results;
 }

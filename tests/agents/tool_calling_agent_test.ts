@@ -4,8 +4,14 @@ import { imageValue } from "../../src/media.ts";
 import type { ChatMessage, ToolCall } from "../../src/models/model.ts";
 import { LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
-import { tool } from "../../src/tool.ts";
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
+import { type Tool, tool } from "../../src/tool.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../_assert.ts";
 
 // Keep test output readable: the console logger has its own tests.
 const OFF = LogLevel.OFF;
@@ -265,4 +271,137 @@ Deno.test("ToolCallingAgent takes a renamed single final_answer argument and ref
   const first = result.steps[1];
   assert(first.type === "action");
   assertEquals(first.error?.message, 'final_answer takes one argument, "answer", got "a", "b"');
+});
+
+// A tool whose calls wait until the test releases them, counting how many
+// are running at once: concurrency seen without any timing.
+function gatedWork() {
+  const started: number[] = [];
+  const pending: (() => void)[] = [];
+  let watchers: { count: number; resolve: () => void }[] = [];
+  let active = 0;
+  let peak = 0;
+  const work = tool({
+    name: "work",
+    description: "Works on an item until the test releases it.",
+    inputs: { n: { type: "integer", description: "The item" } },
+    outputType: "string",
+    forward: async ({ n }) => {
+      active++;
+      peak = Math.max(peak, active);
+      started.push(n);
+      const released = new Promise<void>((resolve) => pending.push(resolve));
+      for (const w of watchers) if (started.length >= w.count) w.resolve();
+      watchers = watchers.filter((w) => started.length < w.count);
+      await released;
+      active--;
+      return `item ${n}`;
+    },
+  });
+  /** Resolves once `count` calls have started. */
+  const startedCount = (count: number) =>
+    started.length >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => watchers.push({ count, resolve }));
+  return { work, started, pending, startedCount, peak: () => peak };
+}
+
+Deno.test("ToolCallingAgent runs at most maxToolThreads calls at once and reports them in call order", async () => {
+  for (const cap of [1, 2]) {
+    const gated = gatedWork();
+    const items = [1, 2, 3, 4, 5];
+    const model = new ScriptedModel({
+      replies: [
+        calls(...items.map((n): [string, ToolCall["arguments"]] => ["work", { n }])),
+        answer("ok"),
+      ],
+    });
+    const events: AgentEvent[] = [];
+    const agent = new ToolCallingAgent({
+      model,
+      tools: [gated.work],
+      maxToolThreads: cap,
+      logger: { log: (e) => events.push(e) },
+    });
+    const run = agent.run("Work on everything");
+    await gated.startedCount(cap);
+    // Release the newest call first, so calls end in another order than the model's.
+    while (gated.pending.length > 0) {
+      const next = gated.started.length + 1;
+      gated.pending.pop()!();
+      if (next <= items.length) await gated.startedCount(next);
+    }
+    assertEquals(await run, "ok");
+    assertEquals(gated.peak(), cap, `cap ${cap}`);
+    assertEquals(gated.started, items, "calls start in the model's order");
+    const results = events.filter((e) => e.type === "tool_result" && e.name === "work");
+    assertEquals(results.map((e) => e.type === "tool_result" && e.id), [
+      "call_1",
+      "call_2",
+      "call_3",
+      "call_4",
+      "call_5",
+    ]);
+    const step = agent.memory.steps[1];
+    assert(step.type === "action");
+    assertEquals(step.actionOutput, items.map((n) => `item ${n}`));
+    const positions = items.map((n) => step.observations!.indexOf(`item ${n}`));
+    assertEquals([...positions].sort((a, b) => a - b), positions);
+  }
+});
+
+Deno.test("ToolCallingAgent rejects a maxToolThreads that is not a positive integer", () => {
+  const model = new ScriptedModel({ replies: [] });
+  for (const value of [0, -1, 1.5, Infinity, "2"]) {
+    assertThrows(
+      () => new ToolCallingAgent({ logLevel: OFF, model, maxToolThreads: value as number }),
+      RangeError,
+      `Cannot create ToolCallingAgent: maxToolThreads must be a positive integer, got ${value}`,
+    );
+  }
+  assertEquals(new ToolCallingAgent({ logLevel: OFF, model }).maxToolThreads, undefined);
+  assertEquals(new ToolCallingAgent({ logLevel: OFF, model, maxToolThreads: 3 }).maxToolThreads, 3);
+});
+
+Deno.test("ToolCallingAgent starts no more calls of a step once the run is aborted", async () => {
+  const controller = new AbortController();
+  const started: string[] = [];
+  let releaseSlow: () => void = () => {};
+  const slowGate = new Promise<void>((r) => (releaseSlow = r));
+  // Plain Tool objects that ignore the signal, as a careless tool would:
+  // only the agent can keep them from starting.
+  const careless = (name: string, run: () => Promise<string>): Tool => ({
+    name,
+    description: `The ${name} tool.`,
+    inputs: {},
+    outputType: "string",
+    call: () => (started.push(name), run()),
+  });
+  const slow = careless("slow", async () => (await slowGate, "slow result"));
+  const later = careless("later", () => Promise.resolve("later result"));
+  const stop = tool({
+    name: "stop",
+    description: "Aborts the run.",
+    inputs: {},
+    outputType: "string",
+    forward: () => {
+      started.push("stop");
+      controller.abort(new Error("stopped by the tool"));
+      throw new Error("aborted");
+    },
+  });
+  const model = new ScriptedModel({ replies: [calls(["slow", {}], ["stop", {}], ["later", {}])] });
+  const agent = new ToolCallingAgent({
+    logLevel: OFF,
+    model,
+    tools: [slow, stop, later],
+    maxToolThreads: 2,
+  });
+  const error = await assertRejects(() => agent.run("Go", { signal: controller.signal }));
+  assertStringIncludes(error.message, "stopped by the tool");
+  releaseSlow();
+  // A timer callback runs only after every pending promise job: by then a
+  // third call would have started. A flush, not a timing assertion.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(started, ["slow", "stop"]);
 });
