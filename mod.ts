@@ -46,6 +46,7 @@
  */
 
 export {
+  AgentBudgetError,
   AgentError,
   AgentExecutionError,
   type AgentExecutionErrorOptions,
@@ -54,6 +55,7 @@ export {
   AgentParsingError,
   AgentToolCallError,
   AgentToolExecutionError,
+  type BudgetStop,
   type ExecutionErrorKind,
   type PermissionRequest,
 } from "./src/errors.ts";
@@ -188,8 +190,10 @@ export {
   type AgentDescription,
   type AgentEventSink,
   type FinalAnswerCheck,
+  type ModelPrice,
   MultiStepAgent,
   type MultiStepAgentOptions,
+  type RunBudget,
   type RunOptions,
   type RunResult,
   type StartStepOptions,

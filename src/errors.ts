@@ -232,3 +232,45 @@ export class AgentGenerationError extends AgentError {
     this.status = options?.status;
   }
 }
+
+/** The budget limit a run reached, for `state: "budget_exceeded"`. */
+export interface BudgetStop {
+  /** Which limit: tokens, cost or duration. */
+  limit: "maxTokens" | "maxCostUsd" | "maxDurationMs";
+  /** The limit's value. */
+  max: number;
+  /** How much the run had used when it stopped (tokens, US dollars or ms). */
+  used: number;
+}
+
+/**
+ * A run reached a limit of its budget (`maxTokens`, `maxCostUsd`,
+ * `maxDurationMs`) and stopped cleanly. `run()` rejects with it; with
+ * `returnFullResult` the result says the same (`state: "budget_exceeded"`).
+ *
+ * @example
+ * ```ts
+ * import { AgentBudgetError } from "@smoldeno/agents";
+ *
+ * const err = new AgentBudgetError({ limit: "maxTokens", max: 1000, used: 1100 });
+ * console.log(err.budgetStop.limit, err.message); // "maxTokens" "The run stopped at its budget: …"
+ * ```
+ */
+export class AgentBudgetError extends AgentError {
+  /** Which limit was reached, and how much had been used. */
+  readonly budgetStop: BudgetStop;
+  /** Creates a budget error. */
+  constructor(budgetStop: BudgetStop, options?: ErrorOptions) {
+    const unit = budgetStop.limit === "maxCostUsd"
+      ? ` US dollars (used ${budgetStop.used.toFixed(4)})`
+      : budgetStop.limit === "maxDurationMs"
+      ? ` ms (used ${Math.round(budgetStop.used)})`
+      : ` tokens (used ${budgetStop.used})`;
+    super(
+      `The run stopped at its budget: ${budgetStop.limit} is ${budgetStop.max}${unit}`,
+      options,
+    );
+    this.name = "AgentBudgetError";
+    this.budgetStop = budgetStop;
+  }
+}

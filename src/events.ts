@@ -8,7 +8,10 @@
  * @module
  */
 
+import type { BudgetStop } from "./errors.ts";
 import type { ChatMessageStreamDelta, TokenUsage, ToolCall } from "./models/model.ts";
+
+export type { BudgetStop } from "./errors.ts";
 
 /** When something started and ended, in milliseconds since the epoch. */
 export interface Timing {
@@ -42,7 +45,7 @@ export interface ErrorData {
 export type ModelCallPhase = "action" | "planning" | "final_answer";
 
 /** How a run ended. */
-export type RunState = "success" | "max_steps_error" | "interrupted";
+export type RunState = "success" | "max_steps_error" | "interrupted" | "budget_exceeded";
 
 /** A run started. */
 export interface RunStartEvent {
@@ -233,6 +236,8 @@ export interface RunEndEvent {
   tokenUsage: TokenUsage;
   /** How long the run took. */
   timing: Timing;
+  /** The limit reached, when the run ended with `budget_exceeded`. */
+  budgetStop?: BudgetStop;
 }
 
 /**

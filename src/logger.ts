@@ -374,6 +374,8 @@ export class Logger implements MessageLogger {
           ? s("32", "success")
           : event.state === "max_steps_error"
           ? s("1;31", "reached the step limit")
+          : event.state === "budget_exceeded"
+          ? s("1;31", `reached its budget (${event.budgetStop?.limit ?? "limit"})`)
           : s("33", "interrupted");
         const steps = `${event.stepCount} step${event.stepCount === 1 ? "" : "s"}`;
         const stats = footer(event.timing, event.tokenUsage);

@@ -4,7 +4,7 @@
 import { type BaseToolsContext, resolveBaseTools } from "../base_tools.ts";
 import type { Model } from "../models/model.ts";
 import { type Tool, validateTool } from "../tool.ts";
-import type { RunOptions, StepOptions } from "./_run.ts";
+import type { RunBudget, RunOptions, StepOptions } from "./_run.ts";
 
 /** Step callbacks as lists by the step type they follow. */
 export interface CallbackLists<C> {
@@ -212,4 +212,68 @@ export function checkStepOptions(options: unknown, kind: string): StepOptions {
     throw new TypeError(`${prefix}: signal must be an AbortSignal`);
   }
   return options as StepOptions;
+}
+
+/**
+ * A budget, checked: each limit a positive number, prices non-negative, and
+ * `maxCostUsd` only with a price for `modelId`. `prefix` starts each message.
+ */
+export function checkBudget(
+  budget: unknown,
+  modelId: string | undefined,
+  prefix: string,
+): RunBudget | undefined {
+  if (budget === undefined) return undefined;
+  if (budget === null || typeof budget !== "object" || Array.isArray(budget)) {
+    throw new TypeError(`${prefix}: budget must be an object, e.g. { maxTokens: 50_000 }`);
+  }
+  const b = budget as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!["maxTokens", "maxCostUsd", "maxDurationMs", "prices"].includes(key)) {
+      throw new TypeError(
+        `${prefix}: unknown budget option "${key}" (use maxTokens, maxCostUsd, maxDurationMs, prices)`,
+      );
+    }
+  }
+  for (const key of ["maxTokens", "maxCostUsd", "maxDurationMs"]) {
+    const v = b[key];
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v <= 0)) {
+      throw new RangeError(`${prefix}: budget.${key} must be a positive number, got ${String(v)}`);
+    }
+  }
+  const prices = b.prices;
+  if (prices !== undefined) {
+    if (prices === null || typeof prices !== "object" || Array.isArray(prices)) {
+      throw new TypeError(
+        `${prefix}: budget.prices must map model ids to { inputPerMillion, outputPerMillion }`,
+      );
+    }
+    for (const [id, price] of Object.entries(prices)) {
+      const p = price as Record<string, unknown> | null;
+      const ok = p !== null && typeof p === "object" &&
+        ["inputPerMillion", "outputPerMillion"].every((k) =>
+          typeof p[k] === "number" && Number.isFinite(p[k]) && (p[k] as number) >= 0
+        );
+      if (!ok) {
+        throw new TypeError(
+          `${prefix}: budget.prices["${id}"] must be { inputPerMillion, outputPerMillion } in US dollars`,
+        );
+      }
+    }
+  }
+  if (b.maxCostUsd !== undefined) {
+    const price = modelId === undefined
+      ? undefined
+      : (prices as Record<string, unknown> | undefined)?.[modelId];
+    if (price === undefined) {
+      throw new TypeError(
+        `${prefix}: budget.maxCostUsd needs a price for the model${
+          modelId ? ` "${modelId}"` : ""
+        }: add it to budget.prices, e.g. { "${
+          modelId ?? "model-id"
+        }": { inputPerMillion: 2.5, outputPerMillion: 10 } }`,
+      );
+    }
+  }
+  return { ...b } as RunBudget;
 }

@@ -6,13 +6,42 @@
  * @module
  */
 
-import type { RunState, Timing } from "../events.ts";
+import type { BudgetStop, RunState, Timing } from "../events.ts";
 import type { ImageValue } from "../media.ts";
 import type { ActionStep, MemoryStep, PlanningStep } from "../memory.ts";
 import type { ImagePart, TokenUsage } from "../models/model.ts";
 
+/** What one model's tokens cost, in US dollars per million tokens. */
+export interface ModelPrice {
+  /** Per million prompt tokens. */
+  inputPerMillion: number;
+  /** Per million completion tokens. */
+  outputPerMillion: number;
+}
+
+/**
+ * Limits of one run. Past one, the run ends cleanly with state
+ * `"budget_exceeded"` and a {@linkcode BudgetStop} saying which: tokens and
+ * cost are checked after each step (the agent's own model calls; a managed
+ * agent's have its own budget), duration also during a step, which is then
+ * cancelled. `run()` and `stream()` honour it; `step()` leaves budgets to
+ * its caller.
+ */
+export interface RunBudget {
+  /** Most prompt plus completion tokens. */
+  maxTokens?: number;
+  /** Most US dollars, priced with `prices` for the agent's model id. */
+  maxCostUsd?: number;
+  /** Most milliseconds from the run's start. */
+  maxDurationMs?: number;
+  /** Prices by model id; `maxCostUsd` needs the agent's model in it. */
+  prices?: Readonly<Record<string, ModelPrice>>;
+}
+
 /** Options of {@linkcode MultiStepAgent.run} and {@linkcode MultiStepAgent.stream}. */
 export interface RunOptions {
+  /** Limits of this run, over the agent's `budget` (each limit given here replaces the agent's). */
+  budget?: RunBudget;
   /**
    * Start afresh (default true): the memory of earlier runs is cleared, and
    * so is a CodeAgent's sandbox when the agent created it: the run gets a new
@@ -52,6 +81,8 @@ export interface RunResult {
   tokenUsage: TokenUsage;
   /** Start, end and duration of the run. */
   timing: Timing;
+  /** The limit reached, when `state` is `"budget_exceeded"`. */
+  budgetStop?: BudgetStop;
 }
 
 /**

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { AgentError, AgentGenerationError } from "../errors.ts";
+import { AgentBudgetError, AgentError, AgentGenerationError } from "../errors.ts";
 import type { BaseToolsContext } from "../base_tools.ts";
-import type { AgentEvent, RunState, Timing } from "../events.ts";
+import type { AgentEvent, BudgetStop, RunState, Timing } from "../events.ts";
 import { Logger, LogLevel } from "../logger.ts";
 import {
   type ActionStep,
@@ -27,6 +27,7 @@ import { type PromptTemplates, validatePromptTemplates } from "../prompts.ts";
 import type { Tool } from "../tool.ts";
 import {
   type CallbackLists,
+  checkBudget,
   checkFinalAnswerChecks,
   checkManagedAgents,
   checkModel,
@@ -45,6 +46,7 @@ import { managedAgentTool } from "./_managed_agent.ts";
 import { isPlanningStep, writePlan } from "./_planning.ts";
 import {
   countActions,
+  type RunBudget,
   type RunOptions,
   type RunResult,
   type StartStepOptions,
@@ -58,6 +60,8 @@ import {
 
 export type { AgentDescription, ToolDescription } from "./_describe.ts";
 export type {
+  ModelPrice,
+  RunBudget,
   RunOptions,
   RunResult,
   StartStepOptions,
@@ -110,6 +114,26 @@ export interface MultiStepAgentOptions {
   tools?: Tool[];
   /** Most action steps per run (default 20). */
   maxSteps?: number;
+  /**
+   * Limits of each run: tokens, cost, duration (see {@linkcode RunBudget}).
+   * A run past one ends with state `"budget_exceeded"`; `run()` then rejects
+   * with an {@linkcode AgentBudgetError} unless `returnFullResult`.
+   *
+   * @example Stopping a run at a token budget
+   * ```ts
+   * import { CodeAgent, LogLevel } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const model = new ScriptedModel({
+   *   replies: ["<code>\nconsole.log('thinking')\n</code>"],
+   *   tokenUsage: { inputTokens: 900, outputTokens: 200 },
+   * });
+   * await using agent = new CodeAgent({ model, budget: { maxTokens: 1_000 }, logLevel: LogLevel.OFF });
+   * const result = await agent.run("Think forever", { returnFullResult: true });
+   * console.log(result.state, result.budgetStop?.limit); // "budget_exceeded" "maxTokens"
+   * ```
+   */
+  budget?: RunBudget;
   /** Write a plan before step 1, then update it every `planningInterval` steps. */
   planningInterval?: number;
   /**
@@ -229,6 +253,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   state: Record<string, unknown> = {};
   readonly #callbacks: CallbackLists<StepCallback<never>>;
   readonly #checks: FinalAnswerCheck[];
+  readonly #budget?: RunBudget;
   readonly #streamOutputs: boolean;
   #interrupted = false;
   #running = false;
@@ -280,6 +305,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     );
     this.#callbacks = normalizeCallbacks<StepCallback<never>>(options.stepCallbacks, kind);
     this.#checks = checkFinalAnswerChecks<FinalAnswerCheck>(options.finalAnswerChecks, kind);
+    this.#budget = checkBudget(options.budget, this.model.modelId, `Cannot create ${kind}`);
     this.memory = new AgentMemory("");
   }
 
@@ -383,6 +409,9 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     if (options.returnFullResult) return result;
     if (result.state === "interrupted") {
       throw new AgentError(`Agent run was interrupted after ${countActions(result.steps)} steps`);
+    }
+    if (result.state === "budget_exceeded" && result.budgetStop) {
+      throw new AgentBudgetError(result.budgetStop);
     }
     return result.output;
   }
@@ -683,14 +712,77 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     options: RunOptions,
     maxSteps: number,
   ): AsyncGenerator<AgentEvent, RunResult> {
+    const budget = this.#runBudget(options.budget);
     const run = yield* this.#begin(task, options, maxSteps);
-    const context = this.#context(options.signal);
-    while (true) {
-      if (this.#interrupted) return yield* this.#end(run, "interrupted", null);
-      options.signal?.throwIfAborted();
-      const turn = yield* this.#turn(run, context);
-      if (turn.ended) return yield* this.#end(run, turn.ended, turn.output);
+    // The duration limit also cancels a step in progress.
+    const overtime = new AbortController();
+    const timer = budget?.maxDurationMs === undefined ? undefined : setTimeout(
+      () => overtime.abort(new AgentError("The run's budget.maxDurationMs was reached")),
+      Math.max(0, run.timing.startTime + budget.maxDurationMs - Date.now()),
+    );
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, overtime.signal])
+      : overtime.signal;
+    const context = this.#context(signal);
+    try {
+      while (true) {
+        if (this.#interrupted) return yield* this.#end(run, "interrupted", null);
+        options.signal?.throwIfAborted();
+        const stop = this.#overBudget(run, budget);
+        if (stop) return yield* this.#end(run, "budget_exceeded", null, stop);
+        let turn: Turn;
+        try {
+          turn = yield* this.#turn(run, context);
+        } catch (error) {
+          if (!overtime.signal.aborted || options.signal?.aborted) throw error;
+          const stop = this.#overBudget(run, budget)!;
+          return yield* this.#end(run, "budget_exceeded", null, stop);
+        }
+        if (turn.ended) return yield* this.#end(run, turn.ended, turn.output);
+      }
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** This run's budget: the run's limits over the agent's. */
+  #runBudget(given: RunBudget | undefined): RunBudget | undefined {
+    const run = checkBudget(
+      given === undefined
+        ? undefined
+        : { ...given, prices: { ...this.#budget?.prices, ...given.prices } },
+      this.model.modelId,
+      `Cannot run ${this.constructor.name}`,
+    );
+    if (!run) return this.#budget;
+    return { ...this.#budget, ...run };
+  }
+
+  /** The first limit of `budget` the run has reached, if any. */
+  #overBudget(run: OpenRun, budget: RunBudget | undefined): BudgetStop | undefined {
+    if (!budget) return undefined;
+    const elapsed = Date.now() - run.timing.startTime;
+    if (budget.maxDurationMs !== undefined && elapsed >= budget.maxDurationMs) {
+      return { limit: "maxDurationMs", max: budget.maxDurationMs, used: elapsed };
+    }
+    const usage = addTokenUsage(
+      ...this.memory.steps.slice(run.firstIndex).map((s) =>
+        s.type === "action" || s.type === "planning" ? s.tokenUsage : undefined
+      ),
+    );
+    const tokens = usage.inputTokens + usage.outputTokens;
+    if (budget.maxTokens !== undefined && tokens >= budget.maxTokens) {
+      return { limit: "maxTokens", max: budget.maxTokens, used: tokens };
+    }
+    const price = this.model.modelId ? budget.prices?.[this.model.modelId] : undefined;
+    if (budget.maxCostUsd !== undefined && price) {
+      const cost = (usage.inputTokens * price.inputPerMillion +
+        usage.outputTokens * price.outputPerMillion) / 1e6;
+      if (cost >= budget.maxCostUsd) {
+        return { limit: "maxCostUsd", max: budget.maxCostUsd, used: cost };
+      }
+    }
+    return undefined;
   }
 
   // One call of step(): starts the run first when given its task.
@@ -821,8 +913,9 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     run: OpenRun,
     state: RunState,
     answer: unknown,
+    budgetStop?: BudgetStop,
   ): AsyncGenerator<AgentEvent, RunResult> {
-    if (state !== "interrupted") {
+    if (state !== "interrupted" && state !== "budget_exceeded") {
       const finalStep: FinalAnswerStep = { type: "final_answer", output: answer };
       this.memory.steps.push(finalStep);
       yield { type: "final_answer", output: answer };
@@ -837,9 +930,18 @@ export abstract class MultiStepAgent implements AsyncDisposable {
         s,
       ) => (s.type === "action" || s.type === "planning" ? s.tokenUsage : undefined)),
     );
-    const output = state === "interrupted" ? null : answer;
-    yield { type: "run_end", state, output, stepCount: countActions(steps), tokenUsage, timing };
-    return { output, state, steps, tokenUsage, timing };
+    const output = state === "interrupted" || state === "budget_exceeded" ? null : answer;
+    const stop = budgetStop ? { budgetStop } : {};
+    yield {
+      type: "run_end",
+      state,
+      output,
+      stepCount: countActions(steps),
+      tokenUsage,
+      timing,
+      ...stop,
+    };
+    return { output, state, steps, tokenUsage, timing, ...stop };
   }
 
   #finishStep(step: ActionStep): void {
