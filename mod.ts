@@ -203,6 +203,9 @@ export {
   type StepOptions,
   type StepOutcome,
   type StepResult,
+  type ToolApprovalDecision,
+  type ToolApprovalHandler,
+  type ToolApprovalRequest,
   type ToolDescription,
 } from "./src/agents/multi_step_agent.ts";
 export { ToolCallingAgent, type ToolCallingAgentOptions } from "./src/agents/tool_calling_agent.ts";

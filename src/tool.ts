@@ -66,6 +66,8 @@ export interface ToolDefinition<I extends ToolInputs, O extends ToolValueType> {
   outputType: O;
   /** JSON schema of the output, for structured outputs. */
   outputSchema?: Record<string, unknown>;
+  /** Whether a call needs approval first (see `Tool.requiresApproval`). */
+  requiresApproval?: boolean | ((args: Record<string, unknown>) => boolean);
   /** Runs the tool with validated arguments. */
   forward(
     args: ToolArgs<I>,
@@ -142,6 +144,8 @@ export interface BaseToolOptions<
   outputType: O;
   /** JSON schema of the output, for structured outputs. */
   outputSchema?: Record<string, unknown>;
+  /** Whether a call needs approval first (see `Tool.requiresApproval`). */
+  requiresApproval?: boolean | ((args: Record<string, unknown>) => boolean);
 }
 
 /**
@@ -186,6 +190,8 @@ export abstract class BaseTool<
   readonly outputType: O;
   /** JSON schema of the output, for structured outputs. */
   readonly outputSchema?: Record<string, unknown>;
+  /** Whether a call needs approval first (see `Tool.requiresApproval`). */
+  readonly requiresApproval?: boolean | ((args: Record<string, unknown>) => boolean);
   #setup?: Promise<void>;
 
   /**
@@ -200,6 +206,13 @@ export abstract class BaseTool<
     this.inputs = options.inputs;
     this.outputType = options.outputType;
     if (options.outputSchema !== undefined) this.outputSchema = options.outputSchema;
+    const approval = options.requiresApproval;
+    if (approval !== undefined && typeof approval !== "boolean" && typeof approval !== "function") {
+      throw new TypeError(
+        `Cannot create tool "${options.name}": requiresApproval must be a boolean or a function of the arguments`,
+      );
+    }
+    if (approval !== undefined) this.requiresApproval = approval;
   }
 
   /** Prepares the tool; runs once before the first call. Does nothing by default. */

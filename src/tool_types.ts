@@ -62,6 +62,12 @@ export interface Tool {
   readonly outputType: ToolValueType;
   /** JSON schema of the output, for structured outputs. */
   readonly outputSchema?: Record<string, unknown>;
+  /**
+   * Whether a call needs a person's approval first (an agent's
+   * `onToolApproval` decides): `true`, or a function of the call's arguments
+   * (e.g. only deletions). Without `onToolApproval`, such calls are refused.
+   */
+  readonly requiresApproval?: boolean | ((args: Record<string, unknown>) => boolean);
   /** Validates `args` against `inputs` (throwing `AgentToolCallError`), then runs the tool. */
   call(args: Record<string, unknown>, options?: ToolCallOptions): Promise<unknown>;
 }

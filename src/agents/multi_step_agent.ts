@@ -40,6 +40,7 @@ import {
   withBaseTools,
 } from "./_agent_options.ts";
 import { type AgentDescription, describeAgent, renderAgentTree } from "./_describe.ts";
+import { type ToolApprovalHandler, withApproval } from "./_approval.ts";
 import { writeFallbackAnswer } from "./_fallback_answer.ts";
 import { EventQueue, withQueued } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
@@ -59,6 +60,11 @@ import {
 } from "./_run.ts";
 
 export type { AgentDescription, ToolDescription } from "./_describe.ts";
+export type {
+  ToolApprovalDecision,
+  ToolApprovalHandler,
+  ToolApprovalRequest,
+} from "./_approval.ts";
 export type {
   ModelPrice,
   RunBudget,
@@ -114,6 +120,55 @@ export interface MultiStepAgentOptions {
   tools?: Tool[];
   /** Most action steps per run (default 20). */
   maxSteps?: number;
+  /**
+   * Decides the calls that need approval: those of tools with
+   * `requiresApproval`, and of the tools and managed agents named in
+   * `approvalRequired` (MCP tools, say). Answer `true`/`false` or
+   * `{ approved, reason }`; the model sees a refusal and its reason. A
+   * handler that throws or takes longer than `toolApprovalTimeoutMs`
+   * refuses; without a handler such calls are refused. Every decision is
+   * logged.
+   *
+   * @example Approving only small transfers
+   * ```ts
+   * import { LogLevel, tool, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const pay = tool({
+   *   name: "pay",
+   *   description: "Sends money.",
+   *   inputs: { amount: { type: "number", description: "Euros" } },
+   *   outputType: "string",
+   *   requiresApproval: true,
+   *   forward: ({ amount }) => `sent ${amount} EUR`,
+   * });
+   * const call = (amount: number) => ({
+   *   role: "assistant" as const,
+   *   content: "",
+   *   toolCalls: [{ id: `c${amount}`, name: "pay", arguments: { amount } }],
+   * });
+   * const model = new ScriptedModel({
+   *   replies: [call(5000), call(20), {
+   *     role: "assistant",
+   *     content: "",
+   *     toolCalls: [{ id: "f", name: "final_answer", arguments: { answer: "paid 20" } }],
+   *   }],
+   * });
+   * await using agent = new ToolCallingAgent({
+   *   model,
+   *   tools: [pay],
+   *   logLevel: LogLevel.OFF,
+   *   onToolApproval: ({ args }) =>
+   *     (args.amount as number) <= 100 || { approved: false, reason: "over 100 EUR" },
+   * });
+   * console.log(await agent.run("Pay the bill")); // "paid 20"
+   * ```
+   */
+  onToolApproval?: ToolApprovalHandler;
+  /** Names of tools and managed agents whose every call needs approval, whatever the tool says. */
+  approvalRequired?: readonly string[];
+  /** How long `onToolApproval` may take before the call counts as refused (default 300 000 ms). */
+  toolApprovalTimeoutMs?: number;
   /**
    * Limits of each run: tokens, cost, duration (see {@linkcode RunBudget}).
    * A run past one ends with state `"budget_exceeded"`; `run()` then rejects
@@ -254,6 +309,9 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   readonly #callbacks: CallbackLists<StepCallback<never>>;
   readonly #checks: FinalAnswerCheck[];
   readonly #budget?: RunBudget;
+  readonly #approve?: ToolApprovalHandler;
+  readonly #approvalRequired: ReadonlySet<string>;
+  readonly #approvalTimeoutMs: number;
   readonly #streamOutputs: boolean;
   #interrupted = false;
   #running = false;
@@ -306,6 +364,29 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     this.#callbacks = normalizeCallbacks<StepCallback<never>>(options.stepCallbacks, kind);
     this.#checks = checkFinalAnswerChecks<FinalAnswerCheck>(options.finalAnswerChecks, kind);
     this.#budget = checkBudget(options.budget, this.model.modelId, `Cannot create ${kind}`);
+    if (options.onToolApproval !== undefined && typeof options.onToolApproval !== "function") {
+      throw new TypeError(`Cannot create ${kind}: onToolApproval must be a function`);
+    }
+    this.#approve = options.onToolApproval;
+    const required = options.approvalRequired ?? [];
+    if (!Array.isArray(required) || required.some((n) => typeof n !== "string")) {
+      throw new TypeError(`Cannot create ${kind}: approvalRequired must be an array of tool names`);
+    }
+    const known = new Set([...Object.keys(this.tools), ...Object.keys(this.managedAgents)]);
+    const unknown = required.filter((n) => !known.has(n));
+    if (unknown.length) {
+      throw new TypeError(
+        `Cannot create ${kind}: approvalRequired names no tool or managed agent: ${
+          unknown.join(", ")
+        }`,
+      );
+    }
+    this.#approvalRequired = new Set(required);
+    this.#approvalTimeoutMs = positiveInteger(
+      options.toolApprovalTimeoutMs ?? 300_000,
+      "toolApprovalTimeoutMs",
+      `Cannot create ${kind}`,
+    );
     this.memory = new AgentMemory("");
   }
 
@@ -363,6 +444,17 @@ export abstract class MultiStepAgent implements AsyncDisposable {
             }),
         },
       );
+    }
+    for (const [name, tool] of Object.entries(all)) {
+      const marked = this.#approvalRequired.has(name);
+      if (!marked && tool.requiresApproval === undefined) continue;
+      all[name] = withApproval(tool, {
+        marked,
+        ask: this.#approve,
+        timeoutMs: this.#approvalTimeoutMs,
+        agentName: this.name,
+        log: (message) => this.logger.warn?.(message),
+      });
     }
     return all;
   }
