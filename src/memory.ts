@@ -72,6 +72,17 @@ export interface ActionStep {
   actionOutput?: unknown;
   /** The error of a failed step, as plain data. */
   error?: ErrorData;
+  /**
+   * What type-checking found in `code` before it ran (CodeAgent with
+   * `typeCheck: "warn"` or `"block"`); set only when it found something.
+   * The model reads the same diagnostics in `observations`.
+   */
+  typeCheck?: {
+    /** True when the code was not run because of these diagnostics (`typeCheck: "block"`). */
+    blocked: boolean;
+    /** The problems, at 1-based lines and columns of `code`, with their TypeScript error code. */
+    diagnostics: { line: number; column: number; code: number; message: string }[];
+  };
   /** Tokens used by the step's model call. */
   tokenUsage?: TokenUsage;
   /** True when the step produced the accepted final answer. */

@@ -39,6 +39,7 @@ import {
 import { DenoExecutor, type DenoExecutorOptions } from "../../executors/deno_executor.ts";
 import { formatValue, truncate } from "./_format.ts";
 import { recordCalls, type RecordedCall, toolCallEvents } from "./_recorded_calls.ts";
+import { describeDiagnostics, StepTypeChecker } from "./_type_check.ts";
 
 /** Options of {@linkcode CodeAgent}. */
 export interface CodeAgentOptions extends MultiStepAgentOptions {
@@ -98,6 +99,59 @@ export interface CodeAgentOptions extends MultiStepAgentOptions {
   codeBlockTags?: readonly [string, string] | "markdown";
   /** Ask the model for `{ thought, code }` JSON through `responseFormat` instead of tagged code. */
   useStructuredOutputsInternally?: boolean;
+  /**
+   * Type-checks the model's code before it runs, against the declarations
+   * of the tools, managed agents and `final_answer` (as the prompt shows
+   * them), the run's `additionalArgs`, and what earlier successful steps of
+   * this sandbox defined. `"off"` (the default) does not check; `"warn"`
+   * runs the code and adds the problems to the observation; `"block"` does
+   * not run it: the model reads the problems, at lines and columns of its
+   * own code, and writes the step again. Only mistakes that break or
+   * misbehave at run time are reported (a wrong argument name or type for a
+   * tool, an undefined or misspelled name, a Promise used without `await`),
+   * not the type errors valid JavaScript raises. They are also kept in
+   * `ActionStep.typeCheck`.
+   *
+   * The TypeScript compiler (`npm:typescript`) is loaded in process when
+   * the first run starts, while the model writes its first reply; it needs
+   * env access and read access to Deno's npm cache. With `"off"` it is never
+   * loaded.
+   *
+   * @example Stopping a tool call with a wrong argument name before it runs
+   * ```ts
+   * import { CodeAgent, LogLevel, tool } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const sent: string[] = [];
+   * const sendEmail = tool({
+   *   name: "send_email",
+   *   description: "Sends an email.",
+   *   inputs: {
+   *     to: { type: "string", description: "Recipient" },
+   *     body: { type: "string", description: "Text" },
+   *   },
+   *   outputType: "string",
+   *   forward: ({ to }) => (sent.push(to), "sent"),
+   * });
+   * const model = new ScriptedModel({
+   *   replies: [
+   *     '<code>\nawait send_email({ recipient: "ann@example.com", body: "Hi" });\n</code>',
+   *     '<code>\nfinal_answer(await send_email({ to: "ann@example.com", body: "Hi" }));\n</code>',
+   *   ],
+   * });
+   * await using agent = new CodeAgent({
+   *   model,
+   *   tools: [sendEmail],
+   *   typeCheck: "block",
+   *   logLevel: LogLevel.OFF,
+   * });
+   * const result = await agent.run("Say hi to Ann", { returnFullResult: true });
+   * console.log(result.output, sent); // "sent" ["ann@example.com"]
+   * const first = result.steps.find((step) => step.type === "action");
+   * console.log(first?.type === "action" && first.typeCheck?.diagnostics[0].code); // 2353
+   * ```
+   */
+  typeCheck?: "off" | "warn" | "block";
 }
 
 const DEFAULT_TAGS: readonly [string, string] = ["<code>", "</code>"];
@@ -159,6 +213,10 @@ export class CodeAgent extends MultiStepAgent {
   readonly codeBlockTags: readonly [string, string];
   /** Whether replies are `{ thought, code }` JSON. */
   readonly useStructuredOutputsInternally: boolean;
+  /** Whether the code is type-checked before it runs, and what a problem found does. */
+  readonly typeCheck: "off" | "warn" | "block";
+  // Set unless typeCheck is "off": it models the sandbox's REPL state.
+  readonly #typeChecker?: StepTypeChecker;
   #executor: Executor;
   readonly #ownsExecutor: boolean;
   // How to build the default executor again for a run that starts afresh.
@@ -183,6 +241,15 @@ export class CodeAgent extends MultiStepAgent {
     super(options, codeAgentPromptTemplates);
     this.codeBlockTags = checkTags(options.codeBlockTags);
     this.useStructuredOutputsInternally = options.useStructuredOutputsInternally ?? false;
+    this.typeCheck = options.typeCheck ?? "off";
+    if (!["off", "warn", "block"].includes(this.typeCheck)) {
+      throw new TypeError(
+        `Cannot create CodeAgent: typeCheck must be "off", "warn" or "block", got ${
+          JSON.stringify(options.typeCheck)
+        }`,
+      );
+    }
+    if (this.typeCheck !== "off") this.#typeChecker = new StepTypeChecker();
     if (options.authorizedImports !== undefined) {
       if (
         !Array.isArray(options.authorizedImports) ||
@@ -299,6 +366,8 @@ export class CodeAgent extends MultiStepAgent {
     additionalArgs: Record<string, unknown>,
     options: { reset: boolean },
   ): Promise<void> {
+    // Loads the compiler while the run starts and the model writes its first reply.
+    this.#typeChecker?.warmUp();
     if (options.reset && this.#executorOptions && this.#executorUsed && !this.#closed) {
       const used = this.#executor;
       this.#keepAlwaysGrants(used);
@@ -308,6 +377,7 @@ export class CodeAgent extends MultiStepAgent {
         onWarning: grantsOnly(warningSink(this.logger, undefined)),
       });
       this.#executorUsed = false;
+      this.#typeChecker?.reset({ variables: true });
       await used.close();
     }
     const sandboxTools = this.toolsAndManagedAgents();
@@ -319,9 +389,14 @@ export class CodeAgent extends MultiStepAgent {
       recorded[name] = recordCalls(tool, this.#toolCalls);
     }
     await this.#executor.sendTools(recorded);
+    this.#typeChecker?.setTools([
+      ...Object.values(sandboxTools).map((tool) => toolToTypeScript(tool)),
+      FINAL_ANSWER_DECLARATION,
+    ]);
     if (Object.keys(additionalArgs).length > 0) {
       this.#executorUsed = true;
       await this.#executor.sendVariables(additionalArgs);
+      this.#typeChecker?.addVariables(additionalArgs);
     }
     // Start the sandbox now, concurrently with the first model call, so the
     // run does not wait for it later. Not awaited: a failed start is
@@ -392,6 +467,12 @@ export class CodeAgent extends MultiStepAgent {
     step.code = code;
     yield { type: "code_action", stepNumber: step.stepNumber, code };
 
+    const typeNote = await this.#checkTypes(step, code);
+    if (step.typeCheck?.blocked) {
+      step.observations = truncate(typeNote!, this.#maxObservationLength);
+      yield { type: "observation", stepNumber: step.stepNumber, observation: step.observations };
+      return { isFinalAnswer: false, output: undefined };
+    }
     let result: CodeOutput;
     this.#toolCalls.length = 0;
     this.#executorUsed = true;
@@ -400,8 +481,13 @@ export class CodeAgent extends MultiStepAgent {
     } catch (error) {
       yield* toolCallEvents(this.#toolCalls, step.stepNumber, this.#maxObservationLength);
       if (!(error instanceof AgentExecutionError)) throw error;
-      if (error.logs) {
-        step.observations = truncate(`Execution logs:\n${error.logs}`, this.#maxObservationLength);
+      if (error.stateLost) this.#typeChecker?.reset();
+      if (error.logs || typeNote) {
+        const logs = error.logs ? `Execution logs:\n${error.logs}` : "";
+        step.observations = truncate(
+          [logs, typeNote].filter(Boolean).join("\n"),
+          this.#maxObservationLength,
+        );
         yield { type: "observation", stepNumber: step.stepNumber, observation: step.observations };
       }
       throw error.stateLost && !/state|restart/i.test(error.message)
@@ -409,6 +495,7 @@ export class CodeAgent extends MultiStepAgent {
         : error;
     }
     yield* toolCallEvents(this.#toolCalls, step.stepNumber, this.#maxObservationLength);
+    this.#typeChecker?.commit(code);
     let output = result.output;
     if (result.isFinalAnswer && this.tools.final_answer) {
       const tool = this.tools.final_answer;
@@ -436,11 +523,25 @@ export class CodeAgent extends MultiStepAgent {
     const parts: string[] = [];
     if (result.logs) parts.push(`Execution logs:\n${result.logs}`);
     if (output !== undefined) parts.push(`Last output from code snippet:\n${formatValue(output)}`);
+    if (typeNote) parts.push(typeNote);
     step.observations = truncate(parts.join("\n"), this.#maxObservationLength);
     if (step.observations) {
       yield { type: "observation", stepNumber: step.stepNumber, observation: step.observations };
     }
     return { isFinalAnswer: result.isFinalAnswer, output };
+  }
+
+  /**
+   * Type-checks the step's code when `typeCheck` is on, recording what was
+   * found in `step.typeCheck`; returns the text the model reads about it.
+   */
+  async #checkTypes(step: ActionStep, code: string): Promise<string | undefined> {
+    if (!this.#typeChecker) return undefined;
+    const diagnostics = await this.#typeChecker.check(code);
+    if (diagnostics.length === 0) return undefined;
+    const blocked = this.typeCheck === "block";
+    step.typeCheck = { blocked, diagnostics };
+    return describeDiagnostics(diagnostics, blocked);
   }
 
   /** Closes the executor if this agent created it. Idempotent. */
