@@ -24,20 +24,33 @@ export interface PickedModel {
 export const HOW_TO_CONFIGURE =
   "Set OPENAI_API_KEY (OpenAI), HF_TOKEN (Hugging Face), or run Ollama (ollama serve; OLLAMA_HOST, OLLAMA_MODEL) to use a real model.";
 
+/** Options of {@linkcode pickModel}. */
+export interface PickModelOptions {
+  /**
+   * What the example says about its offline replay, in place of the generic
+   * notice (the how-to-configure line still follows it).
+   */
+  scriptedNotice?: string;
+}
+
 /**
  * Picks a model. `script` gives the replies of the offline replay; it is only
- * used when no real model is configured. Prints one line saying which model
+ * used when no real model is configured. Prints one notice saying which model
  * runs (on stderr, so examples' stdout stays their answer).
  */
-export async function pickModel(script: ScriptedReply[]): Promise<PickedModel> {
+export async function pickModel(
+  script: ScriptedReply[],
+  options: PickModelOptions = {},
+): Promise<PickedModel> {
   const picked = await pickRealModel() ?? {
     model: new ScriptedModel({ replies: script }),
     label: "a scripted model (offline replay)",
     scripted: true,
   };
-  console.error(
-    picked.scripted ? `Model: ${picked.label}. ${HOW_TO_CONFIGURE}\n` : `Model: ${picked.label}\n`,
-  );
+  if (!picked.scripted) console.error(`Model: ${picked.label}\n`);
+  else {
+    console.error(`${options.scriptedNotice ?? `Model: ${picked.label}.`}\n${HOW_TO_CONFIGURE}\n`);
+  }
   return picked;
 }
 

@@ -62,13 +62,11 @@ final_answer(
 </code>`,
 ];
 
-const { model, label, scripted } = await pickModel(RECORDED_SESSION);
-if (scripted) {
-  console.error(
+const { model, label } = await pickModel(RECORDED_SESSION, {
+  scriptedNotice:
     "No model is configured, so this demo replays a recorded session: the model's replies are\n" +
-      "scripted, but the sandbox, the tools, the memory and the logs below are all real.\n",
-  );
-}
+    "scripted, but the sandbox, the tools, the memory and the logs below are all real.",
+});
 
 await using agent = new CodeAgent({ model, tools: [lookupCity], maxSteps: 8 });
 const result = await agent.run(

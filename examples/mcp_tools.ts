@@ -58,6 +58,15 @@ function makeModel(): Model {
   return new ScriptedModel({ replies: Array.from({ length: 100 }, () => code) });
 }
 
+// The first `npx -y` downloads the server, which can take half a minute:
+// say what the wait is for.
+console.error(
+  everything.command === "npx"
+    ? `Starting the MCP server ${
+      everything.args?.at(-1)
+    } with npx (it may download it the first time)…`
+    : `Starting the MCP server "${everything.name}"…`,
+);
 await using client = new MCPClient(everything);
 await client.connect();
 const tools = client.getTools();

@@ -84,3 +84,18 @@ export function wrap(text: string, width: number): string[] {
   }
   return out;
 }
+
+/**
+ * What a complete reply adds to the text streamed before it: a code agent
+ * stops the model at the closing tag (`</code>`), so the stream ends without
+ * it and the complete reply puts it back. Only whitespace at the end of the
+ * streamed text may differ (the agent trims it before the tag); when the
+ * reply differs in more than that, nothing is added.
+ */
+export function unstreamedRest(streamed: string, complete: string): string {
+  const max = Math.min(streamed.length, complete.length);
+  let common = 0;
+  while (common < max && streamed.charCodeAt(common) === complete.charCodeAt(common)) common++;
+  if (streamed.slice(common).trim() !== "") return "";
+  return complete.slice(common);
+}

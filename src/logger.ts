@@ -12,7 +12,7 @@
  */
 
 import type { AgentEvent, ErrorData, ManagedAgentEvent, ModelStreamDeltaEvent } from "./events.ts";
-import { footer, inspect, sanitizeForTerminal, wrap } from "./_terminal_text.ts";
+import { footer, inspect, sanitizeForTerminal, unstreamedRest, wrap } from "./_terminal_text.ts";
 
 export { sanitizeForTerminal } from "./_terminal_text.ts";
 
@@ -114,8 +114,9 @@ const LEVEL_OF: Record<AgentEvent["type"], LogLevel> = {
  *
  * When the model streams (`model_stream_delta` events), its text is shown
  * live from `INFO`, once: the complete reply that follows (`model_output`,
- * `planning`) then adds only what was not streamed (tool calls at `DEBUG`,
- * the plan's timing). Without streaming the reply is shown at `DEBUG`.
+ * `planning`) then adds only what was not streamed (the closing tag of a
+ * code block, which the stream stops at; tool calls at `DEBUG`; the plan's
+ * timing). Without streaming the reply is shown at `DEBUG`.
  *
  * @example Rendering a run into a string
  * ```ts
@@ -224,11 +225,16 @@ export class Logger implements MessageLogger {
     if (event.type === "model_stream_delta") return this.#delta(event);
     const live = this.#live;
     this.#live = undefined;
-    if (this.level < LEVEL_OF[event.type]) return "";
     const continues = live !== undefined &&
       (event.type === "model_output" || event.type === "planning") &&
       live.key === liveKey(event.stepNumber, event.type === "planning" ? "planning" : event.phase);
-    return this.#emit(continues ? this.#afterLive(event) : this.#render(event), OWN, true);
+    // The rest of a streamed reply ends its live text, so it shows wherever that did.
+    if (this.level < (continues ? LogLevel.INFO : LEVEL_OF[event.type])) return "";
+    return this.#emit(
+      continues ? this.#afterLive(event, live.streamed) : this.#render(event),
+      OWN,
+      true,
+    );
   }
 
   // Accounts for text about to be written: what is written next starts a
@@ -253,9 +259,10 @@ export class Logger implements MessageLogger {
       header = event.phase === "planning"
         ? `${this.#rule(event.stepNumber === 1 ? "Initial plan" : "Updated plan", "─", "1")}\n`
         : `${this.#style("2", "Output message of the LLM:")}\n`;
-      this.#live = { key, carry: "" };
+      this.#live = { key, carry: "", streamed: "" };
     }
     const live = this.#live!;
+    live.streamed += content;
     let text = live.carry + content;
     // A CRLF split across two deltas must still become one newline.
     live.carry = text.endsWith("\r") ? "\r" : "";
@@ -290,14 +297,22 @@ export class Logger implements MessageLogger {
   }
 
   // The parts of a complete reply that its live text did not show.
-  #afterLive(event: AgentEvent & { type: "model_output" | "planning" }): string {
+  #afterLive(
+    event: AgentEvent & { type: "model_output" | "planning" },
+    streamed: string,
+  ): string {
     if (event.type === "planning") {
       const stats = footer(event.timing, event.tokenUsage);
       return stats ? `${this.#style("2", `[${stats}]`)}\n` : "";
     }
-    return (event.toolCalls ?? []).map((c) =>
-      `${this.#style("2", "Tool call:")} ${sanitize(c.name)} ${sanitize(inspect(c.arguments))}\n`
-    ).join("");
+    // The stream stopped at a code block's closing tag; the reply has it back.
+    // Its line break, if any, is the one #emit adds after an open line.
+    const rest = unstreamedRest(streamed, event.content).replace(/^\r?\n/, "");
+    const calls = this.level < LogLevel.DEBUG ? [] : event.toolCalls ?? [];
+    return (rest.trim() ? `${sanitize(rest)}\n` : "") +
+      calls.map((c) =>
+        `${this.#style("2", "Tool call:")} ${sanitize(c.name)} ${sanitize(inspect(c.arguments))}\n`
+      ).join("");
   }
 
   #render(event: AgentEvent): string {
@@ -444,6 +459,8 @@ interface LiveText {
   key: string;
   /** A trailing "\r" held back until the next delta shows whether "\n" follows. */
   carry: string;
+  /** The text streamed so far, as the model sent it. */
+  streamed: string;
 }
 
 function liveKey(stepNumber: number, phase: string): string {

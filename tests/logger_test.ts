@@ -344,6 +344,48 @@ Deno.test("Logger at INFO shows a streamed reply live, once, and ends its last l
   assertStringIncludes(text, "</code>\n─ Executing parsed code:");
 });
 
+Deno.test("Logger shows a streamed code block whole: the closing tag or fence the stream stopped at comes back", () => {
+  // The closing tag is a stop sequence, so the stream ends without it; the
+  // complete reply (model_output) has it back.
+  const cases = [
+    { pieces: ["Thought: multiply.\n<code>\n", "6 * 7\n"], close: "</code>" },
+    { pieces: ["Thought: multiply.\n<code>\n6 * 7"], close: "</code>" },
+    { pieces: ["Thought: multiply.\n```ts\n", "6 * 7\n"], close: "```" },
+  ];
+  for (const { pieces, close } of cases) {
+    const open = close === "```" ? "```ts" : "<code>";
+    const text = render(LogLevel.INFO, [
+      ...streamed("action", pieces),
+      {
+        type: "model_output",
+        stepNumber: 1,
+        phase: "action",
+        content: `Thought: multiply.\n${open}\n6 * 7\n${close}`,
+      },
+      { type: "code_action", stepNumber: 1, code: "6 * 7" },
+    ]);
+    assertEquals(
+      text.split("─ Executing parsed code:")[0],
+      `Output message of the LLM:\nThought: multiply.\n${open}\n6 * 7\n${close}\n`,
+      `${close}: ${text}`,
+    );
+  }
+});
+
+Deno.test("Logger adds nothing to a streamed reply that its complete reply does not extend", () => {
+  const text = render(LogLevel.INFO, [
+    ...streamed("action", ["Thought: one thing."]),
+    { type: "model_output", stepNumber: 1, phase: "action", content: "Something else entirely" },
+  ]);
+  assertEquals(text, "Output message of the LLM:\nThought: one thing.");
+  // Below INFO the live text is hidden, and so is its rest.
+  const quiet = render(LogLevel.ERROR, [
+    ...streamed("action", ["<code>\n1\n"]),
+    { type: "model_output", stepNumber: 1, phase: "action", content: "<code>\n1\n</code>" },
+  ]);
+  assertEquals(quiet, "");
+});
+
 Deno.test("Logger at DEBUG shows a non-streamed reply, and only the tool calls of a streamed one", () => {
   const call = { id: "c1", name: "get_weather", arguments: { city: "Paris" } };
   const plain = render(LogLevel.DEBUG, [

@@ -63,6 +63,12 @@ export class CliUsageError extends Error {
   }
 }
 
+/** The model type a name stands for (a class name or an alias), or undefined. */
+export function resolveModelType(name: string): ModelType | undefined {
+  const type = Object.hasOwn(MODEL_TYPE_ALIASES, name) ? MODEL_TYPE_ALIASES[name] : name;
+  return (MODEL_TYPES as readonly string[]).includes(type) ? type as ModelType : undefined;
+}
+
 /** Parses `smolagent` arguments; throws {@linkcode CliUsageError}. */
 export function parseCliArgs(args: readonly string[]): CliOptions {
   // `--tools a b` and `--imports x y` take several words, as in smolagents'
@@ -147,10 +153,8 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
 
   const givenType = (v["model-type"] ?? "InferenceClientModel") as string;
-  const modelType = Object.hasOwn(MODEL_TYPE_ALIASES, givenType)
-    ? MODEL_TYPE_ALIASES[givenType]
-    : givenType;
-  if (!(MODEL_TYPES as readonly string[]).includes(modelType)) {
+  const modelType = resolveModelType(givenType);
+  if (modelType === undefined) {
     throw new CliUsageError(
       `Unknown model type "${givenType}": use ${quoteList(MODEL_TYPES)} ` +
         `(or the aliases ${quoteList(Object.keys(MODEL_TYPE_ALIASES))})`,
@@ -173,12 +177,18 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
       Boolean,
     );
   }
+  const apiBase = v["api-base"] as string | undefined;
+  if (apiBase !== undefined && (!/^https?:\/\//i.test(apiBase) || !URL.canParse(apiBase))) {
+    throw new CliUsageError(
+      `--api-base must be an http(s) URL such as http://127.0.0.1:11434/v1, got "${apiBase}"`,
+    );
+  }
   const task = parsed.positionals.join(" ").trim() || undefined;
   return {
     task,
-    modelType: modelType as ModelType,
+    modelType,
     modelId: v["model-id"] as string | undefined,
-    apiBase: v["api-base"] as string | undefined,
+    apiBase,
     apiKey: v["api-key"] as string | undefined,
     provider: v.provider as string | undefined,
     actionType,
@@ -286,7 +296,8 @@ Output:
   -h, --help               this help
   -V, --version            the version
 
-The final answer is printed on stdout, the agent's log on stderr.
+The final answer is printed on stdout, the agent's log on stderr (with a
+warning line for each retry of a model request, at every verbosity).
 Exit codes: 0 answered, 1 the agent failed or reached --max-steps,
 2 usage error, 130 interrupted (Ctrl-C).
 

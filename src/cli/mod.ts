@@ -39,22 +39,26 @@ import { ToolCallingAgent } from "../agents/tool_calling_agent.ts";
 import type { AgentEvent } from "../events.ts";
 import { Logger, LogLevel, sanitizeForTerminal } from "../logger.ts";
 import type { Model } from "../models/model.ts";
+import type { RetryInfo } from "../models/model_options.ts";
 import type { Tool } from "../tool.ts";
+import { unstreamedRest } from "../_terminal_text.ts";
 import {
   type CliOptions,
   CliUsageError,
   HELP,
   MODEL_TYPES,
-  type ModelType,
   parseCliArgs,
+  resolveModelType,
 } from "./_args.ts";
+import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
+import { CliStderr } from "./_output.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** Where {@linkcode runCli} reads and writes; each defaults to the process's own. */
 export interface CliIo {
   /** Receives the final answer and `--help`. */
   stdout?: (text: string) => void;
-  /** Receives the log and error messages. */
+  /** Receives the log (the agent's steps, each retry of a model request) and error messages. */
   stderr?: (text: string) => void;
   /** Asks one question and resolves to the line typed, or null when there is no terminal. */
   ask?: (question: string) => Promise<string | null>;
@@ -78,13 +82,18 @@ export interface CliIo {
  */
 export async function runCli(args: readonly string[], io: CliIo = {}): Promise<number> {
   const stdout = io.stdout ?? writeTo(Deno.stdout);
-  const stderr = io.stderr ?? writeTo(Deno.stderr);
+  // The agent's log and the CLI's own lines share stderr: see CliStderr.
+  const err = new CliStderr(
+    io.stderr ?? writeTo(Deno.stderr),
+    io.stderr === undefined && Deno.stderr.isTerminal(),
+  );
+  const stderr = (text: string) => err.line(text);
   let options: CliOptions;
   try {
     options = parseCliArgs(args);
   } catch (error) {
     if (!(error instanceof CliUsageError)) throw error;
-    stderr(`smolagent: ${error.message}\nRun "smolagent --help" for usage.\n`);
+    stderr(`error: ${error.message}\nRun "smolagent --help" for usage.`);
     return 2;
   }
   if (options.help) {
@@ -99,7 +108,7 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
     const asked = await askForTask(options, io.ask ?? askOnTerminal, stderr);
     if (!asked) {
       stderr(
-        'smolagent: no task given: pass it as the first argument, e.g. smolagent "What is 7 * 6?"\n',
+        'error: no task given: pass it as the first argument, e.g. smolagent "What is 7 * 6?"',
       );
       return 2;
     }
@@ -113,20 +122,23 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) Deno.exit(130);
-    stderr("\nInterrupted: stopping the agent and its sandbox (Ctrl-C again to force)…\n");
+    stderr("Interrupted: stopping the agent and its sandbox (Ctrl-C again to force)…");
     agent?.interrupt();
     controller.abort(new DOMException("Interrupted by the user", "AbortError"));
   };
   if (!io.signal) Deno.addSignalListener("SIGINT", onSigint);
+  const logger = new Logger({ level: options.verbosity as LogLevel, writer: err.writer });
+  let server: ModelServer | undefined;
   try {
     let model: Model;
     let tools: Tool[];
     try {
-      model = await createModel(options);
+      // A server that is down means seconds of retries: each is shown as it starts.
+      ({ model, server } = await createModel(options, (info) => logger.warn(formatRetry(info))));
       tools = await createTools(options);
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) {
-        stderr(`smolagent: ${error.message}\n`);
+        stderr(`error: ${error.message}`);
         return 2;
       }
       throw error;
@@ -138,24 +150,27 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
       await client.connect({ signal });
       tools.push(...client.getTools());
     }
-    agent = createAgent(options, model, tools);
+    agent = createAgent(options, model, tools, logger);
     cleanups.unshift(() => agent!.close());
     // From INFO (verbosity 1) the Logger shows the streamed reply live; below
     // it, --stream still asks for the reply, so the CLI writes it itself.
     const echoStream = options.stream && options.verbosity < LogLevel.INFO;
-    const result = await drain(agent.stream(options.task!, { signal }), echoStream, stderr);
+    const result = await drain(agent.stream(options.task!, { signal }), echoStream, err);
     if (result.state === "interrupted" || signal.aborted) return 130;
+    // On a terminal the answer must not continue the log's last line.
+    err.endLine();
     stdout(formatAnswer(result.output));
     if (result.state === "max_steps_error") {
       stderr(
-        `smolagent: the agent reached --max-steps (${agent.maxSteps}) without a final answer; the answer above is its best guess\n`,
+        `error: the agent reached --max-steps (${agent.maxSteps}) without a final answer; the answer above is its best guess`,
       );
       return 1;
     }
     return 0;
   } catch (error) {
     if (signal.aborted) return 130;
-    stderr(`smolagent: ${(error as Error)?.message ?? String(error)}\n`);
+    const message = server ? explainFailure(error, server) : (error as Error)?.message;
+    stderr(`error: ${message ?? String(error)}`);
     return 1;
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
@@ -166,13 +181,26 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
 async function drain(
   events: AsyncGenerator<AgentEvent, RunResult>,
   echoStream: boolean,
-  stderr: (text: string) => void,
+  err: CliStderr,
 ): Promise<RunResult> {
+  // The reply streamed so far, to complete it as the Logger does.
+  let streamed = "";
   let next = await events.next();
   while (!next.done) {
-    if (echoStream && next.value.type === "model_stream_delta" && next.value.delta.content) {
-      // Model text, so no escape sequence reaches the terminal (as in the Logger).
-      stderr(sanitizeForTerminal(next.value.delta.content));
+    const event = next.value;
+    if (event.type === "model_stream_delta") {
+      if (echoStream && event.delta.content) {
+        streamed += event.delta.content;
+        // Model text, so no escape sequence reaches the terminal (as in the Logger).
+        err.write(sanitizeForTerminal(event.delta.content));
+      }
+    } else {
+      if (event.type === "model_output" && streamed !== "") {
+        // The closing tag of a code block, which the stream stopped at.
+        const rest = unstreamedRest(streamed, event.content).replace(/^\r?\n/, "");
+        if (rest.trim()) err.line(sanitizeForTerminal(rest));
+      }
+      streamed = "";
     }
     next = await events.next();
   }
@@ -188,43 +216,87 @@ function envValue(name: string): string | undefined {
   }
 }
 
-async function createModel(options: CliOptions): Promise<Model> {
-  switch (options.modelType) {
+const OPENAI_API_BASE = "https://api.openai.com/v1";
+
+// The library's messages name its options and a Deno flag (--allow-env),
+// which in the CLI is the sandbox's own: each missing setting is checked
+// here first, so that the message says it in CLI terms.
+async function createModel(
+  options: CliOptions,
+  onRetry: (info: RetryInfo) => void,
+): Promise<{ model: Model; server: ModelServer }> {
+  const { modelType, apiBase, apiKey } = options;
+  const custom = apiBase !== undefined;
+  switch (modelType) {
     case "OpenAIServerModel": {
-      // The library's message names its option and a Deno flag, which in the
-      // CLI is the sandbox's own flag: say it in CLI terms.
-      if (!options.apiBase && !options.apiKey && !envValue("OPENAI_API_KEY")) {
+      const base = (apiBase ?? OPENAI_API_BASE).replace(/\/+$/, "");
+      if (base === OPENAI_API_BASE && !apiKey && !envValue("OPENAI_API_KEY")) {
         throw new TypeError(
           "Missing API key for OpenAI: pass --api-key, or set OPENAI_API_KEY " +
             "(for a local OpenAI-compatible server, pass --api-base instead)",
         );
       }
       const { OpenAIServerModel } = await import("../models/openai_model.ts");
-      return new OpenAIServerModel({
+      const model = new OpenAIServerModel({
         modelId: options.modelId ?? "gpt-4o-mini",
-        apiBase: options.apiBase,
-        apiKey: options.apiKey,
+        apiBase,
+        apiKey,
+        onRetry,
       });
+      return { model, server: { modelType, modelId: model.modelId, where: model.apiBase, custom } };
     }
     case "AzureOpenAIServerModel": {
       if (!options.modelId) {
         throw new TypeError("--model-id is required with AzureOpenAIServerModel (the deployment)");
       }
+      if (!apiBase && !envValue("AZURE_OPENAI_ENDPOINT")) {
+        throw new TypeError(
+          "Missing Azure endpoint: pass --api-base https://<resource>.openai.azure.com, or set AZURE_OPENAI_ENDPOINT",
+        );
+      }
+      if (!envValue("OPENAI_API_VERSION")) {
+        throw new TypeError("Missing Azure API version: set OPENAI_API_VERSION, e.g. 2024-10-21");
+      }
+      if (!apiKey && !envValue("AZURE_OPENAI_API_KEY")) {
+        throw new TypeError("Missing Azure API key: pass --api-key, or set AZURE_OPENAI_API_KEY");
+      }
       const { AzureOpenAIServerModel } = await import("../models/azure_openai_model.ts");
-      return new AzureOpenAIServerModel({
+      const model = new AzureOpenAIServerModel({
         modelId: options.modelId,
-        azureEndpoint: options.apiBase,
-        apiKey: options.apiKey,
+        azureEndpoint: apiBase,
+        apiKey,
+        onRetry,
       });
+      return {
+        model,
+        server: { modelType, modelId: model.deployment, where: model.azureEndpoint, custom },
+      };
     }
     case "InferenceClientModel": {
+      const token = apiKey ?? envValue("HF_TOKEN");
+      if (!custom && !token) {
+        throw new TypeError(
+          "Missing Hugging Face token: pass --api-key, or set HF_TOKEN " +
+            "(create one at https://huggingface.co/settings/tokens)",
+        );
+      }
+      if (!custom && !token!.startsWith("hf_") && (options.provider ?? "auto") === "auto") {
+        throw new TypeError(
+          "Cannot route a provider's own key without --provider: pass --provider with the provider " +
+            "it belongs to (e.g. --provider together), or use a Hugging Face token (hf_…)",
+        );
+      }
       const { InferenceClientModel } = await import("../models/inference_client_model.ts");
-      return new InferenceClientModel({
+      const model = new InferenceClientModel({
         modelId: options.modelId,
         provider: options.provider as "auto" | undefined,
-        token: options.apiKey,
-        endpointUrl: options.apiBase,
+        token: apiKey,
+        endpointUrl: apiBase,
+        onRetry,
       });
+      const where = apiBase ??
+        `the Hugging Face router${options.provider ? ` (provider "${options.provider}")` : ""}`;
+      return { model, server: { modelType, modelId: model.modelId, where, custom } };
     }
   }
 }
@@ -252,14 +324,19 @@ async function createTools(options: CliOptions): Promise<Tool[]> {
   return options.tools.map((name) => make[name]());
 }
 
-function createAgent(options: CliOptions, model: Model, tools: Tool[]): MultiStepAgent {
+function createAgent(
+  options: CliOptions,
+  model: Model,
+  tools: Tool[],
+  logger: Logger,
+): MultiStepAgent {
   const common = {
     model,
     tools,
     maxSteps: options.maxSteps,
     planningInterval: options.planningInterval,
     streamOutputs: options.stream,
-    logger: new Logger({ level: (options.verbosity) as LogLevel }),
+    logger,
   };
   return options.actionType === "code"
     ? new CodeAgent({
@@ -305,10 +382,11 @@ async function askForTask(
   const type = (await ask(`Model type [${options.modelType}] (${MODEL_TYPES.join(", ")}):`))
     ?.trim();
   if (type) {
-    if (!(MODEL_TYPES as readonly string[]).includes(type)) {
-      stderr(`Unknown model type "${type}": keeping ${options.modelType}\n`);
+    const resolved = resolveModelType(type);
+    if (resolved === undefined) {
+      stderr(`Unknown model type "${type}": keeping ${options.modelType}`);
     } else {
-      options.modelType = type as ModelType;
+      options.modelType = resolved;
     }
   }
   const id = (await ask(`Model id [${options.modelId ?? "the default"}]:`))?.trim();

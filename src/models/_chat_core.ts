@@ -5,7 +5,7 @@
 
 import { AgentGenerationError } from "../errors.ts";
 import type { ChatMessage, ChatMessageStreamDelta } from "./model.ts";
-import type { ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
+import type { RetryInfo, ServerGenerateOptions, ServerModelOptions } from "./model_options.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 import {
   buildChatBody,
@@ -186,6 +186,12 @@ export function validateServerModelOptions(
     );
   }
   checkNumber("maxRetries", options.maxRetries, 0, true);
+  if (options.onRetry !== undefined && typeof options.onRetry !== "function") {
+    const got = options.onRetry === null ? "null" : typeof options.onRetry;
+    throw new TypeError(
+      `Invalid onRetry: expected a function such as (info) => log(info.reason), got ${got}`,
+    );
+  }
   checkNumber("retryDelayMs", options.retryDelayMs, 0);
   checkNumber("timeoutMs", options.timeoutMs, 1);
   checkNumber("requestsPerMinute", options.requestsPerMinute, Number.MIN_VALUE);
@@ -204,6 +210,7 @@ export class ChatCore {
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
   readonly #checkCall: ChatCoreOptions["checkCall"];
+  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
 
   constructor(transport: ChatTransport, options: ChatCoreOptions) {
     validateServerModelOptions(options);
@@ -238,6 +245,7 @@ export class ChatCore {
       maxDelayMs: MAX_RETRY_DELAY_MS,
     };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#onRetry = options.onRetry;
     this.#limiter = options.requestsPerMinute === undefined
       ? undefined
       : new RateLimiter(options.requestsPerMinute);
@@ -384,12 +392,32 @@ export class ChatCore {
           return { retryable, retryAfterMs };
         },
         this.#policy,
-        { signal },
+        { signal, onRetry: this.#onRetry && this.#tellRetry },
       );
     } catch (error) {
       throw this.#generationError(error, attempts, signal);
     }
   }
+
+  #tellRetry = (error: unknown, retry: number, delayMs: number): void => {
+    const failure = error instanceof AttemptFailure ? error.failure : undefined;
+    const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
+    const reason = failure?.kind === "http" && failure.status !== undefined
+      ? `status ${failure.status}: ${message}`
+      : message;
+    try {
+      this.#onRetry?.({
+        modelId: this.#modelId,
+        attempt: retry + 1,
+        maxAttempts: this.#policy.maxRetries + 1,
+        delayMs,
+        reason: redactSecrets(reason, this.#secrets),
+        ...(failure?.status !== undefined ? { status: failure.status } : {}),
+      });
+    } catch {
+      // A listener's failure is its own: the request goes on (see onRetry).
+    }
+  };
 
   #attemptFailure(error: unknown, attempt: Attempt, signal?: AbortSignal): unknown {
     if (signal?.aborted) return signal.reason;

@@ -11,6 +11,7 @@ import {
 } from "./_chat_core.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 import { parseRetryAfter } from "./_retry.ts";
+import { networkFailureReason } from "./_network_error.ts";
 
 // deno-lint-ignore no-explicit-any -- a mixin's base constructor must take any arguments
 type ClientClass = new (...args: any[]) => OpenAI;
@@ -127,7 +128,7 @@ export function openAITransport(client: OpenAI, endpoint: string): ChatTransport
 
 function describeOpenAIError(error: unknown, endpoint: string): ProviderFailure {
   if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    const cause = error.cause instanceof Error ? `: ${networkFailureReason(error.cause)}` : "";
     return { kind: "connection", message: `cannot reach ${endpoint}${cause}` };
   }
   if (error instanceof APIError && typeof error.status === "number") {
@@ -140,7 +141,10 @@ function describeOpenAIError(error: unknown, endpoint: string): ProviderFailure 
   }
   // fetch rejects with a TypeError when the connection drops mid-body.
   if (error instanceof TypeError) {
-    return { kind: "connection", message: `connection to ${endpoint} failed: ${error.message}` };
+    return {
+      kind: "connection",
+      message: `connection to ${endpoint} failed: ${networkFailureReason(error)}`,
+    };
   }
   if (error instanceof SyntaxError) {
     return { kind: "invalid", message: `the reply is not JSON: ${error.message}` };

@@ -28,6 +28,9 @@ export interface RetryEnvironment {
   random?: () => number;
 }
 
+/** Told about each retry before its wait starts. */
+export type RetryListener = (error: unknown, retry: number, delayMs: number) => void;
+
 /** HTTP statuses worth retrying: timeouts, conflicts (lock timeouts), rate limits, server errors. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
@@ -93,13 +96,14 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 /**
  * Runs `attempt` until it succeeds, a failure is not retryable, or the
  * retries are used up; then rethrows the last error. `classify` decides what
- * each error means.
+ * each error means; `onRetry` hears of each retry (its 1-based number and
+ * wait) before the wait, so a user is not left in silence.
  */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   classify: (error: unknown) => FailureInfo,
   policy: RetryPolicy,
-  options: RetryEnvironment & { signal?: AbortSignal } = {},
+  options: RetryEnvironment & { signal?: AbortSignal; onRetry?: RetryListener } = {},
 ): Promise<T> {
   const sleep = options.sleep ?? abortableSleep;
   for (let retry = 0;; retry++) {
@@ -111,6 +115,7 @@ export async function withRetries<T>(
       if (!info.retryable || retry >= policy.maxRetries) throw error;
       const delay = retryDelay(retry, info, policy, options.random);
       if (delay === undefined) throw error;
+      options.onRetry?.(error, retry + 1, delay);
       await sleep(delay, options.signal);
     }
   }

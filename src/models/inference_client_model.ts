@@ -34,10 +34,12 @@ import {
 } from "./_chat_core.ts";
 import { checkHttpUrl, readEnv } from "./_settings.ts";
 import { parseRetryAfter } from "./_retry.ts";
+import { networkFailureReason } from "./_network_error.ts";
 import type { WireChunk, WireCompletion } from "./_wire.ts";
 
 export type {
   CompletionParameters,
+  RetryInfo,
   ServerGenerateOptions,
   ServerModelOptions,
 } from "./model_options.ts";
@@ -301,7 +303,14 @@ function describeHfError(
     return { kind: "invalid", message: error.message };
   }
   if (error instanceof TypeError) {
-    return { kind: "connection", message: `connection to ${endpoint} failed: ${error.message}` };
+    // Without response headers the server never answered: it was not reached.
+    const reason = networkFailureReason(error);
+    return {
+      kind: "connection",
+      message: context.responseHeaders
+        ? `connection to ${endpoint} failed: ${reason}`
+        : `cannot reach ${endpoint}: ${reason}`,
+    };
   }
   return { kind: "invalid", message: error instanceof Error ? error.message : String(error) };
 }

@@ -37,6 +37,29 @@ export interface CompletionParameters {
 /** Per-call options of the server-backed models: the agent's options plus sampling overrides. */
 export interface ServerGenerateOptions extends GenerateOptions, CompletionParameters {}
 
+/**
+ * What {@linkcode ServerModelOptions.onRetry} is told about a retry, before
+ * its wait starts.
+ */
+export interface RetryInfo {
+  /** The model the request is for. */
+  modelId: string;
+  /** The attempt about to be made: 2 for the first retry. */
+  attempt: number;
+  /** The most attempts the request gets: `maxRetries` + 1. */
+  maxAttempts: number;
+  /** How long the model waits before that attempt, in milliseconds. */
+  delayMs: number;
+  /**
+   * Why the last attempt failed, without any credential, e.g.
+   * `"status 503: overloaded"` or
+   * `"cannot reach http://localhost:11434/v1: connection refused"`.
+   */
+  reason: string;
+  /** The HTTP status of the failed attempt, when the server answered. */
+  status?: number;
+}
+
 /** Options every server-backed model accepts. */
 export interface ServerModelOptions extends CompletionParameters {
   /**
@@ -53,6 +76,39 @@ export interface ServerModelOptions extends CompletionParameters {
   maxRetries?: number;
   /** First backoff delay in milliseconds; it doubles on each retry, up to 60 000. Default 1 000. */
   retryDelayMs?: number;
+  /**
+   * Called before each retry, when its wait starts, so that an application
+   * can show it: a server that is down otherwise means several silent
+   * seconds before the error. The model itself never prints. The listener
+   * should return quickly; what it throws is ignored, so a failing log line
+   * cannot fail the request.
+   *
+   * @example Showing each retry on stderr
+   * ```ts
+   * import { OpenAIServerModel } from "@smoldeno/agents/models/openai";
+   *
+   * // A port nothing listens on, like a local server that is not started.
+   * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * const apiBase = `http://127.0.0.1:${listener.addr.port}/v1`;
+   * listener.close();
+   *
+   * const seen: number[] = [];
+   * const model = new OpenAIServerModel({
+   *   modelId: "qwen2.5-coder:7b",
+   *   apiBase,
+   *   maxRetries: 2,
+   *   retryDelayMs: 10,
+   *   onRetry: ({ attempt, maxAttempts, delayMs, reason }) => {
+   *     seen.push(attempt);
+   *     // e.g. "retrying in 8 ms (cannot reach http://127.0.0.1:…/v1: connection refused), 2/3"
+   *     console.error(`retrying in ${delayMs} ms (${reason}), ${attempt}/${maxAttempts}`);
+   *   },
+   * });
+   * await model.generate([{ role: "user", content: "Hi" }]).catch(() => {});
+   * console.log(seen); // [2, 3]
+   * ```
+   */
+  onRetry?: (info: RetryInfo) => void;
   /** Client-side rate limit shared by all calls of this model instance, parallel ones included. */
   requestsPerMinute?: number;
   /**

@@ -62,6 +62,7 @@ import { checkHttpUrl, readEnv } from "./_settings.ts";
 
 export type {
   CompletionParameters,
+  RetryInfo,
   ServerGenerateOptions,
   ServerModelOptions,
 } from "./model_options.ts";

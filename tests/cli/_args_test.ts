@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../_assert.ts";
-import { CliUsageError, parseCliArgs } from "../../src/cli/_args.ts";
+import { CliUsageError, parseCliArgs, resolveModelType } from "../../src/cli/_args.ts";
 
 Deno.test("parseCliArgs() takes the smolagents class names OpenAIModel and AzureOpenAIModel as aliases", () => {
   assertEquals(parseCliArgs(["t", "--model-type", "OpenAIModel"]).modelType, "OpenAIServerModel");
@@ -105,4 +105,22 @@ Deno.test("parseCliArgs() reports each kind of mistake as a usage error saying w
   for (const [args, message] of cases) {
     assertThrows(() => parseCliArgs(args), CliUsageError, message);
   }
+});
+
+Deno.test("resolveModelType() takes the class names and their aliases, and nothing else", () => {
+  assertEquals(resolveModelType("OpenAIModel"), "OpenAIServerModel");
+  assertEquals(resolveModelType("InferenceClientModel"), "InferenceClientModel");
+  assertEquals(resolveModelType("hasOwnProperty"), undefined);
+});
+
+Deno.test("parseCliArgs() refuses an --api-base that is not an http(s) URL, with an example", () => {
+  assertThrows(
+    () => parseCliArgs(["t", "--api-base", "localhost:11434/v1"]),
+    CliUsageError,
+    '--api-base must be an http(s) URL such as http://127.0.0.1:11434/v1, got "localhost:11434/v1"',
+  );
+  assertEquals(
+    parseCliArgs(["t", "--api-base", "https://x.example/v1"]).apiBase,
+    "https://x.example/v1",
+  );
 });

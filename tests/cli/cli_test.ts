@@ -3,12 +3,15 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import {
   chunk,
+  closedOrigin,
   completion,
   errorReply,
   FakeServer,
+  RawServer,
   type ReceivedRequest,
   sse,
 } from "../models/_fake_server.ts";
+import { withEnv } from "../models/_env.ts";
 import { tool } from "../../src/tool.ts";
 import { runCli } from "../../src/cli/mod.ts";
 import { childrenOf, dirsLeftBy, isAlive } from "../_processes.ts";
@@ -94,6 +97,154 @@ Deno.test("smolagent exits 1 with the provider's message when the model call fai
   assertEquals(run.code, 1);
   assertStringIncludes(run.stderr, "401");
   assert(!run.stderr.includes("sk-secret-123") && !run.stdout.includes("sk-secret-123"));
+});
+
+Deno.test("smolagent shows each retry of a model request as it happens: the reason, the wait and the attempt count", async () => {
+  await using server = new FakeServer([
+    errorReply(503, "overloaded", { "retry-after-ms": "1" }),
+    errorReply(503, "overloaded", { "retry-after-ms": "1" }),
+    code("final_answer('ok')"),
+  ]);
+  const run = await runCliProcess(["Hi", ...openai(server)]);
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(run.stdout, "ok\n");
+  const retries = run.stderr.split("\n").filter((line) => line.startsWith("Warning:"));
+  assertEquals(retries, [
+    'Warning: Model "test-model" request failed (status 503: overloaded): retrying in 1 ms, attempt 2 of 4',
+    'Warning: Model "test-model" request failed (status 503: overloaded): retrying in 1 ms, attempt 3 of 4',
+  ]);
+  // Shown in the step that waits, before its code runs.
+  assert(run.stderr.indexOf("attempt 3 of 4") < run.stderr.indexOf("Executing parsed code"));
+});
+
+Deno.test("smolagent shows the retries of a server that is down, then one error line saying to check --api-base", async () => {
+  const origin = closedOrigin();
+  let err = "";
+  const exit = await runCli(
+    [
+      "Hi",
+      "--model-type",
+      "OpenAIServerModel",
+      "--model-id",
+      "test-model",
+      "--api-base",
+      `${origin}/v1`,
+    ],
+    { stdout: () => {}, stderr: (t) => (err += t), signal: new AbortController().signal },
+  );
+  assertEquals(exit, 1, err);
+  const lines = err.split("\n");
+  const retries = lines.filter((line) => line.startsWith("Warning:"));
+  assertEquals(retries.length, 3, err);
+  retries.forEach((line, i) =>
+    assertMatch(
+      line,
+      new RegExp(
+        `^Warning: Model "test-model" request failed \\(cannot reach http://127\\.0\\.0\\.1:\\d+/v1: connection refused\\): retrying in \\d\\.\\d s, attempt ${
+          i + 2
+        } of 4$`,
+      ),
+    )
+  );
+  // Every line ended, the last one too.
+  assertEquals(lines.at(-1), "");
+  assertEquals(
+    lines.at(-2),
+    `error: cannot reach the model server at ${origin}/v1 after 4 attempts (connection refused): check that it is running and that --api-base is right`,
+  );
+});
+
+Deno.test("smolagent says in one error line that a wrong --model-id is not at the server (404), and what to check", async () => {
+  await using server = new FakeServer([
+    errorReply(404, "The model `test-model` does not exist or you do not have access to it."),
+  ]);
+  const run = await runCliProcess(["Hi", ...openai(server)]);
+  assertEquals(run.code, 1);
+  const errors = run.stderr.split("\n").filter((line) => line.startsWith("error:"));
+  assertEquals(errors, [
+    `error: model "test-model" was not found at ${server.origin}/v1 (404: The model \`test-model\` does not exist or you do not have access to it.): check --model-id, and that --api-base is the server's OpenAI-compatible URL (usually ending in /v1)`,
+  ]);
+  assert(run.stderr.endsWith("\n"));
+  // In CLI terms: no library option names, and no retry of a 404.
+  assert(!/modelId|apiBase/.test(run.stderr), run.stderr);
+  assertEquals(server.requests.length, 1);
+});
+
+Deno.test("smolagent ends the line a broken stream left open before its error line", async () => {
+  await using server = new RawServer(() => ({
+    sseThenDrop: [chunk({ role: "assistant", content: "Thought: I will" })],
+  }));
+  const run = await runCliProcess([
+    "Hi",
+    "--model-type",
+    "OpenAIServerModel",
+    "--model-id",
+    "test-model",
+    "--api-base",
+    `${server.origin}/v1`,
+    "--stream",
+  ]);
+  assertEquals(run.code, 1, run.stderr);
+  const lines = run.stderr.split("\n");
+  assert(lines.includes("Thought: I will"), run.stderr);
+  const error = lines.find((line) => line.startsWith("error: "));
+  assertMatch(error ?? run.stderr, /^error: the connection to the model server at .* broke/);
+  assert(run.stderr.endsWith("\n"), JSON.stringify(run.stderr));
+});
+
+Deno.test("smolagent --stream shows a code block whole, with the closing tag the stream stopped at", async () => {
+  const reply = "Thought: streaming works.\n<code>\nfinal_answer('streamed')\n</code>";
+  for (const verbosity of ["1", "0"]) {
+    await using server = new FakeServer([sse([chunk({ role: "assistant", content: reply })])]);
+    const run = await runCliProcess([
+      "Stream",
+      ...openai(server),
+      "--stream",
+      "--verbosity-level",
+      verbosity,
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "streamed\n");
+    if (verbosity === "0") {
+      // The CLI writes the stream itself, and ends its last line before the answer.
+      assertEquals(run.stderr, `${reply}\n`);
+    } else {
+      assertStringIncludes(run.stderr, `${reply}\n─ Executing parsed code:`);
+    }
+  }
+});
+
+Deno.test("smolagent says what Hugging Face and Azure miss in its own flags and variables", async () => {
+  const unset = {
+    HF_TOKEN: undefined,
+    AZURE_OPENAI_ENDPOINT: undefined,
+    AZURE_OPENAI_API_KEY: undefined,
+    OPENAI_API_VERSION: undefined,
+  };
+  const run = async (args: string[], env: Record<string, string | undefined> = {}) => {
+    let err = "";
+    const exit = await withEnv(
+      { ...unset, ...env },
+      () => runCli(args, { stderr: (t) => (err += t), signal: new AbortController().signal }),
+    );
+    assertEquals(exit, 2, err);
+    // Not the library's option names, nor Deno's flag (in the CLI, the sandbox's).
+    assert(!/--allow-env|pass token|azureEndpoint|apiKey|apiVersion/.test(err), err);
+    return err;
+  };
+  assertStringIncludes(await run(["task"]), "pass --api-key, or set HF_TOKEN");
+  assertStringIncludes(
+    await run(["task", "--api-key", "tgp_v1_example"]),
+    "pass --provider with the provider it belongs to",
+  );
+  const azure = ["task", "--model-type", "AzureOpenAIModel", "--model-id", "my-gpt"];
+  assertStringIncludes(await run(azure), "pass --api-base https://<resource>.openai.azure.com");
+  const withEndpoint = [...azure, "--api-base", "https://res.openai.azure.com"];
+  assertStringIncludes(await run(withEndpoint), "set OPENAI_API_VERSION");
+  assertStringIncludes(
+    await run(withEndpoint, { OPENAI_API_VERSION: "2024-10-21" }),
+    "pass --api-key, or set AZURE_OPENAI_API_KEY",
+  );
 });
 
 Deno.test("smolagent exits 2 on usage errors before contacting any model", async () => {

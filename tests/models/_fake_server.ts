@@ -16,6 +16,17 @@ export async function collect(
   return deltas;
 }
 
+/**
+ * `http://127.0.0.1:<port>` where nothing listens (the port was just freed):
+ * a server that is down, which refuses connections at once.
+ */
+export function closedOrigin(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return `http://127.0.0.1:${port}`;
+}
+
 /** A request as the server received it. */
 export interface ReceivedRequest {
   method: string;

@@ -99,6 +99,29 @@ Deno.test("withRetries() rethrows a non-retryable failure at once and the last o
   assertEquals(calls, 4);
 });
 
+Deno.test("withRetries() tells onRetry of each retry, its number and wait, before waiting (fake sleep)", async () => {
+  const log: string[] = [];
+  let calls = 0;
+  const result = await withRetries(
+    () => (++calls < 3 ? Promise.reject(new Error(`fail ${calls}`)) : Promise.resolve("done")),
+    () => ({ retryable: true }),
+    policy,
+    {
+      sleep: (ms) => (log.push(`sleep ${ms}`), Promise.resolve()),
+      random: () => 1,
+      onRetry: (error, retry, delayMs) =>
+        log.push(`retry ${retry} in ${delayMs} after ${(error as Error).message}`),
+    },
+  );
+  assertEquals(result, "done");
+  assertEquals(log, [
+    "retry 1 in 1000 after fail 1",
+    "sleep 1000",
+    "retry 2 in 2000 after fail 2",
+    "sleep 2000",
+  ]);
+});
+
 Deno.test("abortableSleep() rejects with the signal's reason when aborted", async () => {
   const controller = new AbortController();
   const sleeping = abortableSleep(60_000, controller.signal);

@@ -1,0 +1,53 @@
+// The CLI's standard error, shared by the agent's log (the Logger writes
+// through `writer`) and the CLI's own lines. It remembers whether the last
+// text ended its line, so that a line of the CLI never continues a streamed
+// reply left open, and every line it writes ends with a newline.
+
+import type { LogWriter } from "../logger.ts";
+
+/** Standard error as the CLI writes to it. */
+export class CliStderr {
+  readonly #write: (text: string) => void;
+  readonly #terminal: boolean;
+  #atLineStart = true;
+
+  /** `terminal`: whether `write` reaches a terminal (colours, width). */
+  constructor(write: (text: string) => void, terminal: boolean) {
+    this.#write = write;
+    this.#terminal = terminal;
+  }
+
+  /** Writes text as it is (a streamed reply, say). */
+  write(text: string): void {
+    if (text === "") return;
+    this.#write(text);
+    this.#atLineStart = text.endsWith("\n");
+  }
+
+  /** Writes `text` as whole lines: on a fresh line, ending with a newline. */
+  line(text: string): void {
+    this.endLine();
+    this.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+
+  /** Ends a line left open, if any. */
+  endLine(): void {
+    if (!this.#atLineStart) this.write("\n");
+  }
+
+  /** A writer for the Logger, so that its text is accounted for too. */
+  get writer(): LogWriter {
+    return {
+      write: (text) => this.write(text),
+      isTerminal: () => this.#terminal,
+      columns: () => {
+        if (!this.#terminal) return undefined;
+        try {
+          return Deno.consoleSize().columns;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+}
