@@ -5,8 +5,6 @@ import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import type { StepCallbacks } from "../../src/agents/multi_step_agent.ts";
 import { AgentError, AgentGenerationError } from "../../src/errors.ts";
 import type { AgentEvent } from "../../src/events.ts";
-import type { ChatMessage } from "../../src/models/model.ts";
-import { LogLevel } from "../../src/logger.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { tool } from "../../src/tool.ts";
 import {
@@ -16,22 +14,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
-
-// Keep test output readable: the console logger has its own tests.
-const OFF = LogLevel.OFF;
-
-const lookup = tool({
-  name: "lookup",
-  description: "Looks up a fact.",
-  inputs: { query: { type: "string", description: "What to look up" } },
-  outputType: "string",
-  forward: ({ query }) => `fact about ${query}`,
-});
-
-function call(name: string, args: Record<string, unknown>, id = "c1"): ChatMessage {
-  return { role: "assistant", content: null, toolCalls: [{ id, name, arguments: args }] };
-}
-const answer = (value: unknown) => call("final_answer", { answer: value }, "final");
+import { answer, call, lookup, OFF } from "./_fixtures.ts";
 
 async function collect(events: AsyncIterable<AgentEvent>): Promise<AgentEvent[]> {
   const all: AgentEvent[] = [];

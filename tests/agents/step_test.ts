@@ -5,28 +5,11 @@ import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
 import { AgentError } from "../../src/errors.ts";
 import type { AgentEvent } from "../../src/events.ts";
 import type { CodeOutput, Executor } from "../../src/executor.ts";
-import { LogLevel } from "../../src/logger.ts";
 import type { MemoryStep } from "../../src/memory.ts";
-import type { ChatMessage } from "../../src/models/model.ts";
 import { ScriptedModel } from "../../src/testing.ts";
 import { type Tool, tool } from "../../src/tool.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
-
-// Keep test output readable: the console logger has its own tests.
-const OFF = LogLevel.OFF;
-
-const lookup = tool({
-  name: "lookup",
-  description: "Looks up a fact.",
-  inputs: { query: { type: "string", description: "What to look up" } },
-  outputType: "string",
-  forward: ({ query }) => `fact about ${query}`,
-});
-
-function call(name: string, args: Record<string, unknown>, id = "c1"): ChatMessage {
-  return { role: "assistant", content: null, toolCalls: [{ id, name, arguments: args }] };
-}
-const answer = (value: unknown) => call("final_answer", { answer: value }, "final");
+import { answer, call, lookup, OFF } from "./_fixtures.ts";
 
 // What memory holds, without timings (they differ from run to run).
 function shape(steps: MemoryStep[]): unknown[] {
