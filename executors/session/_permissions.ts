@@ -239,6 +239,8 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     `--v8-flags=--max-old-space-size=${options.memoryLimitMb},--max-semi-space-size=2`,
   ];
   const warnings: string[] = [];
+  const deny = options.deny ?? {};
+  const guarded = checkedList("protectedPaths", options.protectedPaths ?? []);
   for (const name of PERMISSION_NAMES) {
     const value = p[name];
     if (value === undefined || value === false) continue;
@@ -250,11 +252,25 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       );
     }
     if (name === "sys") continue; // handled below: the runner needs sys briefly
-    if (value === true) args.push(`--allow-${name}`);
-    else if (value.length > 0) args.push(`--allow-${name}=${checkedList(name, value)}`);
+    if (value === true) {
+      args.push(`--allow-${name}`);
+      continue;
+    }
+    // In Deno the narrower of an allow and a deny wins: --allow-read=/d/f
+    // --deny-read=/d reads /d/f. A deny list must win over every grant, so
+    // grants it covers are dropped here rather than passed to Deno.
+    const kept = value.filter((entry) => {
+      const covered = deniedBy(deny[name], name, entry) ||
+        ((name === "read" || name === "write") && deniedBy(options.protectedPaths, name, entry));
+      if (covered) {
+        warnings.push(
+          `permissions.${name} ${JSON.stringify(entry)} is covered by a deny list: not granted`,
+        );
+      }
+      return !covered;
+    });
+    if (kept.length > 0) args.push(`--allow-${name}=${checkedList(name, kept)}`);
   }
-  const deny = options.deny ?? {};
-  const guarded = checkedList("protectedPaths", options.protectedPaths ?? []);
   for (const name of ["read", "write"] as const) {
     if (p[name] === undefined || p[name] === false) continue;
     const list = [guarded, checkedList(`deny.${name}`, deny[name] ?? [])].filter(Boolean).join(",");

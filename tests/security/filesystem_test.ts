@@ -416,3 +416,44 @@ Deno.test("security: a sandboxes directory planted in /tmp by another user is no
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("security: a deny list wins over a narrower grant inside it, which Deno alone lets through", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "smoldeno-deny-" });
+  const file = `${dir}/secret.txt`;
+  await Deno.writeTextFile(file, "s3cret");
+  const probe = `${dir}/probe.ts`;
+  await Deno.writeTextFile(probe, `console.log(Deno.readTextFileSync(${JSON.stringify(file)}));`);
+  const warnings: string[] = [];
+  const ex = newExecutor({
+    permissions: { read: [file], write: [`${dir}/out.txt`], env: ["HOME"] },
+    deny: { read: [dir], write: [dir], env: ["HOME"] },
+    onWarning: (w) => warnings.push(w),
+  });
+  try {
+    // The reason for the rule: in Deno the narrower flag wins, so
+    // --allow-read=<dir>/secret.txt --deny-read=<dir> reads the file.
+    const raw = await new Deno.Command(Deno.execPath(), {
+      args: ["run", `--allow-read=${file},${probe}`, `--deny-read=${dir}`, "--no-config", probe],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assertEquals(new TextDecoder().decode(raw.stdout).trim(), "s3cret");
+
+    await expectFailure(ex, `Deno.readTextFileSync(${JSON.stringify(file)})`, {
+      kind: "permission",
+      permission: "read",
+    });
+    await expectFailure(ex, `Deno.writeTextFileSync(${JSON.stringify(`${dir}/out.txt`)}, "x")`, {
+      kind: "permission",
+      permission: "write",
+    });
+    await expectFailure(ex, `Deno.env.get("HOME")`, { kind: "permission", permission: "env" });
+    assert(
+      warnings.some((w) => w.includes("is covered by a deny list: not granted")),
+      warnings.join("\n"),
+    );
+  } finally {
+    await ex.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
