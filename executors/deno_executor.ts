@@ -276,7 +276,7 @@ export class DenoExecutor implements Executor {
           1,
           2 ** 31 - 1,
         ),
-      widen: (request) => this.#widen(request),
+      widen: (request, apply) => this.#widen(request, apply),
       onGrant: warn,
     });
   }
@@ -289,8 +289,10 @@ export class DenoExecutor implements Executor {
   /**
    * Adds exactly `request.target` to the list of its permission, for the
    * next sandbox; throws, saying why, when the request may not be granted.
+   * With `apply` false, only checks (so nobody is asked about a request
+   * that would be refused anyway).
    */
-  #widen(request: PermissionRequest): string {
+  #widen(request: PermissionRequest, apply: boolean): string {
     const { permission: name, target } = request;
     if (!(name in { read: 1, write: 1, net: 1, env: 1, sys: 1, run: 1, ffi: 1 })) {
       throw new Error(`"${name}" cannot be granted on request`);
@@ -324,7 +326,7 @@ export class DenoExecutor implements Executor {
       throw new Error(`${name} ${JSON.stringify(target)} is granted already`);
     }
     const widened = checkPermissions({ ...this.#permissions, [key]: [...list, target] });
-    this.#permissions = widened;
+    if (apply) this.#permissions = widened;
     return `${name} ${JSON.stringify(target)}`;
   }
 

@@ -59,8 +59,9 @@ export interface SessionExecutorOptions {
    * Widens the next sandbox by exactly what `request` names, returning how
    * (`'net: "api.example.com:443"'`). Throws, saying why, when the request
    * may not be granted (a deny rule covers it, or it names no target).
+   * With `apply` false it only checks, changing nothing.
    */
-  widen?(request: PermissionRequest): string;
+  widen?(request: PermissionRequest, apply: boolean): string;
   /** Told of every grant, as it is made. */
   onGrant?(message: string): void;
 }
@@ -175,6 +176,20 @@ export class SessionExecutor {
     }
     const request = error.permissionRequest;
     if (!request) return undefined;
+    const refuse = (refusal: unknown) => {
+      this.#options.onGrant?.(
+        `Permission request refused: ${request.permission} ${
+          JSON.stringify(request.target ?? "")
+        }: ${(refusal as Error).message}`,
+      );
+      return undefined;
+    };
+    // A request that cannot be granted is refused before anyone is asked.
+    try {
+      widen(request, false);
+    } catch (refusal) {
+      return refuse(refusal);
+    }
     const decision = await askWithDeadline(
       ask,
       request,
@@ -184,14 +199,9 @@ export class SessionExecutor {
     if (decision !== "once" && decision !== "always") return undefined;
     let how: string;
     try {
-      how = widen(request);
+      how = widen(request, true);
     } catch (refusal) {
-      this.#options.onGrant?.(
-        `Permission request refused: ${request.permission} ${
-          JSON.stringify(request.target ?? "")
-        }: ${(refusal as Error).message}`,
-      );
-      return undefined;
+      return refuse(refusal);
     }
     this.#options.onGrant?.(`Granted ${how} (${decision}) to the ${this.#options.executorName}`);
     return how;
