@@ -44,6 +44,21 @@ export interface CliOptions {
   tools: string[];
   imports: string[];
   permissions: Partial<Record<PermissionName, boolean | string[]>>;
+  /** Each `--deny-*` list: wins over every grant, flags, policy and answers alike. */
+  deny: Partial<Record<PermissionName, string[]>>;
+  /**
+   * `--permission-policy`: a JSON file of standing grants and denials, read
+   * at start; "always" answers are added to it.
+   */
+  permissionPolicy?: string;
+  /** `--no-permission-prompt`: deny a step's permission requests without asking. */
+  permissionPrompt: boolean;
+  /** `--ui`: serve the web UI instead of running one task. */
+  ui: boolean;
+  /** `--ui-host`: the interface the UI listens on (default 127.0.0.1). */
+  uiHost?: string;
+  /** `--ui-port`: the UI's port (default 7860; 0 picks a free one). */
+  uiPort?: number;
   maxSteps?: number;
   planningInterval?: number;
   /** 0 errors only, 1 steps (default), 2 everything. */
@@ -140,10 +155,18 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
         "verbosity-level": { type: "string" },
         "mcp-server": { type: "string", multiple: true },
         stream: { type: "boolean" },
+        "permission-policy": { type: "string" },
+        "no-permission-prompt": { type: "boolean" },
+        ui: { type: "boolean" },
+        "ui-host": { type: "string" },
+        "ui-port": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
         ...Object.fromEntries(
           PERMISSION_NAMES.map((p) => [`allow-${p}`, { type: "string" as const }]),
+        ),
+        ...Object.fromEntries(
+          PERMISSION_NAMES.map((p) => [`deny-${p}`, { type: "string" as const }]),
         ),
       },
     });
@@ -177,6 +200,26 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
       Boolean,
     );
   }
+  const deny: CliOptions["deny"] = {};
+  for (const name of PERMISSION_NAMES) {
+    const value = v[`deny-${name}`] as string | undefined;
+    if (value === undefined) continue;
+    const list = value.split(",").map((s) => s.trim()).filter(Boolean);
+    if (list.length === 0) {
+      throw new CliUsageError(
+        `--deny-${name} needs what to deny, e.g. --deny-${name}=${DENY_EXAMPLES[name]}`,
+      );
+    }
+    deny[name] = list;
+  }
+  const uiPort = integer(v["ui-port"] as string | undefined, "--ui-port", 0);
+  if (uiPort !== undefined && uiPort > 65535) {
+    throw new CliUsageError(`--ui-port must be at most 65535, got ${uiPort}`);
+  }
+  const ui = v.ui === true;
+  if (!ui && (v["ui-host"] !== undefined || uiPort !== undefined)) {
+    throw new CliUsageError("--ui-host and --ui-port go with --ui");
+  }
   const apiBase = v["api-base"] as string | undefined;
   if (apiBase !== undefined && (!/^https?:\/\//i.test(apiBase) || !URL.canParse(apiBase))) {
     throw new CliUsageError(
@@ -195,6 +238,12 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
     tools: [...new Set(tools)],
     imports,
     permissions,
+    deny,
+    permissionPolicy: v["permission-policy"] as string | undefined,
+    permissionPrompt: v["no-permission-prompt"] !== true,
+    ui,
+    uiHost: v["ui-host"] as string | undefined,
+    uiPort,
     maxSteps: integer(v["max-steps"] as string | undefined, "--max-steps", 1),
     planningInterval: integer(
       v["planning-interval"] as string | undefined,
@@ -208,6 +257,17 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
     version: v.version === true,
   };
 }
+
+const DENY_EXAMPLES: Record<PermissionName, string> = {
+  read: "$HOME/.ssh",
+  write: "/etc",
+  net: "169.254.169.254",
+  env: "AWS_SECRET_ACCESS_KEY",
+  sys: "networkInterfaces",
+  run: "curl",
+  ffi: "/usr/lib",
+  import: "example.com",
+};
 
 /** Marks a permission flag given without `=value`. */
 const BARE = "\u0000all";
@@ -258,6 +318,7 @@ export const HELP: string = `smolagent: run a smoldeno agent on a task from the 
 Usage:
   smolagent "task" [options]
   smolagent            (asks for the task and the model interactively)
+  smolagent --ui [options]   (chat with the agent in the browser)
 
 Model:
   --model-type TYPE        InferenceClientModel (default), OpenAIServerModel
@@ -290,6 +351,26 @@ Sandbox (what the agent's code may do; nothing by default):
   --allow-run[=PROGRAMS]
   --allow-ffi[=PATHS]
   --allow-import[=HOSTS]
+  --deny-net=HOSTS         deny lists, like Deno's --deny-* flags: they win
+  --deny-read=PATHS …      over every grant (also --deny-write, -env, -sys,
+                           -run, -ffi, -import)
+  --permission-policy FILE JSON file of standing grants and denials:
+                           {"allow": {"net": ["api.example.com"]},
+                            "deny": {"read": ["/home/me/.ssh"]}}
+                           "always" answers are saved to it
+  --no-permission-prompt   deny what the code asks for without asking
+
+When the code is denied a permission, smolagent asks on the terminal:
+  y  allow it for this run   a  always (saved to --permission-policy)
+  N  deny (the default; the model sees the denial)
+Only the exact host, path or name asked for is granted, never a whole
+permission; every grant is logged.
+
+Web UI:
+  --ui                     serve a chat page instead of running one task
+  --ui-host HOST           default 127.0.0.1; any other needs the access
+                           token that is printed once
+  --ui-port N              default 7860 (0: a free port)
 
 Output:
   --verbosity-level N      0 errors only, 1 steps (default), 2 everything

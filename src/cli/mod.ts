@@ -41,6 +41,7 @@ import { Logger, LogLevel, sanitizeForTerminal } from "../logger.ts";
 import type { Model } from "../models/model.ts";
 import type { RetryInfo } from "../models/model_options.ts";
 import type { Tool } from "../tool.ts";
+import type { PermissionRequestHandler } from "../executor.ts";
 import { unstreamedRest } from "../_terminal_text.ts";
 import {
   type CliOptions,
@@ -52,6 +53,7 @@ import {
 } from "./_args.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
 import { CliStderr } from "./_output.ts";
+import { mergeDenials, mergeGrants, readPolicy, terminalPermissionPrompt } from "./_policy.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** Where {@linkcode runCli} reads and writes; each defaults to the process's own. */
@@ -104,7 +106,24 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
     stdout(`smolagent ${denoJson.version}\n`);
     return 0;
   }
-  if (options.task === undefined) {
+  if (options.permissionPolicy !== undefined) {
+    try {
+      const policy = await readPolicy(options.permissionPolicy);
+      options.permissions = mergeGrants(options.permissions, policy.allow);
+      options.deny = mergeDenials(options.deny, policy.deny);
+    } catch (error) {
+      if (!(error instanceof CliUsageError)) throw error;
+      stderr(`error: ${error.message}`);
+      return 2;
+    }
+  }
+  if (options.ui && options.task !== undefined) {
+    stderr(
+      "error: --ui serves a chat page where tasks are typed: drop the task from the command line",
+    );
+    return 2;
+  }
+  if (options.task === undefined && !options.ui) {
     const asked = await askForTask(options, io.ask ?? askOnTerminal, stderr);
     if (!asked) {
       stderr(
@@ -150,7 +169,17 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
       await client.connect({ signal });
       tools.push(...client.getTools());
     }
-    agent = createAgent(options, model, tools, logger);
+    if (options.ui) {
+      return await serveCliUI(options, model, tools, signal, stderr, cleanups);
+    }
+    const onPermissionRequest = options.permissionPrompt
+      ? terminalPermissionPrompt({
+        ask: io.ask ?? askOnTerminal,
+        line: stderr,
+        policyPath: options.permissionPolicy,
+      })
+      : undefined;
+    agent = createAgent(options, model, tools, logger, onPermissionRequest);
     cleanups.unshift(() => agent!.close());
     // From INFO (verbosity 1) the Logger shows the streamed reply live; below
     // it, --stream still asks for the reply, so the CLI writes it itself.
@@ -317,7 +346,8 @@ async function createTools(options: CliOptions): Promise<Tool[]> {
     user_input: () => new toolbox.UserInputTool(),
     code_interpreter: () =>
       new toolbox.CodeInterpreterTool({
-        createExecutor: () => new DenoExecutor({ permissions: options.permissions }),
+        createExecutor: () =>
+          new DenoExecutor({ permissions: options.permissions, deny: options.deny }),
         permissionsSummary: describePermissions(options.permissions),
       }),
   };
@@ -329,6 +359,7 @@ function createAgent(
   model: Model,
   tools: Tool[],
   logger: Logger,
+  onPermissionRequest?: PermissionRequestHandler,
 ): MultiStepAgent {
   const common = {
     model,
@@ -342,9 +373,57 @@ function createAgent(
     ? new CodeAgent({
       ...common,
       permissions: options.permissions,
+      deny: options.deny,
+      onPermissionRequest,
       authorizedImports: options.imports,
     })
     : new ToolCallingAgent(common);
+}
+
+/**
+ * `--ui`: serves the web UI until the server closes or Ctrl-C. Each browser
+ * session gets its own agent, built from the same flags, with fresh tools
+ * (MCP tools are shared: one connection per server) and read access to its
+ * uploads. The page shows every step, so the terminal shows only the
+ * address and problems. Permission requests are denied: a browser dialog
+ * for them is not built yet.
+ */
+async function serveCliUI(
+  options: CliOptions,
+  model: Model,
+  sharedTools: Tool[],
+  signal: AbortSignal,
+  stderr: (text: string) => void,
+  cleanups: (() => Promise<void>)[],
+): Promise<number> {
+  const { serveUI } = await import("../ui/mod.ts");
+  const builtIn = new Set<string>(options.tools);
+  const shared = sharedTools.filter((t) => !builtIn.has(t.name));
+  const server = await serveUI(
+    async ({ uploadDir }) => {
+      const read = options.permissions.read;
+      const sessionOptions: CliOptions = {
+        ...options,
+        permissions: {
+          ...options.permissions,
+          read: read === true ? true : [...(Array.isArray(read) ? read : []), uploadDir],
+        },
+      };
+      const tools = [...(await createTools(sessionOptions)), ...shared];
+      return createAgent(sessionOptions, model, tools, new Logger({ level: LogLevel.OFF }));
+    },
+    {
+      hostname: options.uiHost,
+      port: options.uiPort ?? 7860,
+      signal,
+      title: "smolagent",
+      onListen: ({ openUrl }) => stderr(`smolagent UI: open ${openUrl} (Ctrl-C stops it)`),
+      onError: (message) => stderr(`warning: ${message}`),
+    },
+  );
+  cleanups.unshift(() => server.close());
+  await server.finished;
+  return signal.aborted ? 130 : 0;
 }
 
 /** `--mcp-server` value: a URL, or a command line split like a shell would (quotes kept together). */

@@ -124,3 +124,32 @@ Deno.test("parseCliArgs() refuses an --api-base that is not an http(s) URL, with
     "https://x.example/v1",
   );
 });
+
+Deno.test("parseCliArgs() reads the deny lists, the policy file, the prompt switch and the UI flags", () => {
+  const options = parseCliArgs([
+    "t",
+    "--allow-read",
+    "--deny-read=/home/me/.ssh,/etc",
+    "--deny-net=169.254.169.254",
+    "--permission-policy",
+    "policy.json",
+    "--no-permission-prompt",
+  ]);
+  assertEquals(options.permissions, { read: true });
+  assertEquals(options.deny, { read: ["/home/me/.ssh", "/etc"], net: ["169.254.169.254"] });
+  assertEquals(options.permissionPolicy, "policy.json");
+  assertEquals(options.permissionPrompt, false);
+  assertEquals(options.ui, false);
+  assertEquals(parseCliArgs(["t"]).permissionPrompt, true);
+  assertEquals(parseCliArgs(["t"]).deny, {});
+
+  const ui = parseCliArgs(["--ui", "--ui-host", "0.0.0.0", "--ui-port", "0"]);
+  assertEquals([ui.ui, ui.uiHost, ui.uiPort, ui.task], [true, "0.0.0.0", 0, undefined]);
+});
+
+Deno.test("parseCliArgs() refuses an empty deny list and UI flags without --ui, saying what to write", () => {
+  const empty = assertThrows(() => parseCliArgs(["t", "--deny-net="]), CliUsageError);
+  assertEquals(empty.message, "--deny-net needs what to deny, e.g. --deny-net=169.254.169.254");
+  assertThrows(() => parseCliArgs(["t", "--ui-host", "0.0.0.0"]), CliUsageError);
+  assertThrows(() => parseCliArgs(["--ui", "--ui-port", "-1"]), CliUsageError);
+});
