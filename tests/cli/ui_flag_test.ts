@@ -1,0 +1,93 @@
+// `smolagent --ui`: the CLI's flags build one agent per browser session and
+// the web UI serves them; a task typed in a session runs in a real sandbox
+// that may read the session's uploads. Driven over the UI's HTTP API (the
+// page itself is tested in real Chromium by tests/ui/page_test.ts).
+import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { completion, FakeServer } from "../models/_fake_server.ts";
+import { runCli } from "../../src/cli/mod.ts";
+import { childrenOf } from "../_processes.ts";
+
+function code(body: string): Response {
+  return completion(`Thought: read the upload.\n<code>\n${body}\n</code>`);
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("smolagent --ui serves the chat page; a session's task runs with the CLI's flags and reads its upload", async () => {
+  await using server = new FakeServer([
+    code("final_answer(Deno.readTextFileSync(files[0]).toUpperCase())"),
+  ]);
+  const controller = new AbortController();
+  let stderr = "";
+  const before = childrenOf(Deno.pid);
+  const exit = runCli([
+    "--ui",
+    "--ui-port",
+    "0",
+    "--model-type",
+    "OpenAIServerModel",
+    "--model-id",
+    "m",
+    "--api-base",
+    `${server.origin}/v1`,
+  ], { stderr: (t) => (stderr += t), stdout: () => {}, signal: controller.signal });
+  try {
+    await waitFor("the address", () => /open (http:\S+)/.test(stderr));
+    const url = /open (http:\S+)/.exec(stderr)![1];
+    assert(url.startsWith("http://127.0.0.1:"), url);
+
+    const page = await fetch(url);
+    assertEquals(page.status, 200);
+    assertStringIncludes(await page.text(), "<title>smolagent</title>");
+
+    const opened = await fetch(`${url}api/sessions`, { method: "POST" });
+    assertEquals(opened.status, 201);
+    const { id } = await opened.json();
+    const upload = await fetch(`${url}api/sessions/${id}/files?name=note.txt`, {
+      method: "POST",
+      body: "hello from the upload",
+    });
+    assertEquals(upload.status, 201);
+    const started = await fetch(`${url}api/sessions/${id}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task: "Shout the note" }),
+    });
+    assertEquals(started.status, 202, await started.clone().text());
+    await started.body?.cancel();
+    let last: { type?: string; output?: unknown } = {};
+    await waitFor("the final answer", async () => {
+      const memory = await fetch(`${url}api/sessions/${id}/memory`);
+      last = (await memory.json()).steps?.at(-1) ?? {};
+      return last.type === "final_answer";
+    });
+    assertEquals(last.output, "HELLO FROM THE UPLOAD");
+    assertStringIncludes(JSON.stringify(server.requests[0].body.messages), "Shout the note");
+  } finally {
+    controller.abort();
+  }
+  assertEquals(await exit, 130);
+  // Ctrl-C closed the server with every session's sandbox.
+  await waitFor("the sandboxes to end", () => childrenOf(Deno.pid).length <= before.length);
+});
+
+Deno.test("--ui with a task on the command line, or --ui-port without --ui, is a usage error", async () => {
+  for (
+    const [args, message] of [
+      [["--ui", "a task"], "--ui serves a chat page where tasks are typed"],
+      [["--ui-port", "8000", "task"], "--ui-host and --ui-port go with --ui"],
+      [["--ui", "--ui-port", "70000"], "--ui-port must be at most 65535"],
+    ] as const
+  ) {
+    let stderr = "";
+    const exit = await runCli([...args], { stderr: (t) => (stderr += t), stdout: () => {} });
+    assertEquals(exit, 2, args.join(" "));
+    assertStringIncludes(stderr, message);
+  }
+});
