@@ -185,6 +185,8 @@ export class DenoExecutor implements Executor {
   #permissions: DenoPermissions;
   #deny: DenyLists;
   #imports: ImportPattern[];
+  /** Imports granted on request that the sandbox folder does not have yet. */
+  #pendingImports: ImportPattern[] = [];
   #memoryLimitMb: number;
   #denoPath: string;
   #cwd?: string;
@@ -294,6 +296,7 @@ export class DenoExecutor implements Executor {
    */
   #widen(request: PermissionRequest, apply: boolean): string {
     const { permission: name, target } = request;
+    if (name === "import" && target !== undefined) return this.#widenImports(target, apply);
     if (!(name in { read: 1, write: 1, net: 1, env: 1, sys: 1, run: 1, ffi: 1 })) {
       throw new Error(`"${name}" cannot be granted on request`);
     }
@@ -328,6 +331,76 @@ export class DenoExecutor implements Executor {
     const widened = checkPermissions({ ...this.#permissions, [key]: [...list, target] });
     if (apply) this.#permissions = widened;
     return `${name} ${JSON.stringify(target)}`;
+  }
+
+  /**
+   * Authorizes exactly the module `specifier` (`npm:pkg@range`, `jsr:`,
+   * `node:`, `https:`): never a wildcard, a local file or a deny-listed
+   * host. The next sandbox gets it, downloaded first by the host.
+   */
+  #widenImports(specifier: string, apply: boolean): string {
+    if (specifier.endsWith("*")) throw new Error("a wildcard is never granted on request");
+    let pattern: ImportPattern;
+    try {
+      pattern = parseImportPattern(specifier);
+    } catch (error) {
+      throw new Error(
+        (error as TypeError).message.replace(/^Invalid authorizedImports entry /, ""),
+      );
+    }
+    if (this.#imports.some((i) => i.source === specifier)) {
+      throw new Error(`import ${JSON.stringify(specifier)} is granted already`);
+    }
+    const host = pattern.host?.replace(/:\d+$/, "");
+    if (host !== undefined && deniedBy(this.#deny.import, "import", host)) {
+      throw new Error(`the deny list for import covers ${host}`);
+    }
+    if (
+      pattern.host !== undefined && pattern.scheme !== "jsr" &&
+      isPrivateNetworkTarget(pattern.host, hostAddresses() ?? [])
+    ) {
+      throw new Error(
+        "imports from loopback, private and this host's addresses are never granted on request",
+      );
+    }
+    if (apply) {
+      this.#imports.push(pattern);
+      this.#pendingImports.push(pattern);
+    }
+    return `import ${JSON.stringify(specifier)}`;
+  }
+
+  /** The modules the code may import now, grants made on request included. */
+  get authorizedImports(): string[] {
+    return this.#imports.map((i) => i.source);
+  }
+
+  /**
+   * Imports granted since the sandbox folder was prepared: the import map
+   * learns the node: built-ins, the host downloads the rest. A download
+   * that fails takes the grant back, so later sandboxes still start.
+   */
+  async #preparePendingImports(dir: string): Promise<void> {
+    const pending = this.#pendingImports.splice(0);
+    if (pending.length === 0) return;
+    try {
+      const { builtinModules } = await import("node:module");
+      await Deno.writeTextFile(
+        `${dir}/import_map.json`,
+        JSON.stringify(nodeBuiltinImportMap(this.#imports, builtinModules)),
+      );
+      const cached = cacheableImports(pending);
+      if (cached.length) await downloadImports(this.#denoPath, dir, cached);
+    } catch (error) {
+      for (const p of pending) this.#imports.splice(this.#imports.indexOf(p), 1);
+      await Deno.writeTextFile(
+        `${dir}/import_map.json`,
+        JSON.stringify(
+          nodeBuiltinImportMap(this.#imports, (await import("node:module")).builtinModules),
+        ),
+      ).catch(() => {});
+      throw error;
+    }
   }
 
   /** Process id of the running sandbox, if one is running (for diagnostics). */
@@ -401,6 +474,7 @@ export class DenoExecutor implements Executor {
   async #launch(): Promise<LaunchedRunner> {
     if (!this.#dir) await this.#prepareDir();
     const dir = this.#dir!;
+    await this.#preparePendingImports(dir);
     // Rewritten before every start: a sandbox granted write access must not
     // be able to plant a different runner for its successor.
     const runnerPath = `${dir}/runner.js`;
@@ -507,7 +581,9 @@ export class DenoExecutor implements Executor {
       `${dir}/owner.json`,
       JSON.stringify({ pid: Deno.pid, workDir: this.#workDir ?? null }),
     );
-    const cached = cacheableImports(this.#imports);
+    // Imports granted on request are downloaded by #preparePendingImports,
+    // which takes them back if that fails.
+    const cached = cacheableImports(this.#imports.filter((i) => !this.#pendingImports.includes(i)));
     if (cached.length) await downloadImports(this.#denoPath, dir, cached);
     // Deno writes to DENO_DIR without any permission: Cache API and
     // localStorage data (location_data), and a cache entry for every module

@@ -67,7 +67,10 @@ export type ExecutionErrorKind =
  * code asked for, never that it needs it.
  */
 export interface PermissionRequest {
-  /** The Deno permission (`"net"`, `"read"`, `"write"`, `"env"`, `"sys"`, `"run"`, `"ffi"`). */
+  /**
+   * The Deno permission (`"net"`, `"read"`, `"write"`, `"env"`, `"sys"`, `"run"`, `"ffi"`), or
+   * `"import"` for a module outside the executor's authorized imports (the target is its specifier).
+   */
   permission: string;
   /** What it was asked for, as Deno printed it; absent when Deno named nothing. */
   target?: string;

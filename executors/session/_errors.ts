@@ -58,6 +58,8 @@ export function stepError(
   if (e.kind === "syntax" && e.line) message += ` (at line ${e.line}, column ${e.column})`;
   const request = e.kind === "permission"
     ? parsePermissionRequest(e.message, e.permission)
+    : e.kind === "import"
+    ? importRequest(e.message)
     : undefined;
   if (e.kind === "permission") {
     message = message.replace(/,? run again with the --allow-\w+ flag/, "");
@@ -159,4 +161,10 @@ function lastLines(stderrTail: string): string {
     out = next;
   }
   return out;
+}
+
+/** The request of an import the runner refused: `Import of "npm:x" is not authorized`. */
+function importRequest(message: string): PermissionRequest | undefined {
+  const target = /Import of "([^"]+)" is not authorized/.exec(message)?.[1];
+  return target === undefined ? undefined : { permission: "import", target, message };
 }

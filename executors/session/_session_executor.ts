@@ -120,7 +120,24 @@ export class SessionExecutor {
       throw new TypeError(`Invalid code: expected a string, got ${typeof code}`);
     }
     options.signal?.throwIfAborted();
-    const prepared = await prepareCode(code, this.#options.imports);
+    const granted: string[] = [];
+    let prepared: Awaited<ReturnType<typeof prepareCode>>;
+    for (;;) {
+      try {
+        prepared = await prepareCode(code, this.#options.imports);
+        break;
+      } catch (error) {
+        // An import outside the authorized list, found before the code runs.
+        const grant = await this.#decide(error, granted.length, options.signal);
+        if (grant === undefined) throw error;
+        granted.push(grant);
+        // The sandbox's own import check must learn it: the next one starts with it.
+        if (this.#session?.alive) {
+          await this.#session.close();
+          this.#stateLost = true;
+        }
+      }
+    }
     let session = await this.#ensureSession(options.signal);
     if (!(await session.settle(SETTLE_GRACE_MS))) {
       // The previous step answered early and its code is still running
@@ -128,7 +145,6 @@ export class SessionExecutor {
       await session.close();
       session = await this.#ensureSession(options.signal);
     }
-    const granted: string[] = [];
     for (;;) {
       const afterRestart = this.#stateLost;
       try {
@@ -171,7 +187,10 @@ export class SessionExecutor {
     const ask = this.#options.onPermissionRequest;
     const widen = this.#options.widen;
     if (!ask || !widen || !(error instanceof AgentExecutionError)) return undefined;
-    if (error.kind !== "permission" || grants >= MAX_GRANTS_PER_STEP || signal?.aborted) {
+    if (
+      (error.kind !== "permission" && error.kind !== "import") || grants >= MAX_GRANTS_PER_STEP ||
+      signal?.aborted
+    ) {
       return undefined;
     }
     const request = error.permissionRequest;

@@ -106,7 +106,15 @@ export async function prepareCode(
       `Import of ${denied.map((s) => `"${s}"`).join(", ")} is not authorized. ${
         describeAuthorizedImports(authorized)
       }`,
-      { kind: "import" },
+      {
+        kind: "import",
+        // One request per specifier: the first here, the next on the retry.
+        permissionRequest: {
+          permission: "import",
+          target: denied[0],
+          message: `Import of "${denied[0]}" is not authorized`,
+        },
+      },
     );
   }
   return { js, imports };

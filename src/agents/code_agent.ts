@@ -414,7 +414,16 @@ export class CodeAgent extends MultiStepAgent {
     }
     const granted = used.permissions as Record<string, unknown>;
     const permissions: Record<string, unknown> = { ...this.#executorOptions.permissions };
+    const imports = [...(this.#executorOptions.authorizedImports ?? [])];
     for (const { permission, target } of this.#always.splice(0)) {
+      if (permission === "import") {
+        const now = used.authorizedImports;
+        if (target !== undefined && now.includes(target) && !imports.includes(target)) {
+          imports.push(target);
+          this.#executorOptions.authorizedImports = imports;
+        }
+        continue;
+      }
       const now = granted[permission];
       const before = permissions[permission];
       if (target === undefined || !Array.isArray(now) || !now.includes(target)) continue;

@@ -79,3 +79,18 @@ Deno.test("CodeAgent: a denied request shows the model the denial, and the run g
     assertStringIncludes(first.error.message, "Requires read access");
   });
 });
+
+Deno.test("CodeAgent: an import granted always is kept for later runs; granted once, it is asked again", async () => {
+  const importStep = "Thought: node:path joins it for me.\n<code>\n" +
+    'import { posix } from "node:path";\nfinal_answer(posix.join("docs", "a.md"));\n</code>';
+  for (const [decision, asks] of [["always", 1], ["once", 2]] as const) {
+    const asked: PermissionRequest[] = [];
+    await using agent = agentAsking(decision, [importStep, importStep], asked);
+    assertEquals(await agent.run("Join the path"), "docs/a.md");
+    assertEquals(await agent.run("Again"), "docs/a.md");
+    assertEquals(
+      asked.map((r) => [r.permission, r.target]),
+      Array(asks).fill(["import", "node:path"]),
+    );
+  }
+});

@@ -263,3 +263,86 @@ Deno.test("a step that keeps asking is stopped after a bounded number of grants"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an import outside authorizedImports is asked for, granted as that exact module, and the step runs with it", async () => {
+  await withAsking("once", {}, async (ex, asked) => {
+    await ex.execute("const kept = 1;");
+    // A static import, found on the host before the code runs.
+    const out = await ex.execute('import { posix } from "node:path";\nposix.join("a", "b")');
+    assertEquals(out.output, "a/b");
+    assertEquals(asked.requests.map((r) => [r.permission, r.target]), [["import", "node:path"]]);
+    assertStringIncludes(out.logs, 'import "node:path" granted');
+    assertStringIncludes(out.logs, "variables, functions and imports from earlier steps are gone");
+    assertEquals(ex.authorizedImports, ["node:path"]);
+    // Exactly that module: its neighbour is asked about again (and denied this time).
+    assert(asked.warnings.some((w) => w.includes('Granted import "node:path" (once)')));
+  });
+  // A computed dynamic import, refused by the sandbox itself while running.
+  await withAsking("once", {}, async (ex, asked) => {
+    const out = await ex.execute('const name = "node:" + "os";\n(await import(name)).EOL');
+    assertEquals(out.output, "\n");
+    assertEquals(asked.requests.map((r) => [r.permission, r.target]), [["import", "node:os"]]);
+  });
+});
+
+Deno.test("an npm import granted on request is downloaded by the host first, so the sandbox needs no network", async () => {
+  await withAsking("once", {}, async (ex, asked) => {
+    const out = await ex.execute('import leftPad from "npm:left-pad@1";\nleftPad("7", 3, "0")');
+    assertEquals(out.output, "007");
+    assertEquals(asked.requests[0].target, "npm:left-pad@1");
+    assertEquals(ex.permissions.net, undefined);
+  });
+});
+
+Deno.test("deny-listed and private hosts are never granted as imports, nobody is asked; a local file is a read request", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/mod.ts`, "export const secret = 1;");
+    await withAsking("always", { deny: { import: ["evil.example"] } }, async (ex, asked) => {
+      for (
+        const specifier of [
+          "https://evil.example/x.ts",
+          "http://127.0.0.1:8000/x.ts",
+          "http://10.0.0.5/x.ts",
+          "http://[::1]:8000/x.ts",
+        ]
+      ) {
+        const err = await failure(ex, `import * as m from ${JSON.stringify(specifier)};\nm`);
+        assertEquals(err.kind, "import", specifier);
+      }
+      assertEquals(asked.requests, []);
+      assertEquals(ex.authorizedImports, []);
+      assert(
+        asked.warnings.some((w) => w.includes("the deny list for import covers evil.example")),
+      );
+      assert(asked.warnings.some((w) => w.includes("never granted on request")));
+    });
+    // Importing a local file needs read access to it, which is what is asked.
+    await withAsking("deny", {}, async (ex, asked) => {
+      for (const specifier of [`file://${dir}/mod.ts`, `${dir}/mod.ts`]) {
+        const err = await failure(ex, `import * as m from ${JSON.stringify(specifier)};\nm`);
+        assertEquals(err.kind, "permission", specifier);
+      }
+      assertEquals(asked.requests.map((r) => [r.permission, r.target]), [
+        ["read", `${dir}/mod.ts`],
+        ["read", `${dir}/mod.ts`],
+      ]);
+      assertEquals(ex.authorizedImports, []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an import the host cannot download is taken back: the step fails with Deno's words and the next one still runs", async () => {
+  await withAsking("once", {}, async (ex) => {
+    const err = await failure(
+      ex,
+      'import x from "npm:smoldeno-no-such-package-3f9c2a@1";\nx',
+    );
+    assertEquals(err.kind, "import");
+    assertStringIncludes(err.message, "Cannot download the authorized imports");
+    assertEquals(ex.authorizedImports, []);
+    assertEquals((await ex.execute("6 * 7")).output, 42);
+  });
+});
