@@ -53,7 +53,13 @@ import {
 } from "./_args.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
 import { CliStderr } from "./_output.ts";
-import { mergeDenials, mergeGrants, readPolicy, terminalPermissionPrompt } from "./_policy.ts";
+import {
+  mergeDenials,
+  mergeGrants,
+  readPolicy,
+  savePolicyGrant,
+  terminalPermissionPrompt,
+} from "./_policy.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** Where {@linkcode runCli} reads and writes; each defaults to the process's own. */
@@ -385,8 +391,8 @@ function createAgent(
  * session gets its own agent, built from the same flags, with fresh tools
  * (MCP tools are shared: one connection per server) and read access to its
  * uploads. The page shows every step, so the terminal shows only the
- * address and problems. Permission requests are denied: a browser dialog
- * for them is not built yet.
+ * address and problems. Permission requests are asked on the page
+ * ("always" answers go to the policy file, as on the terminal).
  */
 async function serveCliUI(
   options: CliOptions,
@@ -400,7 +406,7 @@ async function serveCliUI(
   const builtIn = new Set<string>(options.tools);
   const shared = sharedTools.filter((t) => !builtIn.has(t.name));
   const server = await serveUI(
-    async ({ uploadDir }) => {
+    async ({ uploadDir, requestPermission }) => {
       const read = options.permissions.read;
       const sessionOptions: CliOptions = {
         ...options,
@@ -410,7 +416,23 @@ async function serveCliUI(
         },
       };
       const tools = [...(await createTools(sessionOptions)), ...shared];
-      return createAgent(sessionOptions, model, tools, new Logger({ level: LogLevel.OFF }));
+      const policyPath = options.permissionPolicy;
+      const ask: PermissionRequestHandler = async (request, o) => {
+        const decision = await requestPermission(request, o);
+        if (decision === "always" && policyPath) {
+          await savePolicyGrant(policyPath, request).catch((error) =>
+            stderr(`warning: could not save to ${policyPath}: ${(error as Error).message}`)
+          );
+        }
+        return decision;
+      };
+      return createAgent(
+        sessionOptions,
+        model,
+        tools,
+        new Logger({ level: LogLevel.OFF }),
+        options.permissionPrompt ? ask : undefined,
+      );
     },
     {
       hostname: options.uiHost,

@@ -190,8 +190,84 @@ function onMessage(message) {
     case "notice":
       showBanner(message.message, { kind: "notice" });
       break;
+    case "permission_request":
+      showPermissionRequest(message);
+      break;
+    case "permission_answered":
+      showPermissionAnswer(message);
+      break;
   }
   if (following) scrollSoon();
+}
+
+// --- Permission requests: the sandbox said no, the person decides ----------
+
+const VERBS = {
+  read: "to read",
+  write: "to write",
+  net: "network access to",
+  env: "to read the environment variable",
+  sys: "the system information",
+  run: "to run",
+  ffi: "to load the native library",
+  import: "to import",
+};
+const ANSWERS = { once: "Allowed for this run", always: "Allowed always", deny: "Denied" };
+const asks = new Map();
+
+function showPermissionRequest(message) {
+  const verb = VERBS[message.permission] ?? `${message.permission} access to`;
+  const target = h("code", "", String(message.target ?? ""));
+  const buttons = h("div", "ask-buttons");
+  const card = h(
+    "section",
+    "permission-ask",
+    h("p", "ask-text", "The agent's code wants ", verb, " ", target, ". Allow it?"),
+    h("p", "muted small", message.message),
+    buttons,
+  );
+  card.dataset.requestId = String(message.id);
+  card.setAttribute("role", "alertdialog");
+  for (
+    const [label, decision, style] of [
+      ["Allow once", "once", "primary"],
+      ["Always", "always", ""],
+      ["Deny", "deny", "danger"],
+    ]
+  ) {
+    const button = h("button", style, label);
+    button.type = "button";
+    button.dataset.decision = decision;
+    button.addEventListener("click", async () => {
+      for (const b of buttons.querySelectorAll("button")) b.disabled = true;
+      try {
+        await api(sessionPath(`permissions/${message.id}`), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ decision }),
+        });
+      } catch (error) {
+        showBanner(error.message);
+        for (const b of buttons.querySelectorAll("button")) b.disabled = false;
+      }
+    });
+    buttons.append(button);
+  }
+  asks.set(message.id, card);
+  log.append(card);
+  setStatus("Waiting for your answer…");
+}
+
+function showPermissionAnswer(message) {
+  const card = asks.get(message.id);
+  if (!card) return;
+  asks.delete(message.id);
+  card.classList.add("answered");
+  card.removeAttribute("role");
+  card.querySelector(".ask-buttons")?.replaceWith(
+    h("p", `ask-answer ${message.decision}`, ANSWERS[message.decision] ?? message.decision),
+  );
+  if (asks.size === 0) setStatus("Running…");
 }
 
 let scrollPending = false;

@@ -10,6 +10,8 @@ import type { MultiStepAgent, RunOptions } from "../agents/multi_step_agent.ts";
 import type { ErrorData } from "../events.ts";
 import { errorToData } from "../memory.ts";
 import type { ImageValue } from "../media.ts";
+import type { PermissionRequestHandler } from "../executor.ts";
+import { PermissionDesk } from "./_permissions.ts";
 import { eventToWire, type RunOutcome, type UIMessage, type WireLimits } from "./_wire.ts";
 import {
   formatBytes,
@@ -31,6 +33,13 @@ export interface UISessionInfo {
   readonly uploadDir: string;
   /** Aborted when the session ends. */
   readonly signal: AbortSignal;
+  /**
+   * Asks the page about a permission the agent's code was denied: give it
+   * as the agent's `onPermissionRequest`. The page shows exactly what was
+   * asked for with Allow once / Always / Deny; a stopped run or a closed
+   * session denies, and so does the executor's deadline.
+   */
+  readonly requestPermission: PermissionRequestHandler;
 }
 
 /** Makes the agent of one browser session. */
@@ -85,6 +94,7 @@ export class UISession {
   /** The upload folder. */
   readonly dir: string;
   readonly #agent: MultiStepAgent;
+  readonly #desk: PermissionDesk;
   readonly #settings: SessionSettings;
   readonly #closing: AbortController;
   readonly #subscribers = new Set<Subscriber>();
@@ -110,11 +120,14 @@ export class UISession {
     agent: MultiStepAgent,
     closing: AbortController,
     settings: SessionSettings,
+    desk: PermissionDesk,
   ) {
     this.key = key;
     this.number = number;
     this.dir = dir;
     this.#agent = agent;
+    this.#desk = desk;
+    desk.emit = (message) => this.emit(message);
     this.#closing = closing;
     this.#settings = settings;
     this.#touch();
@@ -136,9 +149,15 @@ export class UISession {
   ): Promise<UISession> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const closing = new AbortController();
+    const desk = new PermissionDesk();
     let agent: MultiStepAgent;
     try {
-      agent = await factory({ number, uploadDir: dir, signal: closing.signal });
+      agent = await factory({
+        number,
+        uploadDir: dir,
+        signal: closing.signal,
+        requestPermission: desk.ask,
+      });
       if (
         typeof agent?.stream !== "function" || typeof agent?.close !== "function" ||
         typeof agent?.interrupt !== "function"
@@ -156,7 +175,7 @@ export class UISession {
         `Cannot start the agent: the agent factory failed: ${messageOf(error)}`,
       );
     }
-    return new UISession(key, number, dir, agent, closing, settings);
+    return new UISession(key, number, dir, agent, closing, settings, desk);
   }
 
   /** What the page shows about the agent. */
@@ -216,6 +235,7 @@ export class UISession {
     this.#touch();
     const run = this.#run;
     if (!run) return false;
+    this.#desk.denyAll();
     this.#agent.interrupt();
     run.controller.abort(new DOMException("Stopped from the page", "AbortError"));
     return true;
@@ -248,6 +268,28 @@ export class UISession {
       }
     }
     this.emit({ type: "run_finished", runId, outcome, ...(error ? { error } : {}) });
+  }
+
+  /**
+   * Answers the page's permission request `id`.
+   *
+   * @throws {RequestError} (400) for an answer other than once/always/deny, (404) when the request is not open.
+   */
+  answerPermission(id: number, decision: unknown): void {
+    this.#checkOpen();
+    this.#touch();
+    let answered: boolean;
+    try {
+      answered = this.#desk.answer(id, decision);
+    } catch (error) {
+      throw new RequestError(400, (error as Error).message);
+    }
+    if (!answered) {
+      throw new RequestError(
+        404,
+        "This permission request is no longer open: it was answered, or the run stopped",
+      );
+    }
   }
 
   /** Saves an upload for the next task. */
@@ -387,6 +429,7 @@ export class UISession {
   async #close(reason: CloseReason): Promise<void> {
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#graceTimer);
+    this.#desk.close();
     const run = this.#run;
     if (run) {
       this.stop();

@@ -34,7 +34,15 @@ export type UIMessage =
   | { type: "task"; runId: number; task: string; files: WireFile[] }
   | { type: "run_finished"; runId: number; outcome: RunOutcome; error?: ErrorData }
   | { type: "session_closed"; reason: "idle" | "disconnected" | "server_closed"; message: string }
-  | { type: "notice"; message: string };
+  | { type: "notice"; message: string }
+  | {
+    type: "permission_request";
+    id: number;
+    permission: string;
+    target: string | null;
+    message: string;
+  }
+  | { type: "permission_answered"; id: number; decision: "once" | "always" | "deny" };
 
 /** Limits on what one value may put on the wire. */
 export interface WireLimits {

@@ -77,6 +77,71 @@ Deno.test("smolagent --ui serves the chat page; a session's task runs with the C
   await waitFor("the sandboxes to end", () => childrenOf(Deno.pid).length <= before.length);
 });
 
+Deno.test("smolagent --ui asks the page about a denied read; 'always' lands in --permission-policy", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "smolagent-ui-policy-" });
+  const file = `${dir}/data.txt`;
+  const policy = `${dir}/policy.json`;
+  await Deno.writeTextFile(file, "from disk");
+  await using server = new FakeServer([
+    code(`final_answer(Deno.readTextFileSync(${JSON.stringify(file)}))`),
+  ]);
+  const controller = new AbortController();
+  let stderr = "";
+  const exit = runCli([
+    "--ui",
+    "--ui-port",
+    "0",
+    "--permission-policy",
+    policy,
+    "--model-type",
+    "OpenAIServerModel",
+    "--model-id",
+    "m",
+    "--api-base",
+    `${server.origin}/v1`,
+  ], { stderr: (t) => (stderr += t), stdout: () => {}, signal: controller.signal });
+  try {
+    await waitFor("the address", () => /open (http:\S+)/.test(stderr));
+    const url = /open (http:\S+)/.exec(stderr)![1];
+    const { id } = await (await fetch(`${url}api/sessions`, { method: "POST" })).json();
+    const base = `${url}api/sessions/${id}`;
+    const events = await fetch(`${base}/events`);
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await (await fetch(`${base}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task: "Read the file" }),
+    })).body?.cancel();
+    let seen = "";
+    while (!/"type":"permission_request","id":(\d+)/.test(seen)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before a request: ${seen}`);
+      seen += value;
+    }
+    const requestId = /"type":"permission_request","id":(\d+)/.exec(seen)![1];
+    assertStringIncludes(seen, JSON.stringify(file));
+    const answered = await fetch(`${base}/permissions/${requestId}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ decision: "always" }),
+    });
+    assertEquals(answered.status, 200);
+    await answered.body?.cancel();
+    while (!seen.includes('"type":"run_finished"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    await reader.cancel();
+    assertStringIncludes(seen, '"outcome":"done"');
+    assertEquals(JSON.parse(await Deno.readTextFile(policy)).allow.read, [file]);
+  } finally {
+    controller.abort();
+    await exit;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--ui with a task on the command line, or --ui-port without --ui, is a usage error", async () => {
   for (
     const [args, message] of [

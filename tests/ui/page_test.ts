@@ -571,3 +571,54 @@ browserTest(
     assertEquals(server.sessionCount, 1);
   },
 );
+
+browserTest(
+  "a permission the code is denied is asked on the page: Allow once grants exactly that file and the run goes on; Deny shows the model the denial",
+  async (browser) => {
+    const dir = await Deno.makeTempDir({ prefix: "smoldeno-ui-ask-" });
+    // A name made to look like markup: the page shows it as text.
+    const file = `${dir}/<img src=x onerror=window.pwned=1>.txt`;
+    await Deno.writeTextFile(file, "the secret is 7");
+    try {
+      const read = `<code>\nfinal_answer(Deno.readTextFileSync(${JSON.stringify(file)}));\n</code>`;
+      await using server = await serveUI(
+        ({ number, requestPermission }) =>
+          new CodeAgent({
+            model: new ScriptedModel({
+              replies: number === 1 ? [read] : [
+                read,
+                "Thought: I may not read it.\n<code>\nfinal_answer('no access');\n</code>",
+              ],
+            }),
+            onPermissionRequest: requestPermission,
+            logLevel: LogLevel.OFF,
+          }),
+        quiet(),
+      );
+      const page = await openPage(browser, server.url);
+      await sendTask(page, "What is the secret?");
+      const ask = page.locator(".permission-ask").first();
+      await ask.locator("button[data-decision=once]").waitFor();
+      assertEquals(await ask.locator(".ask-text code").textContent(), file);
+      assertEquals(await page.locator("#status").textContent(), "Waiting for your answer…");
+      await screenshot(page, "permission-ask");
+      await ask.locator("button[data-decision=once]").click();
+      await page.locator(".final").getByText("the secret is 7").waitFor();
+      assertEquals(await ask.locator(".ask-answer").textContent(), "Allowed for this run");
+      assertEquals(await page.evaluate(() => (globalThis as { pwned?: string }).pwned), undefined);
+
+      // The next task continues the run's sandbox (granted once: still there)…
+      // so a fresh chat asks again, and Deny lets the model see the refusal.
+      await page.click("#new-chat");
+      await page.locator("#send:not([disabled])").waitFor();
+      await sendTask(page, "And now?");
+      const again = page.locator(".permission-ask").first();
+      await again.locator("button[data-decision=deny]").click();
+      await again.locator(".ask-answer.deny").waitFor();
+      await page.locator(".final").getByText("no access").waitFor();
+      assertEquals(await page.locator(".permission-ask").count(), 1);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -591,3 +591,60 @@ Deno.test("the default onListen prints one line with the address, and the token 
     await server.close();
   }
 });
+
+Deno.test("a permission request waits for the page's answer over the API; bad answers are refused, and Stop denies an open request", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "smoldeno-ui-perm-" });
+  const file = `${dir}/data.txt`;
+  await Deno.writeTextFile(file, "42");
+  const read = `<code>\nfinal_answer(Deno.readTextFileSync(${JSON.stringify(file)}));\n</code>`;
+  try {
+    await using server = await serveUI(
+      ({ requestPermission }) =>
+        scriptedAgent([read, read, "<code>\nfinal_answer('stopped');\n</code>"], {
+          onPermissionRequest: requestPermission,
+        }),
+      quiet(),
+    );
+    const id = await openSession(server.url);
+    const base = `${server.url}api/sessions/${id}`;
+    const events = new EventReader(`${base}/events`);
+    await post(`${base}/tasks`, { task: "Read it" });
+    await waitFor("the request", () => events.has((m) => m.type === "permission_request"));
+    const asked = events.messages.find((m) => m.type === "permission_request")!;
+    assertEquals([asked.permission, asked.target], ["read", file]);
+    assertStringIncludes(String(asked.message), "Requires read access");
+
+    const bad = await post(`${base}/permissions/${asked.id}`, { decision: "maybe" });
+    assertEquals(bad.status, 400);
+    assertEquals((await bad.json()).error, 'The answer must be "once", "always" or "deny"');
+    const unknown = await post(`${base}/permissions/999`, { decision: "once" });
+    assertEquals(unknown.status, 404);
+    await unknown.body?.cancel();
+
+    const ok = await post(`${base}/permissions/${asked.id}`, { decision: "once" });
+    assertEquals(ok.status, 200);
+    await ok.body?.cancel();
+    await waitFor("the run to finish", () => events.has((m) => m.type === "run_finished"));
+    assert(events.has((m) => m.type === "permission_answered" && m.decision === "once"));
+    const memory = await (await fetch(`${base}/memory`)).json();
+    assertEquals(memory.steps.at(-1), { type: "final_answer", output: "42" });
+    // Answered already: a second answer finds nothing open.
+    const twice = await post(`${base}/permissions/${asked.id}`, { decision: "always" });
+    assertEquals(twice.status, 404);
+    await twice.body?.cancel();
+
+    // The next task's request is left unanswered, and Stop denies it.
+    const second = await openSession(server.url);
+    const base2 = `${server.url}api/sessions/${second}`;
+    const events2 = new EventReader(`${base2}/events`);
+    await post(`${base2}/tasks`, { task: "Read it again" });
+    await waitFor("the request", () => events2.has((m) => m.type === "permission_request"));
+    await (await post(`${base2}/stop`, {})).body?.cancel();
+    await waitFor("the run to stop", () => events2.has((m) => m.type === "run_finished"));
+    assert(events2.has((m) => m.type === "permission_answered" && m.decision === "deny"));
+    await events.drop();
+    await events2.drop();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
