@@ -51,6 +51,8 @@ export interface CliOptions {
    * at start; "always" answers are added to it.
    */
   permissionPolicy?: string;
+  /** `--approve-tools`: tools (MCP ones too) whose every call waits for approval. */
+  approveTools: string[];
   /** `--no-permission-prompt`: deny a step's permission requests without asking. */
   permissionPrompt: boolean;
   /** `--ui`: serve the web UI instead of running one task. */
@@ -156,6 +158,7 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
         "mcp-server": { type: "string", multiple: true },
         stream: { type: "boolean" },
         "permission-policy": { type: "string" },
+        "approve-tools": { type: "string", multiple: true },
         "no-permission-prompt": { type: "boolean" },
         ui: { type: "boolean" },
         "ui-host": { type: "string" },
@@ -240,6 +243,12 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
     permissions,
     deny,
     permissionPolicy: v["permission-policy"] as string | undefined,
+    approveTools: [
+      ...new Set(
+        ((v["approve-tools"] as string[] | undefined) ?? []).flatMap((w) => w.split(","))
+          .map((w) => w.trim()).filter(Boolean),
+      ),
+    ],
     permissionPrompt: v["no-permission-prompt"] !== true,
     ui,
     uiHost: v["ui-host"] as string | undefined,
@@ -340,6 +349,10 @@ Agent:
                            ("npx -y @modelcontextprotocol/server-everything");
                            repeatable
   --stream                 show the model's reply as it is written
+  --approve-tools NAMES    tools whose every call you approve first (y/N,
+                           or type why not: the model reads it), e.g.
+                           --approve-tools=write_file,delete_file; MCP
+                           tools too; repeatable
 
 Sandbox (what the agent's code may do; nothing by default):
   --imports SPEC...        modules it may import: npm:lodash@4 "node:*"

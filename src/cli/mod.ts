@@ -34,7 +34,7 @@
 // does not pull in every provider's npm client.
 import { DenoExecutor } from "../../executors/deno_executor.ts";
 import { CodeAgent } from "../agents/code_agent.ts";
-import type { MultiStepAgent, RunResult } from "../agents/multi_step_agent.ts";
+import type { MultiStepAgent, RunResult, ToolApprovalHandler } from "../agents/multi_step_agent.ts";
 import { ToolCallingAgent } from "../agents/tool_calling_agent.ts";
 import type { AgentEvent } from "../events.ts";
 import { Logger, LogLevel, sanitizeForTerminal } from "../logger.ts";
@@ -53,6 +53,7 @@ import {
 } from "./_args.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
 import { CliStderr } from "./_output.ts";
+import { terminalToolApproval } from "./_tool_prompt.ts";
 import {
   mergeDenials,
   mergeGrants,
@@ -175,6 +176,17 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
       await client.connect({ signal });
       tools.push(...client.getTools());
     }
+    const unknown = options.approveTools.filter((name) => !tools.some((t) => t.name === name));
+    if (unknown.length > 0) {
+      stderr(
+        `error: --approve-tools names ${unknown.map((n) => `"${n}"`).join(", ")}, which ${
+          unknown.length === 1 ? "is not a tool" : "are not tools"
+        } of this agent: its tools are ${
+          tools.map((t) => `"${t.name}"`).join(", ") || "none (add --tools or --mcp-server)"
+        }`,
+      );
+      return 2;
+    }
     if (options.ui) {
       return await serveCliUI(options, model, tools, signal, stderr, cleanups);
     }
@@ -185,7 +197,10 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
         policyPath: options.permissionPolicy,
       })
       : undefined;
-    agent = createAgent(options, model, tools, logger, onPermissionRequest);
+    agent = createAgent(options, model, tools, logger, {
+      onPermissionRequest,
+      onToolApproval: terminalToolApproval({ ask: io.ask ?? askOnTerminal, line: stderr }),
+    });
     cleanups.unshift(() => agent!.close());
     // From INFO (verbosity 1) the Logger shows the streamed reply live; below
     // it, --stream still asks for the reply, so the CLI writes it itself.
@@ -365,11 +380,13 @@ function createAgent(
   model: Model,
   tools: Tool[],
   logger: Logger,
-  onPermissionRequest?: PermissionRequestHandler,
+  asks: { onPermissionRequest?: PermissionRequestHandler; onToolApproval?: ToolApprovalHandler },
 ): MultiStepAgent {
   const common = {
     model,
     tools,
+    approvalRequired: options.approveTools,
+    onToolApproval: asks.onToolApproval,
     maxSteps: options.maxSteps,
     planningInterval: options.planningInterval,
     streamOutputs: options.stream,
@@ -380,7 +397,7 @@ function createAgent(
       ...common,
       permissions: options.permissions,
       deny: options.deny,
-      onPermissionRequest,
+      onPermissionRequest: asks.onPermissionRequest,
       authorizedImports: options.imports,
     })
     : new ToolCallingAgent(common);
@@ -391,8 +408,8 @@ function createAgent(
  * session gets its own agent, built from the same flags, with fresh tools
  * (MCP tools are shared: one connection per server) and read access to its
  * uploads. The page shows every step, so the terminal shows only the
- * address and problems. Permission requests are asked on the page
- * ("always" answers go to the policy file, as on the terminal).
+ * address and problems. Permission requests and tool approvals are asked
+ * on the page ("always" answers go to the policy file, as on the terminal).
  */
 async function serveCliUI(
   options: CliOptions,
@@ -406,7 +423,7 @@ async function serveCliUI(
   const builtIn = new Set<string>(options.tools);
   const shared = sharedTools.filter((t) => !builtIn.has(t.name));
   const server = await serveUI(
-    async ({ uploadDir, requestPermission }) => {
+    async ({ uploadDir, requestPermission, requestToolApproval }) => {
       const read = options.permissions.read;
       const sessionOptions: CliOptions = {
         ...options,
@@ -431,7 +448,10 @@ async function serveCliUI(
         model,
         tools,
         new Logger({ level: LogLevel.OFF }),
-        options.permissionPrompt ? ask : undefined,
+        {
+          onPermissionRequest: options.permissionPrompt ? ask : undefined,
+          onToolApproval: requestToolApproval,
+        },
       );
     },
     {

@@ -18,6 +18,8 @@ const statusEl = $("status");
 let session = null;
 let source = null;
 const turns = new Map();
+/** Open questions (permission requests, tool approvals) by id: their cards. */
+const asks = new Map();
 
 async function api(path, init = {}) {
   const response = await fetch(path, { ...init, credentials: "same-origin" });
@@ -78,6 +80,7 @@ async function openSession() {
   closeStream();
   session = null;
   turns.clear();
+  asks.clear();
   log.replaceChildren(emptyHint());
   attachments.replaceChildren();
   hideBanner();
@@ -196,6 +199,12 @@ function onMessage(message) {
     case "permission_answered":
       showPermissionAnswer(message);
       break;
+    case "approval_request":
+      showApprovalRequest(message);
+      break;
+    case "approval_answered":
+      showApprovalAnswer(message);
+      break;
   }
   if (following) scrollSoon();
 }
@@ -213,7 +222,6 @@ const VERBS = {
   import: "to import",
 };
 const ANSWERS = { once: "Allowed for this run", always: "Allowed always", deny: "Denied" };
-const asks = new Map();
 
 function showPermissionRequest(message) {
   const verb = VERBS[message.permission] ?? `${message.permission} access to`;
@@ -266,6 +274,65 @@ function showPermissionAnswer(message) {
   card.removeAttribute("role");
   card.querySelector(".ask-buttons")?.replaceWith(
     h("p", `ask-answer ${message.decision}`, ANSWERS[message.decision] ?? message.decision),
+  );
+  if (asks.size === 0) setStatus("Running…");
+}
+
+function showApprovalRequest(message) {
+  const who = message.agentName ? ` (${message.agentName})` : "";
+  const reason = h("input", "ask-reason");
+  reason.type = "text";
+  reason.placeholder = "Why not? (optional: the model reads it)";
+  reason.setAttribute("aria-label", "Reason to refuse");
+  const buttons = h("div", "ask-buttons");
+  const card = h(
+    "section",
+    "permission-ask approval-ask",
+    h("p", "ask-text", `The agent${who} wants to call `, h("code", "", message.tool), ". Approve?"),
+    h("pre", "ask-args", JSON.stringify(message.args, null, 2) ?? ""),
+    buttons,
+  );
+  card.dataset.requestId = String(message.id);
+  card.setAttribute("role", "alertdialog");
+  for (
+    const [label, approved, style] of [["Approve", true, "primary"], ["Refuse", false, "danger"]]
+  ) {
+    const button = h("button", style, label);
+    button.type = "button";
+    button.dataset.approved = String(approved);
+    button.addEventListener("click", async () => {
+      for (const b of buttons.querySelectorAll("button, input")) b.disabled = true;
+      try {
+        await api(sessionPath(`approvals/${message.id}`), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ approved, reason: approved ? undefined : reason.value }),
+        });
+      } catch (error) {
+        showBanner(error.message);
+        for (const b of buttons.querySelectorAll("button, input")) b.disabled = false;
+      }
+    });
+    buttons.append(button);
+  }
+  buttons.append(reason);
+  asks.set(`approval ${message.id}`, card);
+  log.append(card);
+  setStatus("Waiting for your answer…");
+}
+
+function showApprovalAnswer(message) {
+  const key = `approval ${message.id}`;
+  const card = asks.get(key);
+  if (!card) return;
+  asks.delete(key);
+  card.classList.add("answered");
+  card.removeAttribute("role");
+  const text = message.approved
+    ? "Approved"
+    : `Refused${message.reason ? `: ${message.reason}` : ""}`;
+  card.querySelector(".ask-buttons")?.replaceWith(
+    h("p", `ask-answer ${message.approved ? "once" : "deny"}`, text),
   );
   if (asks.size === 0) setStatus("Running…");
 }

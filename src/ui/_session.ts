@@ -10,8 +10,9 @@ import type { MultiStepAgent, RunOptions } from "../agents/multi_step_agent.ts";
 import type { ErrorData } from "../events.ts";
 import { errorToData } from "../memory.ts";
 import type { ImageValue } from "../media.ts";
+import type { ToolApprovalHandler } from "../agents/multi_step_agent.ts";
 import type { PermissionRequestHandler } from "../executor.ts";
-import { PermissionDesk } from "./_permissions.ts";
+import { AskDesk } from "./_asks.ts";
 import { eventToWire, type RunOutcome, type UIMessage, type WireLimits } from "./_wire.ts";
 import {
   formatBytes,
@@ -40,6 +41,13 @@ export interface UISessionInfo {
    * session denies, and so does the executor's deadline.
    */
   readonly requestPermission: PermissionRequestHandler;
+  /**
+   * Asks the page to approve a tool call: give it as the agent's
+   * `onToolApproval`. The page shows the tool and its arguments with
+   * Approve / Refuse and a reason the model reads; a stopped run or a
+   * closed session refuses, and so does the agent's `toolApprovalTimeoutMs`.
+   */
+  readonly requestToolApproval: ToolApprovalHandler;
 }
 
 /** Makes the agent of one browser session. */
@@ -94,7 +102,7 @@ export class UISession {
   /** The upload folder. */
   readonly dir: string;
   readonly #agent: MultiStepAgent;
-  readonly #desk: PermissionDesk;
+  readonly #desk: AskDesk;
   readonly #settings: SessionSettings;
   readonly #closing: AbortController;
   readonly #subscribers = new Set<Subscriber>();
@@ -120,7 +128,7 @@ export class UISession {
     agent: MultiStepAgent,
     closing: AbortController,
     settings: SessionSettings,
-    desk: PermissionDesk,
+    desk: AskDesk,
   ) {
     this.key = key;
     this.number = number;
@@ -149,14 +157,15 @@ export class UISession {
   ): Promise<UISession> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const closing = new AbortController();
-    const desk = new PermissionDesk();
+    const desk = new AskDesk(settings.wire);
     let agent: MultiStepAgent;
     try {
       agent = await factory({
         number,
         uploadDir: dir,
         signal: closing.signal,
-        requestPermission: desk.ask,
+        requestPermission: desk.askPermission,
+        requestToolApproval: desk.askApproval,
       });
       if (
         typeof agent?.stream !== "function" || typeof agent?.close !== "function" ||
@@ -280,7 +289,7 @@ export class UISession {
     this.#touch();
     let answered: boolean;
     try {
-      answered = this.#desk.answer(id, decision);
+      answered = this.#desk.answerPermission(id, decision);
     } catch (error) {
       throw new RequestError(400, (error as Error).message);
     }
@@ -288,6 +297,28 @@ export class UISession {
       throw new RequestError(
         404,
         "This permission request is no longer open: it was answered, or the run stopped",
+      );
+    }
+  }
+
+  /**
+   * Answers the page's approval request `id`.
+   *
+   * @throws {RequestError} (400) for a malformed answer, (404) when the request is not open.
+   */
+  answerApproval(id: number, approved: unknown, reason: unknown): void {
+    this.#checkOpen();
+    this.#touch();
+    let answered: boolean;
+    try {
+      answered = this.#desk.answerApproval(id, approved, reason);
+    } catch (error) {
+      throw new RequestError(400, (error as Error).message);
+    }
+    if (!answered) {
+      throw new RequestError(
+        404,
+        "This approval request is no longer open: it was answered, or the run stopped",
       );
     }
   }

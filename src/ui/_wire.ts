@@ -42,7 +42,15 @@ export type UIMessage =
     target: string | null;
     message: string;
   }
-  | { type: "permission_answered"; id: number; decision: "once" | "always" | "deny" };
+  | { type: "permission_answered"; id: number; decision: "once" | "always" | "deny" }
+  | {
+    type: "approval_request";
+    id: number;
+    tool: string;
+    args: WireValue;
+    agentName: string | null;
+  }
+  | { type: "approval_answered"; id: number; approved: boolean; reason: string | null };
 
 /** Limits on what one value may put on the wire. */
 export interface WireLimits {

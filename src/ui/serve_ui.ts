@@ -508,6 +508,16 @@ class UIServerImpl implements UIServer {
         session.answerPermission(id, (body as { decision?: unknown })?.decision);
         return json(200, { answered: true });
       }
+      case "approvals": {
+        if (request.method !== "POST") return methodNotAllowed("POST");
+        const id = Number(parts[4]);
+        if (parts.length !== 5 || !Number.isSafeInteger(id)) {
+          return json(404, { error: `No API route "${path}"` });
+        }
+        const body = (await readJson(request)) as { approved?: unknown; reason?: unknown } | null;
+        session.answerApproval(id, body?.approved, body?.reason);
+        return json(200, { answered: true });
+      }
       case "close":
         if (request.method !== "POST") return methodNotAllowed("POST");
         await session.close("page");

@@ -610,6 +610,7 @@ browserTest(
       // The next task continues the run's sandbox (granted once: still there)…
       // so a fresh chat asks again, and Deny lets the model see the refusal.
       await page.click("#new-chat");
+      await page.locator(".empty").waitFor();
       await page.locator("#send:not([disabled])").waitFor();
       await sendTask(page, "And now?");
       const again = page.locator(".permission-ask").first();
@@ -620,5 +621,52 @@ browserTest(
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+);
+
+browserTest(
+  "a tool call that needs approval is shown on the page with its arguments; Refuse with a reason, and the model reads it",
+  async (browser) => {
+    const send = tool({
+      name: "send_email",
+      description: "Sends an email.",
+      inputs: {
+        to: { type: "string", description: "Recipient" },
+        body: { type: "string", description: "Text" },
+      },
+      outputType: "string",
+      requiresApproval: true,
+      forward: ({ to }) => `sent to ${to}`,
+    });
+    const model = new ScriptedModel({
+      replies: [
+        "<code>\nfinal_answer(await send_email({ to: 'boss@example.com', body: '<img src=x onerror=window.pwned=2>' }));\n</code>",
+        "Thought: it was refused.\n<code>\nfinal_answer('not sent');\n</code>",
+      ],
+    });
+    await using server = await serveUI(
+      ({ requestToolApproval }) =>
+        new CodeAgent({
+          model,
+          tools: [send],
+          onToolApproval: requestToolApproval,
+          logLevel: LogLevel.OFF,
+        }),
+      quiet(),
+    );
+    const page = await openPage(browser, server.url);
+    await sendTask(page, "Email my boss");
+    const ask = page.locator(".approval-ask");
+    await ask.locator("button[data-approved=false]").waitFor();
+    assertEquals(await ask.locator(".ask-text code").textContent(), "send_email");
+    assertStringIncludes((await ask.locator(".ask-args").textContent())!, "boss@example.com");
+    assertStringIncludes((await ask.locator(".ask-args").textContent())!, "<img src=x");
+    await screenshot(page, "approval-ask");
+    await ask.locator(".ask-reason").fill("not on a Sunday");
+    await ask.locator("button[data-approved=false]").click();
+    await page.locator(".final").getByText("not sent").waitFor();
+    assertEquals(await ask.locator(".ask-answer").textContent(), "Refused: not on a Sunday");
+    assertStringIncludes(JSON.stringify(model.calls.at(-1)), "not on a Sunday");
+    assertEquals(await page.evaluate(() => (globalThis as { pwned?: number }).pwned), undefined);
   },
 );

@@ -648,3 +648,62 @@ Deno.test("a permission request waits for the page's answer over the API; bad an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a tool call that needs approval waits for the page over the API; a refusal's reason reaches the model", async () => {
+  const remove = tool({
+    name: "remove_file",
+    description: "Removes a file.",
+    inputs: { path: { type: "string", description: "The file" } },
+    outputType: "string",
+    requiresApproval: true,
+    forward: ({ path }) => `removed ${path}`,
+  });
+  const call = "<code>\nfinal_answer(await remove_file({ path: 'notes.txt' }));\n</code>";
+  let model: ScriptedModel | undefined;
+  await using server = await serveUI(({ requestToolApproval }) => {
+    model = new ScriptedModel({
+      replies: [call, call, "<code>\nfinal_answer('kept it');\n</code>"],
+    });
+    return new CodeAgent({
+      model,
+      tools: [remove],
+      onToolApproval: requestToolApproval,
+      logLevel: LogLevel.OFF,
+    });
+  }, quiet());
+  const id = await openSession(server.url);
+  const base = `${server.url}api/sessions/${id}`;
+  const events = new EventReader(`${base}/events`);
+  await post(`${base}/tasks`, { task: "Clean up" });
+  const isAsk = (m: Record<string, unknown>) => m.type === "approval_request";
+  await waitFor("the approval request", () => events.has(isAsk));
+  const first = events.messages.find(isAsk)!;
+  assertEquals([first.tool, first.args], ["remove_file", { path: "notes.txt" }]);
+  const bad = await post(`${base}/approvals/${first.id}`, { approved: "yes" });
+  assertEquals(bad.status, 400);
+  assertEquals((await bad.json()).error, 'The answer needs "approved": true or false');
+  await (await post(`${base}/approvals/${first.id}`, { approved: true })).body?.cancel();
+  await waitFor("the first run", () => events.has((m) => m.type === "run_finished"));
+  let memory = await (await fetch(`${base}/memory`)).json();
+  assertEquals(memory.steps.at(-1), { type: "final_answer", output: "removed notes.txt" });
+
+  // The next task's call is refused with a reason, which the model reads.
+  await post(`${base}/tasks`, { task: "Clean up again" });
+  await waitFor("the second request", () => events.messages.filter(isAsk).length === 2);
+  const second = events.messages.filter(isAsk)[1];
+  const refused = await post(`${base}/approvals/${second.id}`, {
+    approved: false,
+    reason: "keep my notes",
+  });
+  assertEquals(refused.status, 200);
+  await refused.body?.cancel();
+  await waitFor(
+    "the second run",
+    () => events.messages.filter((m) => m.type === "run_finished").length === 2,
+  );
+  assert(events.has((m) => m.type === "approval_answered" && m.reason === "keep my notes"));
+  memory = await (await fetch(`${base}/memory`)).json();
+  assertEquals(memory.steps.at(-1), { type: "final_answer", output: "kept it" });
+  assertStringIncludes(JSON.stringify(model!.calls.at(-1)), "keep my notes");
+  await events.drop();
+});
