@@ -19,6 +19,7 @@ const EXPECTED: Record<string, string> = {
   "streaming.ts": "Final answer: 385",
   "memory.ts": "Final answer: 17 primes below 60; the largest is 59",
   "planning.ts": "Final answer: 3:52:04",
+  "ai_sdk_anthropic.ts": "Final answer: 1048576",
   "rag.ts":
     "Final answer: Yes. Anyone may press their own apples on Pressing Day, the second Saturday",
   "demo.ts":
