@@ -51,3 +51,12 @@ export class CliStderr {
     };
   }
 }
+
+/** A writer for a Deno stream that writes all of `text`, however the stream splits it. */
+export function writeTo(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  const encoder = new TextEncoder();
+  return (text) => {
+    let bytes = encoder.encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+  };
+}

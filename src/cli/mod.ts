@@ -39,7 +39,6 @@ import { ToolCallingAgent } from "../agents/tool_calling_agent.ts";
 import type { AgentEvent } from "../events.ts";
 import { Logger, LogLevel, sanitizeForTerminal } from "../logger.ts";
 import type { Model } from "../models/model.ts";
-import type { RetryInfo } from "../models/model_options.ts";
 import type { Tool } from "../tool.ts";
 import type { PermissionRequestHandler } from "../executor.ts";
 import { unstreamedRest } from "../_terminal_text.ts";
@@ -51,8 +50,9 @@ import {
   parseCliArgs,
   resolveModelType,
 } from "./_args.ts";
+import { createModel } from "./_model.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
-import { CliStderr } from "./_output.ts";
+import { CliStderr, writeTo } from "./_output.ts";
 import { terminalToolApproval } from "./_tool_prompt.ts";
 import {
   mergeDenials,
@@ -90,6 +90,10 @@ export interface CliIo {
  * ```
  */
 export async function runCli(args: readonly string[], io: CliIo = {}): Promise<number> {
+  if (args[0] === "eval") {
+    const { runEvalCli } = await import("./_eval.ts");
+    return await runEvalCli(args.slice(1), io);
+  }
   const stdout = io.stdout ?? writeTo(Deno.stdout);
   // The agent's log and the CLI's own lines share stderr: see CliStderr.
   const err = new CliStderr(
@@ -255,100 +259,6 @@ async function drain(
     next = await events.next();
   }
   return next.value;
-}
-
-/** An environment variable, or undefined when it is unset or cannot be read. */
-function envValue(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const OPENAI_API_BASE = "https://api.openai.com/v1";
-
-// The library's messages name its options and a Deno flag (--allow-env),
-// which in the CLI is the sandbox's own: each missing setting is checked
-// here first, so that the message says it in CLI terms.
-async function createModel(
-  options: CliOptions,
-  onRetry: (info: RetryInfo) => void,
-): Promise<{ model: Model; server: ModelServer }> {
-  const { modelType, apiBase, apiKey } = options;
-  const custom = apiBase !== undefined;
-  switch (modelType) {
-    case "OpenAIServerModel": {
-      const base = (apiBase ?? OPENAI_API_BASE).replace(/\/+$/, "");
-      if (base === OPENAI_API_BASE && !apiKey && !envValue("OPENAI_API_KEY")) {
-        throw new TypeError(
-          "Missing API key for OpenAI: pass --api-key, or set OPENAI_API_KEY " +
-            "(for a local OpenAI-compatible server, pass --api-base instead)",
-        );
-      }
-      const { OpenAIServerModel } = await import("../models/openai_model.ts");
-      const model = new OpenAIServerModel({
-        modelId: options.modelId ?? "gpt-4o-mini",
-        apiBase,
-        apiKey,
-        onRetry,
-      });
-      return { model, server: { modelType, modelId: model.modelId, where: model.apiBase, custom } };
-    }
-    case "AzureOpenAIServerModel": {
-      if (!options.modelId) {
-        throw new TypeError("--model-id is required with AzureOpenAIServerModel (the deployment)");
-      }
-      if (!apiBase && !envValue("AZURE_OPENAI_ENDPOINT")) {
-        throw new TypeError(
-          "Missing Azure endpoint: pass --api-base https://<resource>.openai.azure.com, or set AZURE_OPENAI_ENDPOINT",
-        );
-      }
-      if (!envValue("OPENAI_API_VERSION")) {
-        throw new TypeError("Missing Azure API version: set OPENAI_API_VERSION, e.g. 2024-10-21");
-      }
-      if (!apiKey && !envValue("AZURE_OPENAI_API_KEY")) {
-        throw new TypeError("Missing Azure API key: pass --api-key, or set AZURE_OPENAI_API_KEY");
-      }
-      const { AzureOpenAIServerModel } = await import("../models/azure_openai_model.ts");
-      const model = new AzureOpenAIServerModel({
-        modelId: options.modelId,
-        azureEndpoint: apiBase,
-        apiKey,
-        onRetry,
-      });
-      return {
-        model,
-        server: { modelType, modelId: model.deployment, where: model.azureEndpoint, custom },
-      };
-    }
-    case "InferenceClientModel": {
-      const token = apiKey ?? envValue("HF_TOKEN");
-      if (!custom && !token) {
-        throw new TypeError(
-          "Missing Hugging Face token: pass --api-key, or set HF_TOKEN " +
-            "(create one at https://huggingface.co/settings/tokens)",
-        );
-      }
-      if (!custom && !token!.startsWith("hf_") && (options.provider ?? "auto") === "auto") {
-        throw new TypeError(
-          "Cannot route a provider's own key without --provider: pass --provider with the provider " +
-            "it belongs to (e.g. --provider together), or use a Hugging Face token (hf_…)",
-        );
-      }
-      const { InferenceClientModel } = await import("../models/inference_client_model.ts");
-      const model = new InferenceClientModel({
-        modelId: options.modelId,
-        provider: options.provider as "auto" | undefined,
-        token: apiKey,
-        endpointUrl: apiBase,
-        onRetry,
-      });
-      const where = apiBase ??
-        `the Hugging Face router${options.provider ? ` (provider "${options.provider}")` : ""}`;
-      return { model, server: { modelType, modelId: model.modelId, where, custom } };
-    }
-  }
 }
 
 async function createTools(options: CliOptions): Promise<Tool[]> {
@@ -527,14 +437,6 @@ async function askOnTerminal(question: string): Promise<string | null> {
     line += decoder.decode(buffer.subarray(0, n), { stream: true });
   }
   return line.slice(0, line.indexOf("\n"));
-}
-
-function writeTo(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
-  const encoder = new TextEncoder();
-  return (text) => {
-    let bytes = encoder.encode(text);
-    while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
-  };
 }
 
 if (import.meta.main) {

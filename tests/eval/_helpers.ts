@@ -1,0 +1,42 @@
+// Agents for the harness's tests: scripted models with replies shaped like
+// what real models send.
+import { ToolCallingAgent } from "../../src/agents/tool_calling_agent.ts";
+import { LogLevel } from "../../src/logger.ts";
+import type { ChatMessage } from "../../src/models/model.ts";
+import { ScriptedModel, type ScriptedReply } from "../../src/testing.ts";
+import type { Tool } from "../../src/tool.ts";
+
+/** A native tool call, as an OpenAI-style model sends it. */
+export function toolCall(name: string, args: Record<string, unknown>, id = "call_1"): ChatMessage {
+  return { role: "assistant", content: null, toolCalls: [{ id, name, arguments: args }] };
+}
+
+/** A final_answer call. */
+export function answerCall(value: unknown): ChatMessage {
+  return toolCall("final_answer", { answer: value }, "call_final");
+}
+
+/** A ToolCallingAgent with a scripted model. */
+export function toolAgent(
+  replies: ScriptedReply[],
+  tools: Tool[] = [],
+  modelId?: string,
+): ToolCallingAgent {
+  return new ToolCallingAgent({
+    model: new ScriptedModel({ replies, modelId }),
+    tools,
+    logLevel: LogLevel.OFF,
+  });
+}
+
+/** A fresh temp directory, removed by `await using`. */
+export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "smoldeno-eval-test-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** The ids in a results file, one per line, in file order. */
+export async function idsInFile(path: string): Promise<string[]> {
+  const text = await Deno.readTextFile(path);
+  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line).id);
+}
