@@ -103,6 +103,7 @@ export {
   type ToolInput,
   type ToolInputs,
   type ToolInputValue,
+  type ToolModuleOptions,
   type ToolOutputValue,
   toolToJsonSchema,
   toolToTypeScript,
@@ -186,11 +187,20 @@ export {
   toolCallingAgentPromptTemplates,
   validatePromptTemplates,
 } from "./src/prompts.ts";
+export type {
+  TelemetryOptions,
+  TelemetryTracer,
+  TelemetryTracerProvider,
+} from "./src/telemetry.ts";
 export {
+  type AgentData,
   type AgentDescription,
   type AgentEventSink,
   type FinalAnswerCheck,
+  type LoadAgentOptions,
+  type ModelFactory,
   type ModelPrice,
+  type ModelSpec,
   MultiStepAgent,
   type MultiStepAgentOptions,
   type RunBudget,
@@ -206,6 +216,7 @@ export {
   type ToolApprovalDecision,
   type ToolApprovalHandler,
   type ToolApprovalRequest,
+  type ToolData,
   type ToolDescription,
 } from "./src/agents/multi_step_agent.ts";
 export { ToolCallingAgent, type ToolCallingAgentOptions } from "./src/agents/tool_calling_agent.ts";

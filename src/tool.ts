@@ -28,9 +28,15 @@
 
 import { AgentToolCallError, AgentToolExecutionError } from "./errors.ts";
 import { validateTool, validateToolArgs } from "./_tool_validation.ts";
+import {
+  functionToolSources,
+  saveToolModule,
+  type ToolModuleOptions,
+} from "./serialize/_tool_source.ts";
 
 export { type ToolDefinitionLike, validateTool, validateToolArgs } from "./_tool_validation.ts";
 export { type JsonSchemaTool, toolToJsonSchema, toolToTypeScript } from "./_tool_render.ts";
+export type { ToolModuleOptions } from "./serialize/_tool_source.ts";
 
 import type {
   Tool,
@@ -86,6 +92,8 @@ export interface FunctionTool<
   readonly outputType: O;
   /** Validates `args` against `inputs` (throwing `AgentToolCallError`), then runs the tool. */
   call(args: Record<string, unknown>, options?: ToolCallOptions): Promise<ToolOutputValue<O>>;
+  /** Writes the tool as a self-contained module file (see `BaseTool.save`). */
+  save(path: string, options?: ToolModuleOptions): Promise<void>;
 }
 
 /**
@@ -258,6 +266,42 @@ export abstract class BaseTool<
     }
   }
 
+  /**
+   * Writes the tool as a self-contained module at `path` (`.ts` or `.js`):
+   * its name, description, inputs and output type, and its code — the
+   * `forward` of a `tool()`, or the class of a `BaseTool` subclass, which
+   * must construct with no argument. The code may use only what it defines
+   * or imports itself (`await import("npm:…")` inside it, or
+   * `options.imports`); anything else is refused, naming the outside names.
+   * Written through a temporary file and a rename. Load it back with
+   * `loadTool(path, { trustRemoteCode: true })` from
+   * `@smoldeno/agents/serialize`.
+   *
+   * @example Saving a tool and loading it back
+   * ```ts
+   * import { tool } from "@smoldeno/agents";
+   * import { loadTool } from "@smoldeno/agents/serialize";
+   *
+   * const add = tool({
+   *   name: "add",
+   *   description: "Adds two numbers.",
+   *   inputs: { a: { type: "number", description: "First" }, b: { type: "number", description: "Second" } },
+   *   outputType: "number",
+   *   forward: ({ a, b }) => a + b,
+   * });
+   * const dir = await Deno.makeTempDir();
+   * await add.save(`${dir}/add.ts`);
+   * const loaded = await loadTool(`${dir}/add.ts`, { trustRemoteCode: true });
+   * console.log(await loaded.call({ a: 2, b: 3 })); // 5
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {SerializationError} when the code uses outside names or cannot be read as source.
+   */
+  save(path: string, options?: ToolModuleOptions): Promise<void> {
+    return saveToolModule(this, path, options);
+  }
+
   #ensureSetup(): Promise<void> {
     if (this.#setup === undefined) {
       // Deferred a tick so `setup` always runs after `#setup` is assigned, and a
@@ -283,6 +327,7 @@ class FunctionToolImpl<I extends ToolInputs, O extends ToolValueType> extends Ba
   constructor(definition: ToolDefinition<I, O>) {
     super(definition);
     this.#forward = definition.forward;
+    functionToolSources.set(this, definition);
   }
   protected forward(
     args: ToolArgs<I>,

@@ -50,6 +50,7 @@ import {
   type SessionOptions,
 } from "./_mcp_session.ts";
 import { type McpTool, McpToolImpl } from "./_mcp_tool.ts";
+import { toolsFromModule } from "../src/serialize/_tool_load.ts";
 
 export type {
   McpHttpServerParameters,
@@ -366,6 +367,36 @@ export class ToolCollection implements AsyncDisposable {
     const client = new MCPClient(serverParameters, clientOptions);
     await client.connect();
     return new ToolCollection(client.getTools(), client);
+  }
+
+  /**
+   * Collects every tool a module exports — tools, tool definitions, or
+   * `BaseTool` subclasses — from a path, a URL, or an `npm:`/`jsr:`
+   * specifier. Importing runs the module's code in this program, hence
+   * `trustRemoteCode`.
+   *
+   * @example Loading the tools of a module
+   * ```ts
+   * import { ToolCollection } from "@smoldeno/agents/mcp";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${dir}/tools.ts`, [
+   *   'export const up = { name: "up", description: "Upper-cases.", inputs: { s: { type: "string", description: "Text" } }, outputType: "string", forward: ({ s }) => s.toUpperCase() };',
+   *   'export const down = { name: "down", description: "Lower-cases.", inputs: { s: { type: "string", description: "Text" } }, outputType: "string", forward: ({ s }) => s.toLowerCase() };',
+   * ].join("\n"));
+   * await using collection = await ToolCollection.fromModule(`${dir}/tools.ts`, { trustRemoteCode: true });
+   * console.log(collection.tools.map((t) => t.name)); // ["up", "down"]
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {TypeError} unless `trustRemoteCode` is `true`.
+   * @throws {SerializationError} when the module cannot be imported or exports no tool.
+   */
+  static async fromModule(
+    spec: string,
+    options: { trustRemoteCode: boolean },
+  ): Promise<ToolCollection> {
+    return new ToolCollection(await toolsFromModule(spec, options));
   }
 
   /** Ends the connection the tools came from, if any. */

@@ -12,6 +12,7 @@ import type { PromptTemplates } from "../prompts.ts";
 import { renderPrompt } from "../prompts.ts";
 import type { Tool, ToolCallOptions, ToolInputs } from "../tool.ts";
 import { textOf } from "./_model_call.ts";
+import { traceParentOf, withTraceParent } from "./_telemetry.ts";
 
 /** What a manager needs from a managed agent. */
 export interface ManagedAgentLike {
@@ -103,12 +104,16 @@ export function managedAgentTool(
       const extra = args.additional_args;
       const signal = options?.signal;
       return await inTurn(agent, signal, async () => {
-        const events = run.stream(task, {
-          additionalArgs: extra !== null && typeof extra === "object"
-            ? extra as Record<string, unknown>
-            : undefined,
-          signal,
-        });
+        // The run's span goes under the span of this call, when it is traced.
+        const events = run.stream(
+          task,
+          withTraceParent({
+            additionalArgs: extra !== null && typeof extra === "object"
+              ? extra as Record<string, unknown>
+              : undefined,
+            signal,
+          }, traceParentOf(options)),
+        );
         let next = await events.next();
         while (!next.done) {
           run.onEvent(next.value);

@@ -4,9 +4,28 @@
 import { AgentError, AgentGenerationError } from "../errors.ts";
 import type { AgentEvent, ModelCallPhase } from "../events.ts";
 import type { ChatMessage, GenerateOptions, Model, ToolCall } from "../models/model.ts";
+import type { TraceScope } from "../telemetry.ts";
+import { modelResult, startModelSpan, traced } from "./_telemetry.ts";
 
-/** Calls `model`, yielding stream deltas; returns the complete reply. */
-export async function* callModel(
+/**
+ * Calls `model`, yielding stream deltas; returns the complete reply. With
+ * `trace`, the call is a `chat` span under it.
+ */
+export function callModel(
+  model: Model,
+  messages: ChatMessage[],
+  options: GenerateOptions,
+  context: { stepNumber: number; phase: ModelCallPhase; stream: boolean; trace?: TraceScope },
+): AsyncGenerator<AgentEvent, ChatMessage> {
+  const reply = modelReply(model, messages, options, context);
+  const scope = startModelSpan(context.trace, model, messages, options, {
+    phase: context.phase,
+    streamed: context.stream && model.generateStream !== undefined,
+  });
+  return traced(scope, reply, (span, message) => modelResult(span, model, message));
+}
+
+async function* modelReply(
   model: Model,
   messages: ChatMessage[],
   options: GenerateOptions,

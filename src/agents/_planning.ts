@@ -8,6 +8,7 @@ import { toMessages } from "../memory.ts";
 import type { ChatMessage, Model } from "../models/model.ts";
 import { type PromptTemplates, renderPrompt } from "../prompts.ts";
 import { callModel, textOf } from "./_model_call.ts";
+import type { TraceScope } from "../telemetry.ts";
 
 /** Whether a plan is written before step `stepNumber` (1-based, within the run). */
 export function isPlanningStep(stepNumber: number, interval: number | undefined): boolean {
@@ -73,6 +74,8 @@ export interface PlanContext {
   maxSteps: number;
   signal?: AbortSignal;
   stream: boolean;
+  /** The planning span, when the run is traced: the model call goes under it. */
+  trace?: TraceScope;
 }
 
 /** Asks the model for a plan, yielding its events; returns the planning step. */
@@ -90,7 +93,7 @@ export async function* writePlan(context: PlanContext): AsyncGenerator<AgentEven
     context.model,
     messages,
     { stopSequences: [END_PLAN], signal: context.signal },
-    { stepNumber, phase: "planning", stream: context.stream },
+    { stepNumber, phase: "planning", stream: context.stream, trace: context.trace },
   );
   timing.endTime = Date.now();
   timing.duration = timing.endTime - timing.startTime;

@@ -36,10 +36,13 @@ import {
   type StepContext,
   type StepOutcome,
 } from "./multi_step_agent.ts";
+import { registerAgentClass } from "../serialize/_agent_load.ts";
 import { DenoExecutor, type DenoExecutorOptions } from "../../executors/deno_executor.ts";
 import { formatValue, truncate } from "./_format.ts";
 import { recordCalls, type RecordedCall, toolCallEvents } from "./_recorded_calls.ts";
 import { describeDiagnostics, StepTypeChecker } from "./_type_check.ts";
+import type { TraceScope } from "../telemetry.ts";
+import { endExecutionSpan, startExecutionSpan, stepScope, traceTool } from "./_telemetry.ts";
 
 /** Options of {@linkcode CodeAgent}. */
 export interface CodeAgentOptions extends MultiStepAgentOptions {
@@ -228,6 +231,8 @@ export class CodeAgent extends MultiStepAgent {
   readonly #maxObservationLength: number;
   // Calls the running code made to host tools, reported as events after it ends.
   readonly #toolCalls: RecordedCall[] = [];
+  // The span of the code running now: the sandbox's tool calls go under it.
+  #executionSpan?: TraceScope;
   #closed = false;
 
   /**
@@ -386,7 +391,8 @@ export class CodeAgent extends MultiStepAgent {
     delete sandboxTools.final_answer;
     const recorded: Record<string, Tool> = {};
     for (const [name, tool] of Object.entries(sandboxTools)) {
-      recorded[name] = recordCalls(tool, this.#toolCalls);
+      const traced = traceTool(tool, () => this.#executionSpan, name in this.managedAgents);
+      recorded[name] = recordCalls(traced, this.#toolCalls);
     }
     await this.#executor.sendTools(recorded);
     this.#typeChecker?.setTools([
@@ -456,6 +462,7 @@ export class CodeAgent extends MultiStepAgent {
       stepNumber: step.stepNumber,
       phase: "action",
       stream: context.stream,
+      trace: stepScope(context),
     });
     step.modelOutputMessage = reply;
     if (reply.tokenUsage) step.tokenUsage = reply.tokenUsage;
@@ -485,9 +492,17 @@ export class CodeAgent extends MultiStepAgent {
     let result: CodeOutput;
     this.#toolCalls.length = 0;
     this.#executorUsed = true;
+    const span = startExecutionSpan(stepScope(context), this.#executor, code);
+    this.#executionSpan = span;
     try {
-      result = await this.#executor.execute(code, { signal: context.signal });
+      result = await (span
+        ? span.run(() =>
+          this.#executor.execute(code, { signal: context.signal })
+        )
+        : this.#executor.execute(code, { signal: context.signal }));
+      endExecutionSpan(span, result);
     } catch (error) {
+      endExecutionSpan(span, undefined, error);
       yield* toolCallEvents(this.#toolCalls, step.stepNumber, this.#maxObservationLength);
       if (!(error instanceof AgentExecutionError)) throw error;
       if (error.stateLost) this.#typeChecker?.reset();
@@ -632,3 +647,6 @@ function withStateLostNote(error: AgentExecutionError): AgentExecutionError {
     },
   );
 }
+
+// Loading a saved agent finds the class here by name.
+registerAgentClass("CodeAgent", (options) => new CodeAgent(options as unknown as CodeAgentOptions));

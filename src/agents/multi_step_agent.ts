@@ -45,6 +45,22 @@ import { writeFallbackAnswer } from "./_fallback_answer.ts";
 import { EventQueue, withQueued } from "./_event_queue.ts";
 import { managedAgentTool } from "./_managed_agent.ts";
 import { isPlanningStep, writePlan } from "./_planning.ts";
+import { type AgentData, agentToData, saveAgentData } from "../serialize/_agent_data.ts";
+import { agentFromData, type LoadAgentOptions } from "../serialize/_agent_load.ts";
+import { SerializationError } from "../serialize/_errors.ts";
+import { Telemetry, type TelemetryOptions, type TraceScope } from "../telemetry.ts";
+import {
+  endRunSpan,
+  modelResult,
+  planResult,
+  startPlanningSpan,
+  startRunSpan,
+  startStepSpan,
+  stepResult,
+  stepScope,
+  traced,
+  withStepScope,
+} from "./_telemetry.ts";
 import {
   countActions,
   type RunBudget,
@@ -60,6 +76,8 @@ import {
 } from "./_run.ts";
 
 export type { AgentDescription, ToolDescription } from "./_describe.ts";
+export type { AgentData, ModelSpec, ToolData } from "../serialize/_agent_data.ts";
+export type { LoadAgentOptions, ModelFactory } from "../serialize/_agent_load.ts";
 export type {
   ToolApprovalDecision,
   ToolApprovalHandler,
@@ -228,6 +246,35 @@ export interface MultiStepAgentOptions {
    * replaces the base one.
    */
   addBaseTools?: boolean;
+  /**
+   * OpenTelemetry traces of the runs (default on, and a no-op until an SDK
+   * is installed, e.g. Deno's with `OTEL_DENO=true`): a span per run, step,
+   * model call, code execution, tool call, managed agent and plan. `false`
+   * opens none; `{ recordContent: true }` also records prompts, code and
+   * outputs; `tracer` or `tracerProvider` choose where spans go.
+   *
+   * @example Tracing runs into an in-memory exporter
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   * import {
+   *   BasicTracerProvider,
+   *   InMemorySpanExporter,
+   *   SimpleSpanProcessor,
+   * } from "@opentelemetry/sdk-trace-base";
+   *
+   * const exporter = new InMemorySpanExporter();
+   * const tracerProvider = new BasicTracerProvider({
+   *   spanProcessors: [new SimpleSpanProcessor(exporter)],
+   * });
+   * const model = new ScriptedModel({ replies: ['{"name": "final_answer", "arguments": {"answer": 4}}'] });
+   * const agent = new ToolCallingAgent({ model, telemetry: { tracerProvider }, logLevel: LogLevel.OFF });
+   * await agent.run("2 + 2?");
+   * console.log(exporter.getFinishedSpans().map((span) => span.name));
+   * // ["chat scripted-model", "execute_tool final_answer", "step 1", "invoke_agent ToolCallingAgent"]
+   * ```
+   */
+  telemetry?: boolean | TelemetryOptions;
 }
 
 const DEFAULT_MAX_STEPS = 20;
@@ -243,6 +290,8 @@ interface OpenRun {
   timing: Timing;
   // The number the next action step gets; past maxSteps, the fallback answer is due.
   nextStep: number;
+  // The run's span, when it is traced.
+  trace?: TraceScope;
 }
 
 // What one turn of the loop did.
@@ -313,6 +362,9 @@ export abstract class MultiStepAgent implements AsyncDisposable {
   readonly #approvalRequired: ReadonlySet<string>;
   readonly #approvalTimeoutMs: number;
   readonly #streamOutputs: boolean;
+  // The options as given, for toJSON().
+  readonly #options: Record<string, unknown>;
+  readonly #telemetry?: Telemetry;
   #interrupted = false;
   #running = false;
   // Where managed agents' events wait to be yielded, during a run.
@@ -387,7 +439,111 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       "toolApprovalTimeoutMs",
       `Cannot create ${kind}`,
     );
+    this.#telemetry = Telemetry.resolve(options.telemetry, kind);
     this.memory = new AgentMemory("");
+    this.#options = { ...options } as Record<string, unknown>;
+  }
+
+  /**
+   * The agent as data: its class, model settings (never a key), the options
+   * that are data (limits, permissions, authorized imports, …), prompt
+   * templates, each given tool as module text, and its managed agents. The
+   * options that are functions are named in `notSaved`. `JSON.stringify`
+   * uses it; {@linkcode MultiStepAgent.fromJSON} reverses it.
+   *
+   * @example Looking at an agent as data
+   * ```ts
+   * import { CodeAgent, LogLevel } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * await using agent = new CodeAgent({
+   *   model: new ScriptedModel({ replies: [], modelId: "scripted" }),
+   *   maxSteps: 5,
+   *   authorizedImports: ["npm:lodash@4"],
+   *   logLevel: LogLevel.OFF,
+   * });
+   * const data = agent.toJSON();
+   * console.log(data.class, data.options.maxSteps, data.model.type); // "CodeAgent" 5 "ScriptedModel"
+   * ```
+   *
+   * @throws {SerializationError} when a tool's code cannot be read as source.
+   */
+  toJSON(): AgentData {
+    return agentToData({
+      className: this.constructor.name,
+      options: this.#options,
+      model: this.model,
+      promptTemplates: this.promptTemplates,
+      managedAgents: Object.values(this.managedAgents).map((agent) => agent.toJSON()),
+    });
+  }
+
+  /**
+   * Saves the agent as a folder: `agent.json` (see {@linkcode toJSON}, with
+   * tools and managed agents by name), `prompts.yaml`, `tools/<name>.ts`
+   * (each tool a self-contained module) and `managed_agents/<name>/`. The
+   * folder is written beside `dir` and renamed into place, so a failure
+   * leaves no half-written folder. Load it with `loadAgent(dir)` from
+   * `@smoldeno/agents/serialize`.
+   *
+   * @example Saving an agent and loading it back
+   * ```ts
+   * import { CodeAgent, LogLevel } from "@smoldeno/agents";
+   * import { loadAgent } from "@smoldeno/agents/serialize";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const model = new ScriptedModel({ replies: ["<code>\nfinal_answer(6 * 7)\n</code>"] });
+   * await using agent = new CodeAgent({ model, maxSteps: 3, logLevel: LogLevel.OFF });
+   * const dir = await Deno.makeTempDir();
+   * await agent.save(`${dir}/agent`);
+   * await using loaded = await loadAgent(`${dir}/agent`, { model });
+   * console.log(loaded.maxSteps, await loaded.run("6 times 7?")); // 3 42
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @throws {SerializationError} when a tool uses names defined outside it, or the folder cannot be written.
+   */
+  save(dir: string): Promise<void> {
+    return saveAgentData(dir, this.toJSON());
+  }
+
+  /**
+   * Makes an agent from {@linkcode toJSON}'s data. Its tools are modules, so
+   * loading runs their code: it needs `trustRemoteCode: true` when there are
+   * any. The model comes from `options.model`, or from the saved spec for a
+   * registered model type (`@smoldeno/agents/serialize` registers the
+   * built-in ones); functions not saved come back through `overrides`.
+   *
+   * @example Copying an agent through its data
+   * ```ts
+   * import { LogLevel, ToolCallingAgent } from "@smoldeno/agents";
+   * import { ScriptedModel } from "@smoldeno/agents/testing";
+   *
+   * const model = new ScriptedModel({ replies: [] });
+   * const agent = new ToolCallingAgent({ model, maxToolThreads: 2, logLevel: LogLevel.OFF });
+   * const copy = await ToolCallingAgent.fromJSON(agent.toJSON(), { model });
+   * console.log(copy instanceof ToolCallingAgent, copy.maxToolThreads); // true 2
+   * ```
+   *
+   * @throws {TypeError} when the data has tools and `trustRemoteCode` is not `true`.
+   * @throws {SerializationError} when the data is corrupt, of another class, or names an unknown model type.
+   */
+  static async fromJSON<T extends MultiStepAgent>(
+    this: abstract new (...args: never[]) => T,
+    data: AgentData,
+    options: LoadAgentOptions = {},
+  ): Promise<T> {
+    const agent = await agentFromData(data, options);
+    if (!(agent instanceof this)) {
+      await (agent as MultiStepAgent).close?.();
+      throw new SerializationError(
+        `Cannot load a ${this.name} from data of a ${(data as { class?: string })?.class}: use ${
+          (data as { class?: string })?.class
+        }.fromJSON() or MultiStepAgent.fromJSON()`,
+        { kind: "unsupported" },
+      );
+    }
+    return agent;
   }
 
   /**
@@ -832,8 +988,12 @@ export abstract class MultiStepAgent implements AsyncDisposable {
         }
         if (turn.ended) return yield* this.#end(run, turn.ended, turn.output);
       }
+    } catch (error) {
+      run.trace?.end(error);
+      throw error;
     } finally {
       clearTimeout(timer);
+      run.trace?.end();
     }
   }
 
@@ -916,6 +1076,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     maxSteps: number,
   ): AsyncGenerator<AgentEvent, OpenRun> {
     // A new run abandons the one step() was driving.
+    this.#open?.trace?.end();
     this.#open = undefined;
     const timing: Timing = { startTime: Date.now() };
     const reset = options.reset ?? true;
@@ -944,13 +1105,34 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       imageCount: images?.length ?? 0,
       additionalArgs: Object.keys(additionalArgs),
     };
-    await this.prepareRun(additionalArgs, { reset });
-    return { task, maxSteps, firstIndex, timing, nextStep: 1 };
+    const trace = startRunSpan(this.#telemetry, this, {
+      task,
+      maxSteps,
+      reset,
+      additionalArgs: Object.keys(additionalArgs),
+    }, options);
+    try {
+      await this.prepareRun(additionalArgs, { reset });
+    } catch (error) {
+      trace?.end(error);
+      throw error;
+    }
+    return { task, maxSteps, firstIndex, timing, nextStep: 1, trace };
+  }
+
+  // One turn in its span, when the run is traced.
+  #turn(run: OpenRun, context: StepContext): AsyncGenerator<AgentEvent, Turn> {
+    const scope = startStepSpan(run.trace, run.nextStep);
+    return traced(
+      scope,
+      this.#turnBody(run, withStepScope(context, scope)),
+      (span, turn) => stepResult(span, turn.step),
+    );
   }
 
   // One turn of the loop: a plan when due, then an action step and its
   // callbacks; past the step limit, the fallback answer instead.
-  async *#turn(run: OpenRun, context: StepContext): AsyncGenerator<AgentEvent, Turn> {
+  async *#turnBody(run: OpenRun, context: StepContext): AsyncGenerator<AgentEvent, Turn> {
     const stepNumber = run.nextStep++;
     const { maxSteps } = run;
     if (stepNumber > maxSteps) {
@@ -1033,6 +1215,7 @@ export abstract class MultiStepAgent implements AsyncDisposable {
       timing,
       ...stop,
     };
+    endRunSpan(run.trace, { state, stepCount: countActions(steps), tokenUsage, output });
     return { output, state, steps, tokenUsage, timing, ...stop };
   }
 
@@ -1048,16 +1231,22 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     maxSteps: number,
     context: StepContext,
   ): AsyncGenerator<AgentEvent, PlanningStep> {
-    const step = yield* writePlan({
-      model: this.model,
-      templates: this.promptTemplates,
-      memory: this.memory,
-      variables: { task, ...this.promptToolVariables() },
-      stepNumber,
-      maxSteps,
-      signal: context.signal,
-      stream: context.stream,
-    });
+    const scope = startPlanningSpan(stepScope(context), stepNumber);
+    const step = yield* traced(
+      scope,
+      writePlan({
+        model: this.model,
+        templates: this.promptTemplates,
+        memory: this.memory,
+        variables: { task, ...this.promptToolVariables() },
+        stepNumber,
+        maxSteps,
+        signal: context.signal,
+        stream: context.stream,
+        trace: scope,
+      }),
+      planResult,
+    );
     this.memory.steps.push(step);
     await this.#runCallbacks("planning", step);
     return step;
@@ -1071,15 +1260,25 @@ export abstract class MultiStepAgent implements AsyncDisposable {
     maxSteps: number,
     context: StepContext,
   ): AsyncGenerator<AgentEvent, ActionStep> {
-    const step = yield* writeFallbackAnswer({
-      model: this.model,
-      templates: this.promptTemplates,
-      memory: this.memory,
-      task,
-      maxSteps,
-      signal: context.signal,
-      stream: context.stream,
+    // The fallback's model call, as a span of its own.
+    const scope = stepScope(context)?.child(`chat ${this.model.modelId}`, {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": this.model.modelId,
+      "smoldeno.model.phase": "final_answer",
     });
+    const step = yield* traced(
+      scope,
+      writeFallbackAnswer({
+        model: this.model,
+        templates: this.promptTemplates,
+        memory: this.memory,
+        task,
+        maxSteps,
+        signal: context.signal,
+        stream: context.stream,
+      }),
+      (span, s) => s.modelOutputMessage && modelResult(span, this.model, s.modelOutputMessage),
+    );
     this.#finishStep(step);
     await this.#runCallbacks("action", step);
     return step;

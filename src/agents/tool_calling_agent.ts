@@ -24,12 +24,14 @@ import { extractJsonToolCalls } from "./_code_blocks.ts";
 import { formatValue, truncate } from "./_format.ts";
 import { positiveInteger } from "./_agent_options.ts";
 import { callModel, parseArguments, textOf } from "./_model_call.ts";
+import { stepScope, tracedToolCall } from "./_telemetry.ts";
 import {
   MultiStepAgent,
   type MultiStepAgentOptions,
   type StepContext,
   type StepOutcome,
 } from "./multi_step_agent.ts";
+import { registerAgentClass } from "../serialize/_agent_load.ts";
 
 /** Options of {@linkcode ToolCallingAgent}. */
 export interface ToolCallingAgentOptions extends MultiStepAgentOptions {
@@ -198,7 +200,12 @@ export class ToolCallingAgent extends MultiStepAgent {
       toolsToCallFrom: Object.values(tools),
       toolChoice: "required",
       stopSequences: ["Observation:", "Calling tools:"],
-    }, { stepNumber: step.stepNumber, phase: "action", stream: context.stream });
+    }, {
+      stepNumber: step.stepNumber,
+      phase: "action",
+      stream: context.stream,
+      trace: stepScope(context),
+    });
     step.modelOutputMessage = reply;
     if (reply.tokenUsage) step.tokenUsage = reply.tokenUsage;
     const text = textOf(reply);
@@ -301,7 +308,13 @@ export class ToolCallingAgent extends MultiStepAgent {
         );
       }
       const args = this.#substituteState(call.arguments, tool);
-      const output = await callTool(tool, args, context.signal);
+      const output = await tracedToolCall(
+        stepScope(context),
+        tool,
+        args,
+        context.signal ? { signal: context.signal } : undefined,
+        { id: call.id, agent: call.name in this.managedAgents },
+      );
       return { call, output, observation: this.#observe(output) };
     } catch (error) {
       if (context.signal?.aborted) throw error;
@@ -352,14 +365,6 @@ export class ToolCallingAgent extends MultiStepAgent {
   }
 }
 
-async function callTool(
-  tool: Tool,
-  args: Record<string, unknown>,
-  signal?: AbortSignal,
-): Promise<unknown> {
-  return await tool.call(args, signal ? { signal } : undefined);
-}
-
 /**
  * `fn` over `items` with at most `limit` calls pending at once, started in
  * order; the results keep the order of `items`. After a rejection no new call
@@ -388,3 +393,6 @@ async function mapConcurrently<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+// Loading a saved agent finds the class here by name.
+registerAgentClass("ToolCallingAgent", (options) => new ToolCallingAgent(options as unknown as ToolCallingAgentOptions));
