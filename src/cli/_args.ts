@@ -328,6 +328,8 @@ Usage:
   smolagent "task" [options]
   smolagent            (asks for the task and the model interactively)
   smolagent --ui [options]   (chat with the agent in the browser)
+  smolagent web "task" [options]
+                       (a browser agent on Chromium: smolagent web --help)
   smolagent eval DATASET.jsonl [options]
                        (score an agent on a dataset: smolagent eval --help)
 

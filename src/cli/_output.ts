@@ -1,9 +1,21 @@
-// The CLI's standard error, shared by the agent's log (the Logger writes
+// Where the CLI reads and writes (CliIo), and its standard error, shared by the agent's log (the Logger writes
 // through `writer`) and the CLI's own lines. It remembers whether the last
 // text ended its line, so that a line of the CLI never continues a streamed
 // reply left open, and every line it writes ends with a newline.
 
 import type { LogWriter } from "../logger.ts";
+
+/** Where `runCli` reads and writes; each defaults to the process's own. */
+export interface CliIo {
+  /** Receives the final answer and `--help`. */
+  stdout?: (text: string) => void;
+  /** Receives the log (the agent's steps, each retry of a model request) and error messages. */
+  stderr?: (text: string) => void;
+  /** Asks one question and resolves to the line typed, or null when there is no terminal. */
+  ask?: (question: string) => Promise<string | null>;
+  /** Stops the run, like Ctrl-C. Default: the process's SIGINT. */
+  signal?: AbortSignal;
+}
 
 /** Standard error as the CLI writes to it. */
 export class CliStderr {

@@ -52,7 +52,7 @@ import {
 } from "./_args.ts";
 import { createModel } from "./_model.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
-import { CliStderr, writeTo } from "./_output.ts";
+import { type CliIo, CliStderr, writeTo } from "./_output.ts";
 import { terminalToolApproval } from "./_tool_prompt.ts";
 import {
   mergeDenials,
@@ -63,17 +63,7 @@ import {
 } from "./_policy.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
-/** Where {@linkcode runCli} reads and writes; each defaults to the process's own. */
-export interface CliIo {
-  /** Receives the final answer and `--help`. */
-  stdout?: (text: string) => void;
-  /** Receives the log (the agent's steps, each retry of a model request) and error messages. */
-  stderr?: (text: string) => void;
-  /** Asks one question and resolves to the line typed, or null when there is no terminal. */
-  ask?: (question: string) => Promise<string | null>;
-  /** Stops the run, like Ctrl-C. Default: the process's SIGINT. */
-  signal?: AbortSignal;
-}
+export type { CliIo } from "./_output.ts";
 
 /**
  * Runs the `smolagent` command with `args` and resolves to its exit code.
@@ -90,6 +80,10 @@ export interface CliIo {
  * ```
  */
 export async function runCli(args: readonly string[], io: CliIo = {}): Promise<number> {
+  if (args[0] === "web") {
+    const { runWebAgentCli } = await import("./web.ts");
+    return await runWebAgentCli(args.slice(1), io);
+  }
   if (args[0] === "eval") {
     const { runEvalCli } = await import("./_eval.ts");
     return await runEvalCli(args.slice(1), io);
