@@ -44,14 +44,25 @@ function resolvePackage(code: string): string {
   });
 }
 
-const PRELUDE = `
-import type { Model, MultiStepAgent, Tool } from ${JSON.stringify(new URL("mod.ts", ROOT).href)};
-declare const model: Model;
-declare const tools: Tool[];
-declare const myTool: Tool;
-declare const managedAgents: MultiStepAgent[];
-declare const token: string;
-`;
+// Names a snippet may use without defining them (it stands for "your model", …).
+const GIVEN: Record<string, string> = {
+  model: "Given.Model",
+  tools: "Given.Tool[]",
+  myTool: "Given.Tool",
+  managedAgents: "Given.MultiStepAgent[]",
+  token: "string",
+};
+
+/** The declarations of the given names that `code` does not define itself. */
+function prelude(code: string): string {
+  const own = (name: string) =>
+    new RegExp(`\\b(?:const|let|var|using|function|class)\\s+${name}\\b`).test(code);
+  // A namespace import, so a snippet's own imports of these names do not clash.
+  const types = `import type * as Given from ${JSON.stringify(new URL("mod.ts", ROOT).href)};`;
+  const lines = Object.entries(GIVEN).filter(([name]) => !own(name))
+    .map(([name, type]) => `declare const ${name}: ${type};`);
+  return `\n${types}\n${lines.join("\n")}\n`;
+}
 
 Deno.test("every `ts ignore` block of README.md and docs/ type-checks against the package (it needs a key or a service to run)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "smoldeno-docs-test-" });
@@ -63,7 +74,9 @@ Deno.test("every `ts ignore` block of README.md and docs/ type-checks against th
         const path = `${dir}/${name.replaceAll("/", "_")}_${block.line}.ts`;
         await Deno.writeTextFile(
           path,
-          `// ${name}:${block.line}\n${resolvePackage(block.code)}\n${PRELUDE}\nexport {};\n`,
+          `// ${name}:${block.line}\n${resolvePackage(block.code)}\n${
+            prelude(block.code)
+          }\nexport {};\n`,
         );
         checked.push(path);
       }
@@ -88,7 +101,7 @@ Deno.test("the docs-snippet check fails on a snippet that uses an option that do
     const code = resolvePackage(
       'import { CodeAgent } from "@smoldeno/agents";\nnew CodeAgent({ model, noSuchOption: true });',
     );
-    await Deno.writeTextFile(path, `${code}\n${PRELUDE}\nexport {};\n`);
+    await Deno.writeTextFile(path, `${code}\n${prelude(code)}\nexport {};\n`);
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["check", "--config", new URL("deno.json", ROOT).pathname, path],
       stdout: "null",
