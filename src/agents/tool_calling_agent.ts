@@ -395,4 +395,7 @@ async function mapConcurrently<T, R>(
 }
 
 // Loading a saved agent finds the class here by name.
-registerAgentClass("ToolCallingAgent", (options) => new ToolCallingAgent(options as unknown as ToolCallingAgentOptions));
+registerAgentClass(
+  "ToolCallingAgent",
+  (options) => new ToolCallingAgent(options as unknown as ToolCallingAgentOptions),
+);
