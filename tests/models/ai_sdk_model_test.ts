@@ -28,6 +28,7 @@ import {
   usageChunk,
   user,
 } from "./_fake_server.ts";
+import { moduleGraph } from "./_module_graph.ts";
 
 const KEY = "sk-ai-sdk-test-0123456789SECRET";
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
@@ -711,19 +712,6 @@ Deno.test("AISdkModel says which variable holds the missing key of a provider", 
     if (saved !== undefined) Deno.env.set("ANTHROPIC_API_KEY", saved);
   }
 });
-
-async function moduleGraph(file: string): Promise<string[]> {
-  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL(file, import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  assert(success, `deno info ${file} failed`);
-  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
-    modules: { specifier: string }[];
-  };
-  return graph.modules.map((m) => m.specifier);
-}
 
 Deno.test("importing mod.ts loads no AI SDK package, and the ai-sdk subpath adds only @ai-sdk/provider", async () => {
   const aiSdk = (specifier: string) =>

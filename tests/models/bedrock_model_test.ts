@@ -33,6 +33,7 @@ import {
 } from "./_bedrock_server.ts";
 import { closedOrigin, collect, user } from "./_fake_server.ts";
 import { withEnv } from "./_env.ts";
+import { moduleGraph } from "./_module_graph.ts";
 
 const KEY_ID = "AKIDEXAMPLE0123";
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYSECRET";
@@ -607,16 +608,7 @@ Deno.test("AmazonBedrockServerModel is the same class under smolagents' name", a
 });
 
 Deno.test("importing mod.ts loads no AWS SDK, and the Bedrock subpath loads no other provider's package", async () => {
-  const graph = async (file: string) => {
-    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", new URL(file, import.meta.url).pathname],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    assert(success, `deno info ${file} failed`);
-    return (JSON.parse(new TextDecoder().decode(stdout)) as { modules: { specifier: string }[] })
-      .modules.map((m) => m.specifier);
-  };
+  const graph = moduleGraph;
   const aws = (s: string) => /^npm:\/?@aws-sdk\//.test(s) || s.endsWith("/bedrock_model.ts");
   const others = (s: string) =>
     /^npm:\/?(openai|@huggingface\/inference|node-llama-cpp|ai)@/.test(s);

@@ -27,6 +27,7 @@ import {
   user,
 } from "./_fake_server.ts";
 import { withEnv } from "./_env.ts";
+import { moduleGraph } from "./_module_graph.ts";
 
 const KEY = "sk-test-0123456789abcdefSECRET";
 
@@ -698,19 +699,6 @@ Deno.test("AzureOpenAIServerModel falls back to AZURE_OPENAI_ENDPOINT, AZURE_OPE
   assertEquals(server.requests[0].query.get("api-version"), "2025-01-01-preview");
   assertEquals(server.requests[0].headers.get("api-key"), KEY);
 });
-
-async function moduleGraph(file: string): Promise<string[]> {
-  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL(file, import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  assert(success, `deno info ${file} failed`);
-  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
-    modules: { specifier: string }[];
-  };
-  return graph.modules.map((m) => m.specifier);
-}
 
 Deno.test("importing mod.ts loads neither openai nor @huggingface/inference, and each subpath loads only its own", async () => {
   const openai = (specifier: string) =>

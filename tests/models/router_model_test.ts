@@ -32,6 +32,7 @@ import {
   usageChunk,
   user,
 } from "./_fake_server.ts";
+import { moduleGraph } from "./_module_graph.ts";
 
 type Outcome = string | Error | (() => Promise<string>);
 
@@ -470,18 +471,7 @@ Deno.test("RouterModel passes the call's options to the deployment", async () =>
 });
 
 Deno.test("RouterModel loads no npm package beyond the core's, and mod.ts does not load it", async () => {
-  const graph = async (file: string) => {
-    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", new URL(file, import.meta.url).pathname],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    assert(success, `deno info ${file} failed`);
-    const info = JSON.parse(new TextDecoder().decode(stdout)) as {
-      modules: { specifier: string }[];
-    };
-    return info.modules.map((m) => m.specifier);
-  };
+  const graph = moduleGraph;
   const root = await graph("../../mod.ts");
   const router = await graph("../../src/models/router_model.ts");
   assertEquals(router.filter((s) => s.startsWith("npm:") && !root.includes(s)), []);
