@@ -1,5 +1,6 @@
 // The `smolagent` CLI run as a subprocess against a local server speaking the
 // OpenAI chat-completions wire format (JSON and SSE), with the real sandbox.
+import { hasScript, spawnOnTerminal } from "./_terminal.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import {
   chunk,
@@ -507,21 +508,8 @@ Deno.test({
       `${server.origin}/v1`,
       "--verbosity-level",
       "0",
-    ]
-      .map((a) => `'${a}'`).join(" ");
-    const child = new Deno.Command("script", {
-      args: ["-qec", command, "/dev/null"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: Deno.env.get("HOME") ?? "/tmp",
-        NO_COLOR: "1",
-        TERM: "dumb",
-      },
-    }).spawn();
+    ];
+    const child = spawnOnTerminal(command);
     const writer = child.stdin.getWriter();
     const output = child.output();
     // One answer per question, typed after the prompt has had time to appear.
@@ -538,12 +526,3 @@ Deno.test({
     assertStringIncludes(JSON.stringify(server.requests[0]?.body.messages), "Say something");
   },
 });
-
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}

@@ -2,6 +2,7 @@
 // CLI asks y/N/always, the sandbox is widened by exactly that, and "always"
 // answers land in the --permission-policy file that later runs read. Real
 // sandboxes; the model is a local server speaking the OpenAI wire format.
+import { hasScript, spawnOnTerminal } from "./_terminal.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { completion, FakeServer } from "../models/_fake_server.ts";
 import { runCli } from "../../src/cli/mod.ts";
@@ -190,21 +191,9 @@ Deno.test({
         policy,
         "--verbosity-level",
         "0",
-      ].map((a) => `'${a}'`).join(" ");
-      // `script` gives the CLI a pseudo-terminal, as when a user runs it.
-      const child = new Deno.Command("script", {
-        args: ["-qec", command, "/dev/null"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-        clearEnv: true,
-        env: {
-          PATH: Deno.env.get("PATH") ?? "",
-          HOME: Deno.env.get("HOME") ?? "/tmp",
-          NO_COLOR: "1",
-          TERM: "dumb",
-        },
-      }).spawn();
+      ];
+      // A pseudo-terminal, as when a user runs it.
+      const child = spawnOnTerminal(command);
       const writer = child.stdin.getWriter();
       let text = "";
       const decoder = new TextDecoder();
@@ -226,12 +215,3 @@ Deno.test({
     });
   },
 });
-
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
