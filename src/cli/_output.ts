@@ -72,3 +72,19 @@ export function writeTo(stream: { writeSync(p: Uint8Array): number }): (text: st
     while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
   };
 }
+
+/**
+ * The command's outputs from `io`, each defaulting to the process's own:
+ * stdout for the answer, and stderr shared by the log and the CLI's lines.
+ */
+export function cliOutputs(io: CliIo): {
+  stdout: (text: string) => void;
+  err: CliStderr;
+  stderr: (text: string) => void;
+} {
+  const err = new CliStderr(
+    io.stderr ?? writeTo(Deno.stderr),
+    io.stderr === undefined && Deno.stderr.isTerminal(),
+  );
+  return { stdout: io.stdout ?? writeTo(Deno.stdout), err, stderr: (text) => err.line(text) };
+}

@@ -52,7 +52,7 @@ import {
 } from "./_args.ts";
 import { createModel } from "./_model.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
-import { type CliIo, CliStderr, writeTo } from "./_output.ts";
+import { type CliIo, cliOutputs, type CliStderr, writeTo } from "./_output.ts";
 import { terminalToolApproval } from "./_tool_prompt.ts";
 import {
   mergeDenials,
@@ -88,13 +88,8 @@ export async function runCli(args: readonly string[], io: CliIo = {}): Promise<n
     const { runEvalCli } = await import("./_eval.ts");
     return await runEvalCli(args.slice(1), io);
   }
-  const stdout = io.stdout ?? writeTo(Deno.stdout);
   // The agent's log and the CLI's own lines share stderr: see CliStderr.
-  const err = new CliStderr(
-    io.stderr ?? writeTo(Deno.stderr),
-    io.stderr === undefined && Deno.stderr.isTerminal(),
-  );
-  const stderr = (text: string) => err.line(text);
+  const { stdout, err, stderr } = cliOutputs(io);
   let options: CliOptions;
   try {
     options = parseCliArgs(args);

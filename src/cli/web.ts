@@ -35,7 +35,7 @@ import type { BrowserAgent, BrowserSession } from "../../tools/browser.ts";
 import { CliUsageError, MODEL_TYPES, type ModelType, resolveModelType } from "./_args.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
 import { createModel } from "./_model.ts";
-import { type CliIo, CliStderr, writeTo } from "./_output.ts";
+import { type CliIo, cliOutputs } from "./_output.ts";
 
 /** What the `webagent` command line asked for. */
 export interface WebAgentCliOptions {
@@ -203,12 +203,8 @@ export function parseWebAgentArgs(args: readonly string[]): WebAgentCliOptions {
  * ```
  */
 export async function runWebAgentCli(args: readonly string[], io: CliIo = {}): Promise<number> {
-  const stdout = io.stdout ?? writeTo(Deno.stdout);
-  const err = new CliStderr(
-    io.stderr ?? writeTo(Deno.stderr),
-    io.stderr === undefined && Deno.stderr.isTerminal(),
-  );
-  const stderr = (text: string) => err.line(text);
+  // The agent's log and the CLI's own lines share stderr: see CliStderr.
+  const { stdout, err, stderr } = cliOutputs(io);
   let options: WebAgentCliOptions;
   try {
     options = parseWebAgentArgs(args);
