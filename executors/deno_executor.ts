@@ -36,6 +36,7 @@ import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./sandbox/_runner
 import type { SandboxProcess } from "./session/_session.ts";
 import { type LaunchedRunner, SessionExecutor } from "./session/_session_executor.ts";
 import { type MemoryWatchdog, readCpuMs, startMemoryWatchdog } from "./deno/_watchdog.ts";
+import { spawnGroupLeader } from "./deno/_spawn.ts";
 import {
   knownSandboxesRoot,
   SANDBOX_DIR_PREFIX,
@@ -488,7 +489,8 @@ export class DenoExecutor implements Executor {
     }
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(this.#denoPath, {
+      // Its own process group, so kill(-pid) reaches everything it started.
+      child = spawnGroupLeader(this.#denoPath, {
         args,
         env,
         clearEnv: true,
@@ -496,8 +498,7 @@ export class DenoExecutor implements Executor {
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",
-        detached: true, // its own process group, so kill(-pid) reaches everything it started
-      }).spawn();
+      });
     } catch (e) {
       throw new Error(
         `Cannot start the sandbox: "${this.#denoPath}" could not be run (${

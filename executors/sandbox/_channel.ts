@@ -14,7 +14,12 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   const scope = globalThis as any;
-  const post = (m: unknown) => scope.postMessage(m);
+  // While the frames of one stdin read are handled, messages for the main
+  // thread are collected and cross as one (see the read loop).
+  let inbox: unknown[] | null = null;
+  const post = (m: unknown) => inbox ? inbox.push(m) : scope.postMessage(m);
+  // While a batch of tool calls is handled, frames are collected and written at once.
+  let outbox: string[] | null = null;
   let key: ((m: Uint8Array) => Uint8Array) | null = null;
   let seq = 0;
   let maxFrame = 32 * 1024 * 1024;
@@ -50,7 +55,9 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
     let bin = "";
     for (let i = 0; i < sig.length; i++) bin += String.fromCharCode(sig[i]);
     const mac = btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-    write(enc.encode(`\x1eSMOLDENO1 ${n} ${mac} ${json}\n`));
+    const line = `\x1eSMOLDENO1 ${n} ${mac} ${json}\n`;
+    if (outbox) outbox.push(line);
+    else write(enc.encode(line));
   };
   const str = (v: unknown, max: number) => String(v).slice(0, max);
   let mainReady = false;
@@ -76,6 +83,22 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
       case "ack":
         send({ t: "ack", id: Number(m.id) | 0 });
         return;
+      case "calls": {
+        // Tool calls the code made in one go: one write for all their frames.
+        if (!Array.isArray(m.list) || outbox) return;
+        outbox = [];
+        try {
+          for (let i = 0; i < m.list.length; i++) {
+            const c = m.list[i];
+            if (c && typeof c === "object" && c.t === "call") onMain(c);
+          }
+        } finally {
+          const lines = outbox;
+          outbox = null;
+          if (lines.length) write(enc.encode(lines.join("")));
+        }
+        return;
+      }
       case "settled":
         send({ t: "settled", step: Number(m.step) | 0 });
         return;
@@ -185,6 +208,7 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
       if (n === null) break;
       buf += dec.decode(chunk.subarray(0, n), { stream: true });
       let nl;
+      inbox = [];
       while ((nl = buf.indexOf("\n")) !== -1) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
@@ -192,6 +216,21 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
           onHost(JSON.parse(line));
         } catch {
           // Not ours to crash on: the host validates what matters.
+        }
+      }
+      const list = inbox;
+      inbox = null;
+      try {
+        if (list.length === 1) scope.postMessage(list[0]);
+        else if (list.length > 1) scope.postMessage({ t: "batch", list });
+      } catch {
+        // A value that cannot be cloned: send the others one by one.
+        for (let i = 0; i < list.length; i++) {
+          try {
+            scope.postMessage(list[i]);
+          } catch {
+            // Dropped, as before batching.
+          }
         }
       }
     }

@@ -205,7 +205,7 @@ export async function userRealmMain(
     for (const k of objectKeys(v)) out[k] = sanitize((v as any)[k], seen, depth + 1);
     return out;
   };
-  const toChannel = (msg: any) => {
+  const postOne = (msg: any) => {
     try {
       apply(workerPost, channel, [msg]);
     } catch {
@@ -219,6 +219,33 @@ export async function userRealmMain(
         apply(workerPost, channel, [msg]);
       }
     }
+  };
+  // Tool calls made in one synchronous stretch (a Promise.all of 1000 calls)
+  // cross to the channel as one message, flushed in a microtask; any other
+  // message flushes them first, so the channel sees everything in order.
+  const queueTask = queueMicrotask;
+  let callBatch: any[] | null = null;
+  const flushCalls = () => {
+    const list = callBatch;
+    if (list === null) return;
+    callBatch = null;
+    if (list.length === 1) return postOne(list[0]);
+    try {
+      apply(workerPost, channel, [{ t: "calls", list }]);
+    } catch {
+      for (let i = 0; i < list.length; i++) postOne(list[i]);
+    }
+  };
+  const queueCall = (msg: any) => {
+    if (callBatch === null) {
+      callBatch = [];
+      queueTask(flushCalls);
+    }
+    callBatch[callBatch.length] = msg;
+  };
+  const toChannel = (msg: any) => {
+    flushCalls();
+    postOne(msg);
   };
 
   // Tools: async functions that send a call and wait for the host's answer.
@@ -260,7 +287,7 @@ export async function userRealmMain(
         // Reported to the code (or as an unhandled rejection), not here.
       }
     })();
-    toChannel({ t: "call", step: st.id, id, tool: name, args: obj });
+    queueCall({ t: "call", step: st.id, id, tool: name, args: obj });
     return p;
   };
   const defineTools = (list: { name: string; params: string[] }[]) => {
@@ -470,13 +497,20 @@ export async function userRealmMain(
     } catch (e) {
       msg = { t: "done", ok: false, error: describe(e, undefined) };
     }
-    post("Runtime.releaseObjectGroup", { objectGroup: "step" }).catch(() => {});
+    // Only remote objects (an object result, an exception) are held in the
+    // group: a primitive result needs no second inspector message.
+    if (r.exceptionDetails || r.result?.objectId !== undefined) {
+      post("Runtime.releaseObjectGroup", { objectGroup: "step" }).catch(() => {});
+    }
     finish(st, msg);
   };
 
-  channel.onmessage = (e: MessageEvent) => {
-    const m = e.data;
+  const onChannel = (m: any) => {
     switch (m?.t) {
+      case "batch":
+        // Several messages from one read of the host's frames, in order.
+        if (isArray(m.list)) { for (let i = 0; i < m.list.length; i++) onChannel(m.list[i]); }
+        return;
       case "init":
         maxOut = m.maxOutputLength;
         importPatterns = isArray(m.imports) ? m.imports : null;
@@ -518,7 +552,8 @@ export async function userRealmMain(
       }
     }
   };
-  for (let i = 0; i < early.length; i++) channel.onmessage(early[i]);
+  channel.onmessage = (e: MessageEvent) => onChannel(e.data);
+  for (let i = 0; i < early.length; i++) onChannel(early[i].data);
   toChannel({ t: "ready" });
 }
 

@@ -131,6 +131,9 @@ export class RunnerSession {
   #onSettled: (() => void) | null = null;
   #holds = 0;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #writing = false;
+  #pipeBroken = false;
+  #queued = "";
   /** Settles when the process has ended and its output is drained. */
   readonly closed: Promise<void>;
 
@@ -320,8 +323,30 @@ export class RunnerSession {
   }
 
   #send(message: unknown): void {
-    const line = this.#encoder.encode(JSON.stringify(message) + "\n");
-    this.#writer.write(line).catch(() => {});
+    const line = JSON.stringify(message) + "\n";
+    // One write at a time: lines sent while one is in flight (the replies of
+    // 1000 parallel tool calls) go out together in the next write, so the
+    // runner reads them in one chunk. A lone line goes out at once.
+    if (this.#writing) {
+      if (!this.#pipeBroken) this.#queued += line;
+      return;
+    }
+    this.#write(line);
+  }
+
+  #write(text: string): void {
+    this.#writing = true;
+    this.#writer.write(this.#encoder.encode(text)).then(() => {
+      this.#writing = false;
+      const next = this.#queued;
+      this.#queued = "";
+      if (next) this.#write(next);
+    }, () => {
+      // The pipe is gone (the process died): nothing more can be written,
+      // so nothing more is kept (#writing stays true).
+      this.#pipeBroken = true;
+      this.#queued = "";
+    });
   }
 
   #request(message: Record<string, unknown>): Promise<void> {

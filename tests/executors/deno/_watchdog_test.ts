@@ -1,4 +1,9 @@
-import { readCpuMs, readRssBytes, startMemoryWatchdog } from "../../../executors/deno/_watchdog.ts";
+import {
+  readCpuMs,
+  readRssAndCpu,
+  readRssBytes,
+  startMemoryWatchdog,
+} from "../../../executors/deno/_watchdog.ts";
 import { assert, assertEquals } from "../../_assert.ts";
 
 const linux = Deno.build.os === "linux";
@@ -66,5 +71,22 @@ Deno.test({
     }
     watchdog.stop();
     assertEquals(reports.length, 1);
+  },
+});
+
+Deno.test({
+  name:
+    "readRssAndCpu() reads resident memory and CPU time from one /proc read, as the two readers do",
+  ignore: !linux,
+  fn() {
+    let x = 0;
+    for (let i = 0; i < 5e7; i++) x += i;
+    const both = readRssAndCpu(Deno.pid);
+    const rss = readRssBytes(Deno.pid);
+    assert(x > 0 && both.cpuMs > 0);
+    // The same counters, read a moment apart: within 10 %.
+    assert(Math.abs(both.rssBytes - rss) < rss / 10, `${both.rssBytes} vs ${rss}`);
+    assert(Math.abs(both.cpuMs - readCpuMs(Deno.pid)) <= 20);
+    assertEquals(readRssAndCpu(2 ** 22 + 12345), { rssBytes: 0, cpuMs: 0 });
   },
 });
