@@ -80,6 +80,13 @@ export interface OpenAIChatCoreOptions<C extends ClientClass> {
   endpoint: string;
   /** The credential, never shown in an error. */
   secret: string | undefined;
+  /**
+   * The client's completion request depends on nothing but its settings
+   * (true for `OpenAI`; not for `AzureOpenAI`, whose path follows the
+   * body's model): see {@linkcode OpenAITransportOptions.fixedRequest}.
+   * It is used only with a fixed string key and static client options.
+   */
+  fixedRequest?: boolean;
 }
 
 /**
@@ -98,19 +105,127 @@ export function openAIChatCore<C extends ClientClass>(options: OpenAIChatCoreOpt
     ...options.settings,
     maxRetries: 0,
   });
-  return new ChatCore(openAITransport(client, options.endpoint), {
+  // The request the client builds is the same for every call when its
+  // credential is a fixed string and nothing per-request is configured.
+  const fixedRequest = options.fixedRequest === true &&
+    typeof (options.settings as { apiKey?: unknown }).apiKey === "string" &&
+    Object.keys(model.clientOptions ?? {}).every((k) => STATIC_CLIENT_OPTIONS.has(k));
+  return new ChatCore(openAITransport(client, options.endpoint, { fixedRequest }), {
     ...model,
     secrets: [options.secret],
   });
 }
 
+/**
+ * Client options that shape every request alike (the URL and headers
+ * `buildRequest()` makes once hold them). Any other option (a custom
+ * `fetch`, `fetchOptions`, a credential provider, workload identity) keeps
+ * every call on the client's own request path.
+ */
+const STATIC_CLIENT_OPTIONS = new Set([
+  "defaultHeaders",
+  "defaultQuery",
+  "organization",
+  "project",
+]);
+
+/** Options of {@linkcode openAITransport}. */
+export interface OpenAITransportOptions {
+  /**
+   * The client builds the same completion request every time (a fixed
+   * string key, no per-request options): build it once with the client's
+   * own `buildRequest()` and send later calls straight to `fetch` with those
+   * URL and headers. Errors still come out as the client's `APIError`s.
+   */
+  fixedRequest?: boolean;
+}
+
+/** The URL and headers the client builds for a chat completion. */
+interface BuiltRequest {
+  url: string;
+  headers: Record<string, string>;
+}
+
+async function buildCompletionRequest(client: OpenAI): Promise<BuiltRequest> {
+  const { req, url } = await client.buildRequest({
+    method: "post",
+    path: "/chat/completions",
+    body: {},
+  });
+  const headers: Record<string, string> = {};
+  new Headers(req.headers as HeadersInit).forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { url, headers };
+}
+
+/**
+ * One completion over plain `fetch`, with the client's URL and headers,
+ * raising what the client raises: `APIConnectionError` when the request
+ * cannot be sent, the `APIError` subclass of the status for a non-2xx reply. The openai client's per-call pipeline (option merging,
+ * header building, its log formatting, its promise wrappers) costs more than
+ * the fetch itself against a fast server (see bench/models_bench.ts).
+ */
+async function directCompletion(
+  built: BuiltRequest,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<WireCompletion> {
+  let response: Response;
+  try {
+    response = await fetch(built.url, {
+      method: "POST",
+      headers: built.headers,
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw error; // ChatCore reports its own reason
+    throw new APIConnectionError({ cause: error instanceof Error ? error : undefined });
+  }
+  if (!response.ok) {
+    const text = await response.text().catch((e) => String((e as Error)?.message ?? e));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    // As the client's makeStatusError: a body without an `error` key is the error.
+    const error = json !== null && typeof json === "object" &&
+        (json as { error?: unknown }).error == null
+      ? { error: json }
+      : json;
+    throw APIError.generate(
+      response.status,
+      error as object,
+      json === undefined ? text : undefined,
+      response.headers,
+    );
+  }
+  return await response.json() as WireCompletion;
+}
+
 /** A transport over an `openai` client; `endpoint` is named in connection errors. */
-export function openAITransport(client: OpenAI, endpoint: string): ChatTransport {
+export function openAITransport(
+  client: OpenAI,
+  endpoint: string,
+  options: OpenAITransportOptions = {},
+): ChatTransport {
+  let built: Promise<BuiltRequest> | undefined;
   return {
     // The raw response, parsed here: the client's own parsing arms another
     // timer and races it against the body (ChatCore's idle timeout already
     // covers reading it). Error statuses are still raised by the client.
     complete: async (body, context) => {
+      if (options.fixedRequest) {
+        // A failed build is not kept: the next call builds again.
+        built ??= buildCompletionRequest(client).catch((e) => {
+          built = undefined;
+          throw e;
+        });
+        return await directCompletion(await built, body, context.signal);
+      }
       const response = await client.chat.completions.create(
         body as never,
         { signal: context.signal },

@@ -191,6 +191,8 @@ export class OpenAIServerModel implements Model {
       },
       endpoint: this.apiBase,
       secret: apiKey,
+      // Same URL and headers on every call: built once by the client, then sent by fetch.
+      fixedRequest: true,
     });
   }
 
