@@ -18,8 +18,9 @@ import { InferenceClient } from "@huggingface/inference";
 import { InferenceClientModel } from "../src/models/inference_client_model.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import type { ChatMessage } from "../src/models/model.ts";
+import { emitRows, type Row } from "./_bench.ts";
 
-const RUNS = 41;
+const RUNS = Math.max(5, Number(Deno.env.get("BENCH_MODEL_RUNS") ?? 41));
 const BATCH = 20;
 const WARM_UP = 200;
 const STREAM_CHUNKS = 500;
@@ -330,3 +331,23 @@ console.log(
 table(cpu, cpuMs, "ms/call");
 
 await server.shutdown();
+
+// Rows for bench/summary.ts (with BENCH_JSON set).
+const ratioOf = (i: number, j: number) =>
+  median(perCallMs[i].map((value, run) => value / perCallMs[j][run]));
+const summaryRow = (measure: string, i: number, floor: number): Row => {
+  const r = ratioOf(i, floor);
+  return {
+    measure,
+    value: `${median(perCallMs[i]).toFixed(3)} ms`,
+    p95: "-",
+    floor: `${median(perCallMs[floor]).toFixed(3)} ms (raw fetch, same headers)`,
+    ratio: `${r.toFixed(2)}x`,
+    target: "<= 1.5x",
+    met: r <= 1.5,
+  };
+};
+emitRows([
+  summaryRow("OpenAIServerModel.generate per call, instant local server", 2, 0),
+  summaryRow("InferenceClientModel.generate per call, instant local server", 5, 3),
+]);
