@@ -177,6 +177,21 @@ export function toolCallingAgentPromptTemplates(): PromptTemplates {
 
 const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
 
+// Compiled templates by source: every agent renders the same few system
+// prompts, and compiling one costs milliseconds. Bounded, oldest out first.
+const MAX_COMPILED = 64;
+const compiled = new Map<string, nunjucks.Template>();
+
+function compile(template: string): nunjucks.Template {
+  let found = compiled.get(template);
+  if (found === undefined) {
+    found = new nunjucks.Template(template, environment, undefined, true);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(template, found);
+  }
+  return found;
+}
+
 /**
  * Renders one template with nunjucks. An undefined variable or a syntax error
  * throws a `TypeError` naming the template.
@@ -194,7 +209,7 @@ export function renderPrompt(
   templateName = "template",
 ): string {
   try {
-    return environment.renderString(template, variables) as string;
+    return compile(template).render(variables);
   } catch (error) {
     const detail = String((error as Error)?.message ?? error).replace(/\s+/g, " ").trim();
     throw new TypeError(
