@@ -169,8 +169,15 @@ Deno.test("architecture: tools and executors never import each other's folder", 
 
 Deno.test("architecture: the host session core knows no backend", () => {
   const backend = (t: string) =>
-    ["executors/deno/", "executors/docker/", "executors/e2b/"].some((b) => t.startsWith(b)) ||
-    ["executors/deno_executor.ts", "executors/docker.ts", "executors/e2b.ts"].includes(t);
+    ["executors/deno/", "executors/docker/", "executors/e2b/", "executors/deno_sandbox/"].some((
+      b,
+    ) => t.startsWith(b)) ||
+    [
+      "executors/deno_executor.ts",
+      "executors/docker.ts",
+      "executors/e2b.ts",
+      "executors/deno_sandbox.ts",
+    ].includes(t);
   assertEquals(importsBetween(under("executors/session/"), backend), []);
 });
 
@@ -179,6 +186,7 @@ Deno.test("architecture: a backend's folder is reached only through its entry fi
     "executors/deno/": "executors/deno_executor.ts",
     "executors/docker/": "executors/docker.ts",
     "executors/e2b/": "executors/e2b.ts",
+    "executors/deno_sandbox/": "executors/deno_sandbox.ts",
   };
   for (const [folder, entry] of Object.entries(backends)) {
     assertEquals(
