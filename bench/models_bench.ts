@@ -1,7 +1,8 @@
 // Adapter overhead of the model classes against a local server that answers
 // instantly, compared with a raw fetch of the same request in the same run
 // (the floor) and with the bare npm client each adapter wraps, and
-// streamed-chunk throughput. Run: deno task bench:models
+// streamed-chunk throughput; then the newer adapters (bench/_adapter_overhead.ts).
+// Run: deno task bench:models
 //
 // "The same request": each adapter has its own floor, a raw fetch with the
 // body and the headers its npm client sends (recorded by the server from one
@@ -18,7 +19,8 @@ import { InferenceClient } from "@huggingface/inference";
 import { InferenceClientModel } from "../src/models/inference_client_model.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import type { ChatMessage } from "../src/models/model.ts";
-import { emitRows, type Row } from "./_bench.ts";
+import { emitRows, printRows, type Row } from "./_bench.ts";
+import { adapterOverheadRows } from "./_adapter_overhead.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_MODEL_RUNS") ?? 41));
 const BATCH = 20;
@@ -347,7 +349,12 @@ const summaryRow = (measure: string, i: number, floor: number): Row => {
     met: r <= 1.5,
   };
 };
+// The newer adapters (AI SDK, Bedrock, router, llama.cpp) over their bare clients.
+const adapterRows = await adapterOverheadRows(Math.min(RUNS, 21));
+printRows("Newer adapters over the bare client each wraps (same run)", adapterRows);
+
 emitRows([
   summaryRow("OpenAIServerModel.generate per call, instant local server", 2, 0),
   summaryRow("InferenceClientModel.generate per call, instant local server", 5, 3),
+  ...adapterRows,
 ]);
