@@ -156,7 +156,56 @@ export function toMessages(
   }
 }
 
+// Each step's messages, kept while the fields they come from stay the same:
+// every later step's model input repeats them, and building them again each
+// time would make a long run's memory (its steps' modelInputMessages) grow
+// with the square of its length. The check is by identity, so any change to
+// a step (a new observation, images dropped) rebuilds its messages.
+interface BuiltMessages {
+  summary: boolean;
+  modelOutput: string | undefined;
+  toolCalls: unknown;
+  toolCallCount: number;
+  code: string | undefined;
+  images: unknown;
+  imageCount: number;
+  observations: string | undefined;
+  error: unknown;
+  errorMessage: string | undefined;
+  messages: ChatMessage[];
+}
+const built = new WeakMap<ActionStep, BuiltMessages>();
+
 function actionMessages(step: ActionStep, summary: boolean): ChatMessage[] {
+  const seen = built.get(step);
+  if (
+    seen !== undefined && seen.summary === summary && seen.modelOutput === step.modelOutput &&
+    seen.toolCalls === step.toolCalls && seen.toolCallCount === (step.toolCalls?.length ?? 0) &&
+    seen.code === step.code && seen.images === step.observationImages &&
+    seen.imageCount === (step.observationImages?.length ?? 0) &&
+    seen.observations === step.observations && seen.error === step.error &&
+    seen.errorMessage === step.error?.message
+  ) {
+    return [...seen.messages];
+  }
+  const messages = buildActionMessages(step, summary);
+  built.set(step, {
+    summary,
+    modelOutput: step.modelOutput,
+    toolCalls: step.toolCalls,
+    toolCallCount: step.toolCalls?.length ?? 0,
+    code: step.code,
+    images: step.observationImages,
+    imageCount: step.observationImages?.length ?? 0,
+    observations: step.observations,
+    error: step.error,
+    errorMessage: step.error?.message,
+    messages,
+  });
+  return [...messages];
+}
+
+function buildActionMessages(step: ActionStep, summary: boolean): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (step.modelOutput !== undefined && step.modelOutput.trim() !== "" && !summary) {
     messages.push({ role: "assistant", content: step.modelOutput.trim() });

@@ -7,7 +7,7 @@ import {
   toMessages,
 } from "../src/memory.ts";
 import { AgentExecutionError, AgentToolCallError } from "../src/errors.ts";
-import { assertEquals, assertStringIncludes, assertThrows } from "./_assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./_assert.ts";
 
 function action(overrides: Partial<ActionStep> = {}): ActionStep {
   return {
@@ -196,4 +196,32 @@ Deno.test("AgentMemory.replay() shows tool calls and errors of tool-calling step
   }));
   const types = memory.replay().map((e) => e.type);
   assertEquals(types, ["step_start", "tool_call", "error", "step_end"]);
+});
+
+Deno.test("toMessages() reuses a finished step's messages on every later call, and rebuilds them when the step changes", () => {
+  const step: ActionStep = {
+    type: "action",
+    stepNumber: 1,
+    timing: { startTime: 0, endTime: 5, duration: 5 },
+    modelOutput: "Thought: count.\n<code>\nconsole.log(3)\n</code>",
+    code: "console.log(3)",
+    observations: "3",
+    isFinalAnswer: false,
+  };
+  const first = toMessages(step);
+  const again = toMessages(step);
+  // The same message objects (a long run keeps one copy, not one per later step)…
+  assert(first.every((m, i) => m === again[i]));
+  // …in a fresh array each time, so a caller changing it changes nothing here.
+  assert(first !== again);
+  again.pop();
+  assertEquals(toMessages(step).length, 2);
+
+  step.observations = "3\n4";
+  assertEquals(toMessages(step).at(-1)?.content, "Observation:\n3\n4");
+  step.error = { name: "AgentExecutionError", message: "boom" };
+  assertStringIncludes(String(toMessages(step).at(-1)?.content), "Error:\nboom");
+  step.error.message = "bang";
+  assertStringIncludes(String(toMessages(step).at(-1)?.content), "Error:\nbang");
+  assertEquals(toMessages(step, { summaryMode: true }).map((m) => m.role), ["user", "user"]);
 });
