@@ -63,7 +63,7 @@ if (!Deno.env.get("E2B_API_KEY")) {
 
 const log = await Deno.makeTempFile({ prefix: "smoldeno-test-", suffix: ".log" });
 write(
-  `test: ${args.length ? "" : "the whole suite takes about 5 minutes on 2 cores; "}` +
+  `test: ${args.length ? "" : "the whole suite takes about 8 minutes on 2 cores; "}` +
     `one line per file below ` +
     `(Deno's full report: --verbose, or ${log}, kept if a test fails)\n`,
 );
