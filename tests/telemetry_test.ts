@@ -552,3 +552,21 @@ Deno.test("a ToolCallingAgent's managed agent runs under the span of its tool ca
   assert.equal(helperCall.attributes["gen_ai.tool.call.id"], "h1");
   assert.equal(tree.one("invoke_agent helper").parentId, helperCall.spanId);
 });
+
+Deno.test("a DenoExecutor used without an agent runs its tools in the caller's span (Deno's built-in OpenTelemetry)", async () => {
+  await using receiver = new OtlpReceiver();
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./telemetry/_bare_executor_run.ts", import.meta.url).pathname],
+    env: {
+      OTEL_DENO: "true",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(child.code, 0, new TextDecoder().decode(child.stderr));
+  const ids = JSON.parse(new TextDecoder().decode(child.stdout).trim());
+  assert.ok(ids.caller, "the caller's span has an id");
+  assert.equal(ids.tool, ids.caller);
+});

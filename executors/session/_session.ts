@@ -8,6 +8,7 @@
  * @module
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { AgentExecutionError } from "../../src/errors.ts";
 import type { CodeOutput } from "../../src/executor.ts";
 import type { Tool } from "../../src/tool.ts";
@@ -104,6 +105,13 @@ interface PendingStep {
   controller: AbortController;
   afterRestart: boolean;
   clock: StepClock;
+  /**
+   * Runs a function in the async context `execute` was called in: tool
+   * calls arrive from the sandbox's stdout, outside it, and would otherwise
+   * lose the caller's context (an OpenTelemetry span, an AsyncLocalStorage
+   * store) on the way.
+   */
+  inCallerContext: <R>(fn: () => R) => R;
 }
 
 /** A live runner: one at a time per executor; dead after any kill. */
@@ -247,6 +255,7 @@ export class RunnerSession {
           controller,
           clock,
           afterRestart: options.afterRestart ?? false,
+          inCallerContext: AsyncLocalStorage.snapshot(),
           resolve: (v) => {
             cleanup();
             resolve(v);
@@ -489,9 +498,9 @@ export class RunnerSession {
       return fail("TypeError", `Tool "${frame.tool}" takes an object of arguments`);
     }
     try {
-      const value = await tool.call(args as Record<string, unknown>, {
-        signal: step.controller.signal,
-      });
+      const value = await step.inCallerContext(() =>
+        tool.call(args as Record<string, unknown>, { signal: step.controller.signal })
+      );
       reply({ ok: true, value: encodeValue(value) });
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
@@ -522,7 +531,9 @@ export class RunnerSession {
       const key = Object.keys(hostFinal.inputs ?? {})[0] ?? "answer";
       step.clock.toolStarted();
       try {
-        value = await hostFinal.call({ [key]: value }, { signal: step.controller.signal });
+        value = await step.inCallerContext(() =>
+          hostFinal.call({ [key]: value }, { signal: step.controller.signal })
+        );
       } catch (e) {
         step.reject(
           new AgentExecutionError(`final_answer failed: ${(e as Error).message}`, {

@@ -2,6 +2,7 @@
 // executor (Deno subprocess, Docker, E2B) registers it with its own factory,
 // so they are held to exactly the same behaviour.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { AgentExecutionError } from "../../src/errors.ts";
 import type { Executor } from "../../src/executor.ts";
 import type { Tool } from "../../src/tool.ts";
@@ -111,6 +112,24 @@ export function executorContract(
     const out = await executor.execute("const s = await add({ a: 2, b: 3 });\ns * 10");
     assertEquals(out.output, 50);
     assertEquals(seen, [{ a: 2, b: 3 }]);
+  });
+
+  test("runs host tools in the async context execute() was called in (a trace span, a store)", async (executor) => {
+    const store = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    await executor.sendTools({
+      whoami: hostTool("whoami", {}, () => {
+        seen.push(store.getStore());
+        return store.getStore() ?? "none";
+      }),
+    });
+    // The calls arrive from the sandbox, outside the caller's context: the
+    // executor must carry it, step by step.
+    const first = await store.run("step one", () => executor.execute("await whoami({})"));
+    const second = await store.run("step two", () => executor.execute("await whoami({})"));
+    const outside = await executor.execute("await whoami({})");
+    assertEquals([first.output, second.output, outside.output], ["step one", "step two", "none"]);
+    assertEquals(seen, ["step one", "step two", undefined]);
   });
 
   test("runs tool calls in parallel with Promise.all", async (executor) => {
