@@ -20,6 +20,11 @@ export interface Stats {
   n: number;
 }
 
+/** The median of `samples` (NaN when empty). */
+export function median(samples: readonly number[]): number {
+  return stats(samples).median;
+}
+
 /** Median and p95 of `samples` (nearest rank; an empty sample gives NaN). */
 export function stats(samples: readonly number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);

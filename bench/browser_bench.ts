@@ -25,6 +25,7 @@
 import { chromium } from "playwright-core";
 import { BrowserSession, browserTools } from "../tools/browser.ts";
 import { findExecutable, QUIET_SWITCHES } from "../tools/_browser_process.ts";
+import { median } from "./_bench.ts";
 
 const arg = (name: string, fallback: number) => {
   const at = Deno.args.indexOf(`--${name}`);
@@ -45,12 +46,6 @@ ${"<p>Some text of the page, to give it a body.</p>".repeat(50)}`,
     ),
 );
 const url = `http://127.0.0.1:${server.addr.port}/`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

@@ -18,6 +18,7 @@ import { LogLevel } from "../src/logger.ts";
 import type { ChatMessage } from "../src/models/model.ts";
 import { ScriptedModel } from "../src/testing.ts";
 import { readRssBytes } from "../executors/deno/_watchdog.ts";
+import { median } from "./_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 const LATENCY_MS = 50;
@@ -25,11 +26,6 @@ const LEVELS = (Deno.env.get("BENCH_LEVELS") ?? "1,4,16,64").split(",").map(Numb
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const slow = (reply: string | ChatMessage) => async () => (await sleep(LATENCY_MS), reply);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function tasks(n: number): EvalTask[] {
   return Array.from(

@@ -19,7 +19,7 @@ import { InferenceClient } from "@huggingface/inference";
 import { InferenceClientModel } from "../src/models/inference_client_model.ts";
 import { OpenAIServerModel } from "../src/models/openai_model.ts";
 import type { ChatMessage } from "../src/models/model.ts";
-import { emitRows, printRows, type Row } from "./_bench.ts";
+import { emitRows, median, printRows, type Row } from "./_bench.ts";
 import { adapterOverheadRows } from "./_adapter_overhead.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_MODEL_RUNS") ?? 41));
@@ -219,12 +219,6 @@ const streaming: Variant[] = [
     bare: 4,
   },
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Per variant, one sample (ms per call) per run. */
 async function measure(variants: Variant[], batch: number, warmUp: number): Promise<number[][]> {

@@ -7,15 +7,9 @@
 //   deno run --allow-all bench/permission_request_bench.ts
 
 import { DenoExecutor } from "../executors/deno_executor.ts";
+import { stats } from "./_bench.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_RUNS") ?? 20));
-
-function stats(samples: number[]): { median: number; p95: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = s.length / 2;
-  const median = s.length % 2 ? s[Math.floor(mid)] : (s[mid - 1] + s[mid]) / 2;
-  return { median, p95: s[Math.min(s.length - 1, Math.floor(0.95 * s.length))] };
-}
 
 const dir = await Deno.makeTempDir({ prefix: "smoldeno-bench-" });
 const files = Array.from({ length: RUNS }, (_, i) => `${dir}/f${i}.txt`);

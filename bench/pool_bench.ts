@@ -7,16 +7,9 @@
 
 import { DenoExecutor } from "../executors/deno_executor.ts";
 import { SandboxPool } from "../executors/pool.ts";
-import { emitRows } from "./_bench.ts";
+import { emitRows, stats } from "./_bench.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_RUNS") ?? 20));
-
-function stats(samples: number[]): { median: number; p95: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = s.length / 2;
-  const median = s.length % 2 ? s[Math.floor(mid)] : (s[mid - 1] + s[mid]) / 2;
-  return { median, p95: s[Math.min(s.length - 1, Math.floor(0.95 * s.length))] };
-}
 
 const empty = await Deno.makeTempFile({ suffix: ".js" });
 const bare: number[] = [];

@@ -54,6 +54,7 @@ import { CodeAgent, DenoExecutor, LogLevel, type MultiStepAgent, tool } from "..
 import { ToolCallingAgent } from "../mod.ts";
 import type { ChatMessage, Model } from "../src/models/model.ts";
 import { bypassTelemetry, type TelemetryOptions } from "../src/telemetry.ts";
+import { median } from "./_bench.ts";
 
 const { values } = parseArgs({
   options: {
@@ -224,12 +225,6 @@ const variants: Variant[] = [
   { name: "on", telemetry: { tracerProvider }, bypass: false },
   { name: "content", telemetry: { tracerProvider, recordContent: true }, bypass: false },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function timeRun(agent: MultiStepAgent, bypass: boolean): Promise<number> {
   bypassTelemetry(bypass);

@@ -15,6 +15,7 @@ import ts from "typescript";
 import { StepTypeChecker } from "../src/agents/_type_check.ts";
 import { toolToTypeScript } from "../src/_tool_render.ts";
 import { tool } from "../src/tool.ts";
+import { median, stats } from "./_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 20);
 const COLD = Number(Deno.env.get("BENCH_COLD") ?? 5);
@@ -102,16 +103,6 @@ const WITH_GLOBAL = `total = 0;
 for (const r of reports) total += r.report.length;
 console.log(total);`;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
-}
-
 async function timeIt(fn: () => Promise<unknown> | unknown): Promise<number> {
   const t = performance.now();
   await fn();
@@ -180,7 +171,7 @@ for (let run = 0; run < RUNS; run++) {
 if (found !== RUNS) throw new Error(`The wrong argument was found ${found} times in ${RUNS}`);
 
 const row = (what: string, xs: number[]) =>
-  `| ${what} | ${xs.length} | ${median(xs).toFixed(1)} | ${p95(xs).toFixed(1)} |`;
+  `| ${what} | ${xs.length} | ${median(xs).toFixed(1)} | ${stats(xs).p95.toFixed(1)} |`;
 console.log(
   `Type-checking a CodeAgent step (TypeScript ${ts.version}, ${navigator.hardwareConcurrency} cores)
 

@@ -28,6 +28,8 @@ import { LogLevel } from "../src/logger.ts";
 import type { ChatMessageStreamDelta, Model } from "../src/models/model.ts";
 import { ScriptedModel } from "../src/testing.ts";
 import { serveUI } from "../src/ui/mod.ts";
+import { stats } from "./_bench.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../tests/ui/_browser.ts";
 
 const arg = (name: string, fallback: number) => {
   const at = Deno.args.indexOf(`--${name}`);
@@ -36,16 +38,6 @@ const arg = (name: string, fallback: number) => {
 const EVENTS = arg("events", 1000);
 const SESSIONS = arg("sessions", 20);
 const PACE_MS = 5;
-const CHROMIUM = Deno.env.get("SMOLDENO_CHROMIUM") ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) console.warn("bench/ui_bench: run with --v8-flags=--expose-gc for stable memory numbers");
@@ -88,12 +80,6 @@ function stampingModel(count: number): Model {
       yield { tokenUsage: { inputTokens: 1, outputTokens: count } };
     },
   };
-}
-
-function stats(values: number[]): { median: number; p95: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { median: at(0.5), p95: at(0.95) };
 }
 
 async function latencies(page: Page, count: number): Promise<number[]> {
@@ -255,7 +241,7 @@ const progress = (text: string) => console.error(`bench/ui_bench: ${text}`);
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const kb = (v: number) => `${(v / 1024).toFixed(0)} KB`;
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 let floor: number[];
 let ui: number[];
 try {

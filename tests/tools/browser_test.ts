@@ -24,7 +24,7 @@ import {
   BrowserToolError,
   browserTools,
 } from "../../tools/browser.ts";
-import { findExecutable } from "../../tools/_browser_process.ts";
+import { findExecutable, QUIET_SWITCHES } from "../../tools/_browser_process.ts";
 import { startSite } from "./_browser_site.ts";
 
 const executable = findExecutable();
@@ -532,11 +532,7 @@ chromiumTest(
       args: [
         "--headless",
         "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        ...QUIET_SWITCHES,
         "--remote-debugging-port=0",
         `--user-data-dir=${profile}`,
         "about:blank",

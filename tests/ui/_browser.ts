@@ -4,21 +4,14 @@
 // .ci/chromium.sh), where a missing browser is a failure.
 
 import { type Browser, chromium, type Page } from "playwright-core";
+import { QUIET_SWITCHES } from "../../tools/_browser_process.ts";
 import { assertNothingLeft, snapshot } from "./_agents.ts";
 
 /** The browser binary: Debian's package. */
 export const CHROMIUM_PATH = Deno.env.get("SMOLDENO_CHROMIUM") ?? "/usr/bin/chromium";
 
 /** How the tests start it: headless, and nothing that reaches the network by itself. */
-export const CHROMIUM_ARGS: readonly string[] = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+export const CHROMIUM_ARGS: readonly string[] = ["--headless", "--no-sandbox", ...QUIET_SWITCHES];
 
 function installed(path: string): boolean {
   try {
