@@ -300,7 +300,8 @@ function isImportList(word: string): boolean {
   return word.split(",").every((w) => /^(npm|node|jsr|https?):\S+$|^\S+\*$/.test(w.trim()));
 }
 
-function integer(value: string | undefined, flag: string, min: number): number | undefined {
+/** A flag's value as an integer of at least `min`, or undefined when absent; throws {@linkcode CliUsageError}. */
+export function integer(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {

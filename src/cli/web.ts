@@ -32,25 +32,15 @@ import type { Model } from "../models/model.ts";
 // The browser (and playwright) load only once a run starts, as smolagent
 // loads the toolbox: --help and usage errors need neither.
 import type { BrowserAgent, BrowserSession } from "../../tools/browser.ts";
-import { CliUsageError, MODEL_TYPES, type ModelType, resolveModelType } from "./_args.ts";
+import { CliUsageError, integer, MODEL_TYPES, resolveModelType } from "./_args.ts";
 import { explainFailure, formatRetry, type ModelServer } from "./_model_messages.ts";
-import { createModel } from "./_model.ts";
+import { createModel, type ModelFlags } from "./_model.ts";
 import { type CliIo, cliOutputs } from "./_output.ts";
 
 /** What the `webagent` command line asked for. */
-export interface WebAgentCliOptions {
+export interface WebAgentCliOptions extends ModelFlags {
   /** The task. */
   task?: string;
-  /** The model class. */
-  modelType: ModelType;
-  /** The model id. */
-  modelId?: string;
-  /** An OpenAI-compatible server, or the Hugging Face endpoint. */
-  apiBase?: string;
-  /** The API key; default from the environment. */
-  apiKey?: string;
-  /** The Hugging Face inference provider. */
-  provider?: string;
   /** Steps at most (default 20). */
   maxSteps?: number;
   /** 0 errors only, 1 steps (default), 2 everything. */
@@ -314,15 +304,6 @@ async function drain(events: AsyncGenerator<AgentEvent, RunResult>): Promise<Run
   let next = await events.next();
   while (!next.done) next = await events.next();
   return next.value;
-}
-
-function integer(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new CliUsageError(`${flag} must be an integer >= ${min}, got "${value}"`);
-  }
-  return n;
 }
 
 if (import.meta.main) {
