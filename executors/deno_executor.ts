@@ -385,23 +385,26 @@ export class DenoExecutor implements Executor {
     const pending = this.#pendingImports.splice(0);
     if (pending.length === 0) return;
     try {
-      const { builtinModules } = await import("node:module");
-      await Deno.writeTextFile(
-        `${dir}/import_map.json`,
-        JSON.stringify(nodeBuiltinImportMap(this.#imports, builtinModules)),
-      );
+      await this.#writeImportMap(dir);
       const cached = cacheableImports(pending);
       if (cached.length) await downloadImports(this.#denoPath, dir, cached);
     } catch (error) {
       for (const p of pending) this.#imports.splice(this.#imports.indexOf(p), 1);
-      await Deno.writeTextFile(
-        `${dir}/import_map.json`,
-        JSON.stringify(
-          nodeBuiltinImportMap(this.#imports, (await import("node:module")).builtinModules),
-        ),
-      ).catch(() => {});
+      await this.#writeImportMap(dir).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * node: built-ins outside the authorized imports resolve to a module that
+   * throws, whatever imports them (eval'd code and data: modules too).
+   */
+  async #writeImportMap(dir: string): Promise<void> {
+    const { builtinModules } = await import("node:module");
+    await Deno.writeTextFile(
+      `${dir}/import_map.json`,
+      JSON.stringify(nodeBuiltinImportMap(this.#imports, builtinModules)),
+    );
   }
 
   /** Process id of the running sandbox, if one is running (for diagnostics). */
@@ -570,13 +573,7 @@ export class DenoExecutor implements Executor {
     if (this.#cwd === undefined) {
       this.#workDir = await Deno.makeTempDir({ prefix: `${WORK_DIR_PREFIX}${Deno.pid}-` });
     }
-    // node: built-ins outside authorizedImports resolve to a module that
-    // throws, whatever imports them (eval'd code and data: modules too).
-    const { builtinModules } = await import("node:module");
-    await Deno.writeTextFile(
-      `${dir}/import_map.json`,
-      JSON.stringify(nodeBuiltinImportMap(this.#imports, builtinModules)),
-    );
+    await this.#writeImportMap(dir);
     // Lets a later host sweep these directories if this process dies without close().
     await Deno.writeTextFile(
       `${dir}/owner.json`,
