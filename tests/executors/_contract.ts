@@ -261,3 +261,26 @@ export function executorContract(
     await executor[Symbol.asyncDispose]();
   });
 }
+
+/**
+ * The short check a live remote executor (a real E2B or Deno Sandbox) gets
+ * when its key is set: REPL state, a host tool, final_answer, and no network.
+ */
+export async function liveSmoke(executor: Executor): Promise<void> {
+  await executor.sendTools({
+    twice: hostTool(
+      "twice",
+      { n: { type: "number", description: "n" } },
+      (args) => (args.n as number) * 2,
+    ),
+  });
+  await executor.execute("const base = 20;");
+  const out = await executor.execute("final_answer(await twice({ n: base + 1 }))");
+  assertEquals(out.output, 42);
+  assertEquals(out.isFinalAnswer, true);
+  const error = await assertRejects(
+    () => executor.execute('await fetch("https://example.com")'),
+    AgentExecutionError,
+  );
+  assertEquals(error.kind, "permission");
+}

@@ -21,7 +21,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
-import { executorContract } from "./_contract.ts";
+import { executorContract, liveSmoke } from "./_contract.ts";
 
 // Compile-time check: the real SDK's Sandbox still fits the slice the executor uses.
 function realSdkFits(sandbox: Sandbox): DenoSandbox {
@@ -568,24 +568,7 @@ Deno.test({
       timeoutMs: 20_000,
       permissions: { env: true },
     });
-    await executor.sendTools({
-      twice: {
-        name: "twice",
-        description: "Doubles a number on the host.",
-        inputs: { n: { type: "number", description: "n" } },
-        outputType: "number",
-        call: (args) => Promise.resolve((args.n as number) * 2),
-      },
-    });
-    await executor.execute("const base = 20;");
-    const out = await executor.execute("final_answer(await twice({ n: base + 1 }))");
-    assertEquals(out.output, 42);
-    assertEquals(out.isFinalAnswer, true);
-    const error = await assertRejects(
-      () => executor.execute('await fetch("https://example.com")'),
-      AgentExecutionError,
-    );
-    assertEquals(error.kind, "permission");
+    await liveSmoke(executor);
     const env = await executor.execute("JSON.stringify(Deno.env.toObject())");
     assert(!String(env.output).includes(liveToken!), "the token reached the sandbox");
   },

@@ -18,7 +18,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
-import { executorContract } from "./_contract.ts";
+import { executorContract, liveSmoke } from "./_contract.ts";
 
 /** A fake E2B sandbox whose commands run as local processes. */
 export class FakeE2BSandbox implements E2BSandbox {
@@ -315,23 +315,6 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using executor = new E2BExecutor({ timeoutMs: 20_000 });
-    await executor.sendTools({
-      twice: {
-        name: "twice",
-        description: "Doubles a number on the host.",
-        inputs: { n: { type: "number", description: "n" } },
-        outputType: "number",
-        call: (args) => Promise.resolve((args.n as number) * 2),
-      },
-    });
-    await executor.execute("const base = 20;");
-    const out = await executor.execute("final_answer(await twice({ n: base + 1 }))");
-    assertEquals(out.output, 42);
-    assertEquals(out.isFinalAnswer, true);
-    const error = await assertRejects(
-      () => executor.execute('await fetch("https://example.com")'),
-      AgentExecutionError,
-    );
-    assertEquals(error.kind, "permission");
+    await liveSmoke(executor);
   },
 });
