@@ -9,6 +9,10 @@ import { isAudioValue, isImageValue } from "../media.ts";
  */
 export function formatValue(value: unknown): string {
   if (typeof value === "string") return value;
+  // What Deno.inspect prints for these, without its formatter's setup (most
+  // tool results are small scalars).
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
+  if (typeof value === "boolean" || value === null || value === undefined) return String(value);
   if (isImageValue(value) || isAudioValue(value)) {
     return `<${value.type} ${value.mimeType}, ${value.data.length} bytes>`;
   }
