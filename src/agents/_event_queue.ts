@@ -13,6 +13,11 @@ export class EventQueue<T> {
     this.#wake?.();
   }
 
+  /** How many items wait. */
+  get size(): number {
+    return this.#items.length;
+  }
+
   /** Takes every queued item, oldest first. */
   drain(): T[] {
     return this.#items.splice(0);
@@ -54,7 +59,8 @@ export async function* withQueued<T, R>(
     while (true) {
       pending ??= main.next();
       const next = await queue.race(pending);
-      yield* queue.drain();
+      // Guarded: `yield*` over even an empty array costs an async iterator.
+      if (queue.size > 0) yield* queue.drain();
       if (next === undefined) continue;
       pending = undefined;
       if (next.done) return next.value;
