@@ -1,8 +1,10 @@
 // `smolagent eval`: runs a dataset through an agent built from flags (or
 // from an agent module), with progress on stderr and the summary on stdout.
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { PERMISSION_NAMES } from "../../executors/deno_executor.ts";
+import { writeFileAtomic } from "../serialize/_files.ts";
 import { CodeAgent } from "../agents/code_agent.ts";
 import { ToolCallingAgent } from "../agents/tool_calling_agent.ts";
 import type { ModelPrice } from "../agents/_run.ts";
@@ -30,6 +32,7 @@ import {
   parseShard,
   progressReporter,
   readResults,
+  renderHtmlComparison,
   renderHtmlReport,
   type Scorer,
   scorerByName,
@@ -57,6 +60,7 @@ Usage:
   smolagent eval DATASET.jsonl [options]      run (a rerun resumes: finished ids are skipped)
   smolagent eval --summary RESULTS.jsonl...   summarize results files (shards are merged)
   smolagent eval --compare A.jsonl B.jsonl    compare two results files side by side
+                                              (--html FILE: also as one HTML page)
   smolagent eval --merge SHARD.jsonl... --out ALL.jsonl   merge shards into one file
 
 Dataset (one task per line: {"id", "question", "answer", "files"?}):
@@ -94,7 +98,8 @@ Run:
                            working directory, one per shard)
   --concurrency N          tasks at once (default 4), each with its own sandbox
   --timeout SECONDS        per task (default 600); the agent is then aborted
-  --html FILE              also write a self-contained HTML report
+  --html FILE              also write a self-contained HTML report (with --compare:
+                           both runs side by side, each task's two traces)
   --retry KIND,...         on a rerun, run again the tasks that failed with these
                            kinds (timeout, model_error, agent_error, …)
   --min-accuracy X         exit 1 when the accuracy is below X (0 to 1), for CI
@@ -158,7 +163,7 @@ export async function runEvalCli(args: readonly string[], io: EvalCliIo = {}): P
     return 0;
   }
   try {
-    if (v.compare) return await compare(positionals, stdout);
+    if (v.compare) return await compare(v, positionals, stdout, stderr);
     if (v.summary || v.merge) return await summaryOrMerge(v, positionals, stdout, stderr);
     return await run(v, positionals, { stdout, stderr, terminal, signal: io.signal });
   } catch (error) {
@@ -237,11 +242,18 @@ function parse(args: readonly string[]): { values: Values; positionals: string[]
   }
 }
 
-async function compare(files: string[], stdout: (t: string) => void): Promise<number> {
+async function compare(
+  v: Values,
+  files: string[],
+  stdout: (t: string) => void,
+  stderr: (t: string) => void,
+): Promise<number> {
   if (files.length !== 2) {
     throw new UsageError(`--compare needs two results files, got ${files.length}`);
   }
-  const [a, b] = await Promise.all(files.map(readResults));
+  const html = typeof v.html === "string" ? v.html : undefined;
+  if (html !== undefined) await checkHtmlPath(html, files);
+  const [a, b] = await Promise.all(files.map(readCompared));
   for (const [i, f] of [a, b].entries()) {
     if (f.results.length === 0) {
       throw new EvalResultsError(`"${files[i]}" holds no results`, { path: files[i] });
@@ -257,7 +269,63 @@ async function compare(files: string[], stdout: (t: string) => void): Promise<nu
     );
   }
   stdout(formatComparison(common, files[0], files[1]));
+  if (html !== undefined) {
+    await writeAtomically(
+      html,
+      renderHtmlComparison(a.results, b.results, {
+        title: `Comparison: ${files[0]} and ${files[1]}`,
+        nameA: files[0],
+        nameB: files[1],
+      }),
+    );
+    stderr(`HTML comparison: ${html}\n`);
+  }
   return 0;
+}
+
+// readResults() reads a missing file as empty (a run's results file not yet
+// written); a file to compare must exist.
+async function readCompared(path: string) {
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new EvalResultsError(
+        `Cannot read the results file "${path}": there is no such file`,
+        { path, cause: error },
+      );
+    }
+  }
+  return await readResults(path);
+}
+
+// Checked before reading anything, so a typo in --html costs no work.
+async function checkHtmlPath(path: string, inputs: readonly string[]): Promise<void> {
+  if (inputs.some((f) => resolve(f) === resolve(path))) {
+    throw new UsageError(`--html "${path}" is one of the files to compare: pick a new file`);
+  }
+  const stat = await Deno.stat(path).catch(() => undefined);
+  if (stat?.isDirectory) {
+    throw new UsageError(
+      `--html "${path}" is a folder: give a file name, such as ${path}/compare.html`,
+    );
+  }
+  const folder = dirname(path);
+  const parent = await Deno.stat(folder).catch(() => undefined);
+  if (!parent?.isDirectory) {
+    throw new UsageError(
+      `--html "${path}": the folder "${folder}" ${parent ? "is not a folder" : "does not exist"}`,
+    );
+  }
+}
+
+// Written beside its target and renamed over it: the page is never half there.
+async function writeAtomically(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (error) {
+    throw new UsageError(`Cannot write --html "${path}": ${(error as Error).message}`);
+  }
 }
 
 async function summaryOrMerge(

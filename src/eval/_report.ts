@@ -142,16 +142,32 @@ function taskBars(
   }">${bars}</svg></figure>`;
 }
 
-function taskDetails(r: EvalResult): string {
+/** One task as a `<details>`: a one-line summary, then its question, answers and trace. */
+export function taskDetails(r: EvalResult): string {
+  const head = `<summary><span class="${r.passed ? "pass" : "fail"}">■</span> <b>${
+    esc(r.id)
+  }</b> · ${esc(r.passed ? "passed" : r.failure?.kind ?? "failed")} · ${
+    esc(String(r.steps))
+  } steps · ${esc(formatCount(r.tokenUsage.inputTokens + r.tokenUsage.outputTokens))} tokens · ${
+    esc(formatDuration(r.durationMs))
+  }</summary>`;
+  return `<details class="task">${head}<dl>
+${field("Question", r.question)}${answerFields(r)}
+</dl>${traceList(r)}</details>`;
+}
+
+/** A task's expected answer, answer, scores and failure, as `<dt>`/`<dd>` pairs. */
+export function answerFields(r: EvalResult): string {
   const scores = Object.entries(r.scores).map(([k, v]) =>
     `${k} ${v.score.toFixed(2)}${v.error ? ` (${v.error})` : v.reason ? ` (${v.reason})` : ""}`
   ).join("; ");
-  const head = `<summary><span class="${r.passed ? "pass" : "fail"}">■</span> <b>${
-    esc(r.id)
-  }</b> · ${esc(r.passed ? "passed" : r.failure?.kind ?? "failed")} · ${r.steps} steps · ${
-    esc(formatCount(r.tokenUsage.inputTokens + r.tokenUsage.outputTokens))
-  } tokens · ${esc(formatDuration(r.durationMs))}</summary>`;
-  const field = (k: string, v: string) => `<dt>${esc(k)}</dt><dd><pre>${esc(v)}</pre></dd>`;
+  return `${field("Expected", toText(r.expected))}${field("Answer", toText(r.output))}${
+    field("Scores", scores || "not scored")
+  }${r.failure ? field("Failure", `${r.failure.name}: ${r.failure.message}`) : ""}`;
+}
+
+/** A task's trace as an `<ol class="trace">`, one item per step. */
+export function traceList(r: EvalResult): string {
   const steps = r.trace.map((s) => {
     const parts = [
       s.modelOutput !== undefined
@@ -173,28 +189,30 @@ function taskDetails(r: EvalResult): string {
         : "",
     ].join("");
     const label = s.type === "planning" ? "Plan" : `Step ${s.step}`;
-    return `<li><b>${label}</b>${
+    return `<li><b>${esc(label)}</b>${
       s.durationMs !== undefined ? ` · ${esc(formatDuration(s.durationMs))}` : ""
     }<dl>${parts}</dl></li>`;
   }).join("");
-  return `<details class="task">${head}<dl>
-${field("Question", r.question)}${field("Expected", toText(r.expected))}${
-    field("Answer", toText(r.output))
-  }${field("Scores", scores || "not scored")}${
-    r.failure ? field("Failure", `${r.failure.name}: ${r.failure.message}`) : ""
-  }
-</dl><ol class="trace">${steps}</ol></details>`;
+  return `<ol class="trace">${steps}</ol>`;
 }
 
-function pct(n: number): string {
+/** A `<dt>`/`<dd>` pair whose value is shown as preformatted text. */
+export function field(k: string, v: string): string {
+  return `<dt>${esc(k)}</dt><dd><pre>${esc(v)}</pre></dd>`;
+}
+
+/** 0.5 as "50.0%", NaN as "-". */
+export function pct(n: number): string {
   return Number.isNaN(n) ? "-" : `${(n * 100).toFixed(1)}%`;
 }
 
-function esc(text: string): string {
+/** Escapes text for HTML, in element content and in quoted attributes. */
+export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const CSS =
+/** The report's style sheet. */
+export const CSS: string =
   `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}table.summary th{text-align:left;padding-right:1.5rem;font-weight:600}
 .plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:1rem}

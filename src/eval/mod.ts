@@ -2,8 +2,9 @@
  * The evaluation harness: run an agent over a JSONL dataset, several tasks
  * at a time, each with its own agent and sandbox and a time limit; score
  * each answer; stream the results to a JSONL file that a rerun resumes; and
- * summarize, compare or render them as a self-contained HTML report. The
- * `smolagent eval` command is built on it.
+ * summarize, compare or render them as self-contained HTML pages (one run's
+ * report, or two runs side by side). The `smolagent eval` command is built
+ * on it.
  *
  * @example Evaluating a scripted code agent on two tasks
  * ```ts
@@ -55,6 +56,7 @@ export {
 } from "./_evaluate.ts";
 export { localEvalTools } from "./_local_tools.ts";
 export { progressReporter, type ProgressReporterOptions } from "./_progress.ts";
+export { type HtmlComparisonOptions, renderHtmlComparison } from "./_compare_report.ts";
 export { type HtmlReportOptions, renderHtmlReport } from "./_report.ts";
 export {
   type EvalResult,

@@ -268,6 +268,87 @@ Deno.test("smolagent eval --compare shows two result files side by side", async 
   assertStringIncludes(stdout, `Pass only in ${a}: t3`);
 });
 
+Deno.test("smolagent eval --compare --html writes both runs side by side as one page, and still prints the table", async () => {
+  await using dir = await setup(3, ["t2"]);
+  const a = `${dir.path}/a.jsonl`, b = `${dir.path}/b.jsonl`;
+  await cli([`${dir.path}/squares.jsonl`, "--agent", `${dir.path}/agent.ts`, "--out", a]);
+  await Deno.writeTextFile(`${dir.path}/agent.ts`, squareAgentModule(["t3"]));
+  await Deno.rename(`${dir.path}/agent.ts`, `${dir.path}/agent_b.ts`);
+  await cli([`${dir.path}/squares.jsonl`, "--agent", `${dir.path}/agent_b.ts`, "--out", b]);
+  const html = `${dir.path}/compare.html`;
+  const { code, stdout, stderr } = await cli(["--compare", a, b, "--html", html]);
+  assertEquals(code, 0, stderr);
+  assertStringIncludes(stdout, `Pass only in ${b}: t2`);
+  assertEquals(stderr, `HTML comparison: ${html}\n`);
+  const page = await Deno.readTextFile(html);
+  assertStringIncludes(page, `<title>Comparison: ${a} and ${b}</title>`);
+  // t3 regressed, t2 was fixed, t1 passes in both: in that order, each with both traces.
+  const rows = [...page.matchAll(/<tbody class="task (\w+) \w+">\n<tr><th scope="row">([^<]*)</g)];
+  assertEquals(rows.map((m) => [m[2], m[1]]), [["t3", "regressed"], ["t2", "fixed"], [
+    "t1",
+    "both_pass",
+  ]]);
+  assertEquals(page.match(/<div class="side">/g)?.length, 3);
+  // t2's two traces side by side: A answered 2 + 1, B 2 * 2.
+  const t2 = page.slice(page.indexOf('<tbody class="task fixed'));
+  const [, sideA, sideB] = t2.slice(0, t2.indexOf("</tbody>")).split("<div><h4>");
+  assertStringIncludes(sideA, `A: ${a}</h4>`);
+  assertStringIncludes(sideA, "final_answer({&#34;answer&#34;:3})");
+  assertStringIncludes(sideB, `B: ${b}</h4>`);
+  assertStringIncludes(sideB, "final_answer({&#34;answer&#34;:4})");
+  // Written beside its target and renamed: no temporary file is left.
+  const names = [];
+  for await (const entry of Deno.readDir(dir.path)) names.push(entry.name);
+  assertEquals(names.filter((n) => n.includes("compare")), ["compare.html"]);
+});
+
+Deno.test("smolagent eval --compare refuses bad input with a clear message", async () => {
+  await using dir = await tempDir();
+  const line = (id: string) => JSON.stringify({ id, questionHash: id, score: 1, passed: true });
+  const a = `${dir.path}/a.jsonl`, other = `${dir.path}/other.jsonl`;
+  const empty = `${dir.path}/empty.jsonl`, junk = `${dir.path}/junk.jsonl`;
+  await Deno.writeTextFile(a, `${line("t1")}\n${line("t2")}\n`);
+  await Deno.writeTextFile(other, `${line("x1")}\n`);
+  await Deno.writeTextFile(empty, "");
+  await Deno.writeTextFile(junk, "<html>\n");
+  const cases: [string[], number, RegExp][] = [
+    [
+      ["--compare", a, `${dir.path}/missing.jsonl`],
+      1,
+      /"[^"]*missing\.jsonl": there is no such file/,
+    ],
+    [["--compare", a, empty], 1, /"[^"]*empty\.jsonl" holds no results/],
+    [["--compare", a, dir.path], 1, /Cannot read the results file "[^"]+"/],
+    [["--compare", a, junk], 1, /Line 1 of "[^"]*junk\.jsonl" is not JSON/],
+    [["--compare", a, other], 1, /have no task in common: are they results of the same dataset\?/],
+    [
+      ["--compare", a, a, "--html", `${dir.path}/nope/c.html`],
+      2,
+      /--html "[^"]*nope\/c\.html": the folder "[^"]*nope" does not exist/,
+    ],
+    [["--compare", a, a, "--html", dir.path], 2, /--html "[^"]+" is a folder: give a file name/],
+    [
+      ["--compare", a, other, "--html", a],
+      2,
+      /--html "[^"]*a\.jsonl" is one of the files to compare/,
+    ],
+  ];
+  for (const [args, exit, message] of cases) {
+    const { code, stdout, stderr } = await cli(args);
+    assertEquals(code, exit, args.join(" "));
+    assertMatch(stderr, message);
+    assertEquals(stdout, "", args.join(" "));
+  }
+  // A refused --html wrote nothing, and the results file it named is intact.
+  assertEquals(await Deno.readTextFile(a), `${line("t1")}\n${line("t2")}\n`);
+  assertEquals((await Array.fromAsync(Deno.readDir(dir.path))).map((e) => e.name).sort(), [
+    "a.jsonl",
+    "empty.jsonl",
+    "junk.jsonl",
+    "other.jsonl",
+  ]);
+});
+
 Deno.test("smolagent eval runs real CodeAgents on the shipped arithmetic dataset (scripted replies)", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(
