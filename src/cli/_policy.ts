@@ -5,6 +5,7 @@ import { PERMISSION_NAMES } from "../../executors/deno_executor.ts";
 import type { PermissionRequest } from "../errors.ts";
 import type { PermissionDecision, PermissionRequestHandler } from "../executor.ts";
 import { sanitizeForTerminal } from "../logger.ts";
+import { writeFileAtomic } from "../serialize/_files.ts";
 import { CliUsageError } from "./_args.ts";
 
 type PermissionName = typeof PERMISSION_NAMES[number];
@@ -98,14 +99,7 @@ export async function savePolicyGrant(path: string, request: PermissionRequest):
   const list = policy.allow[name] ?? [];
   if (list.includes(request.target)) return;
   policy.allow[name] = [...list, request.target];
-  const temp = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    await Deno.writeTextFile(temp, `${JSON.stringify(policy, null, 2)}\n`);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(policy, null, 2)}\n`);
 }
 
 /** Adds `extra` lists to `base` permissions: a permission granted in full (`true`) stays so. */
