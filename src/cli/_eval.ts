@@ -299,15 +299,15 @@ async function readCompared(path: string) {
   return await readResults(path);
 }
 
-// Checked before reading anything, so a typo in --html costs no work.
+// Checked before any work, so a typo in --html costs none.
 async function checkHtmlPath(path: string, inputs: readonly string[]): Promise<void> {
   if (inputs.some((f) => resolve(f) === resolve(path))) {
-    throw new UsageError(`--html "${path}" is one of the files to compare: pick a new file`);
+    throw new UsageError(`--html "${path}" is one of the input files: pick a new file`);
   }
   const stat = await Deno.stat(path).catch(() => undefined);
   if (stat?.isDirectory) {
     throw new UsageError(
-      `--html "${path}" is a folder: give a file name, such as ${path}/compare.html`,
+      `--html "${path}" is a folder: give a file name, such as ${path}/report.html`,
     );
   }
   const folder = dirname(path);
@@ -340,6 +340,10 @@ async function summaryOrMerge(
   if (v.merge && typeof v.out !== "string") {
     throw new UsageError("--merge needs --out FILE, the merged results file");
   }
+  const html = typeof v.html === "string" ? v.html : undefined;
+  if (html !== undefined) {
+    await checkHtmlPath(html, [...files, ...(v.merge ? [v.out as string] : [])]);
+  }
   const results = await mergeResults(files);
   if (v.merge) {
     const out = v.out as string;
@@ -353,12 +357,12 @@ async function summaryOrMerge(
     stderr(`Merged ${results.length} results from ${files.length} files into ${out}\n`);
   }
   stdout(formatSummary(summarize(results)));
-  if (typeof v.html === "string") {
-    await Deno.writeTextFile(
-      v.html,
+  if (html !== undefined) {
+    await writeAtomically(
+      html,
       renderHtmlReport(results, { title: `Evaluation: ${files.join(", ")}` }),
     );
-    stderr(`HTML report: ${v.html}\n`);
+    stderr(`HTML report: ${html}\n`);
   }
   return 0;
 }
@@ -416,6 +420,8 @@ async function run(v: Values, positionals: string[], io: RunIo): Promise<number>
   const out = typeof v.out === "string"
     ? v.out
     : `${dataset.name}${shard ? `.shard-${shard.index}-of-${shard.count}` : ""}.results.jsonl`;
+  // Before the run, not after it: a typo must not cost the whole evaluation's report.
+  if (typeof v.html === "string") await checkHtmlPath(v.html, [datasetPath, out]);
 
   const controller = new AbortController();
   const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
@@ -451,7 +457,7 @@ async function run(v: Values, positionals: string[], io: RunIo): Promise<number>
     if (report.resumed) io.stderr(`Resumed: ${report.resumed} tasks were already in ${out}\n`);
     io.stdout(formatSummary(report.summary, { wallMs: report.wallMs }));
     if (typeof v.html === "string") {
-      await Deno.writeTextFile(
+      await writeAtomically(
         v.html,
         renderHtmlReport(report.results, {
           title: `Evaluation of ${datasetPath}`,

@@ -302,7 +302,7 @@ Deno.test("smolagent eval --compare --html writes both runs side by side as one 
   assertEquals(names.filter((n) => n.includes("compare")), ["compare.html"]);
 });
 
-Deno.test("smolagent eval --compare refuses bad input with a clear message", async () => {
+Deno.test("smolagent eval --compare (and --summary, --merge) refuse bad input with a clear message", async () => {
   await using dir = await tempDir();
   const line = (id: string) => JSON.stringify({ id, questionHash: id, score: 1, passed: true });
   const a = `${dir.path}/a.jsonl`, other = `${dir.path}/other.jsonl`;
@@ -330,7 +330,18 @@ Deno.test("smolagent eval --compare refuses bad input with a clear message", asy
     [
       ["--compare", a, other, "--html", a],
       2,
-      /--html "[^"]*a\.jsonl" is one of the files to compare/,
+      /--html "[^"]*a\.jsonl" is one of the input files/,
+    ],
+    // --summary and --merge check --html the same way, before any work.
+    [
+      ["--summary", a, "--html", `${dir.path}/nope/r.html`],
+      2,
+      /--html "[^"]*nope\/r\.html": the folder "[^"]*nope" does not exist/,
+    ],
+    [
+      ["--merge", a, "--out", `${dir.path}/all.jsonl`, "--html", `${dir.path}/nope/r.html`],
+      2,
+      /the folder "[^"]*nope" does not exist/,
     ],
   ];
   for (const [args, exit, message] of cases) {
