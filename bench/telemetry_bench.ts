@@ -5,6 +5,10 @@
 //                 literal, like a ScriptedModel without its record of calls):
 //                 two tool calls, then the answer. No sandbox, no I/O: the
 //                 worst case, where nothing hides the cost. 10 spans a run.
+//   tool-calling (model 1 ms)
+//                 the same with a model that replies after 1 ms, quicker
+//                 than any real one (a local model's first token takes 10 ms
+//                 or more): the cheapest run a user can have.
 //   code          a CodeAgent with a warm DenoExecutor sandbox (passed in, so
 //                 runs reuse it): one step whose code calls a host tool twice
 //                 and answers. The product's main path. 6 spans a run.
@@ -25,10 +29,14 @@
 // Each round takes the median run time of each variant and the median of
 // its runs' ratios to the floor run of the same turn; it prints the median
 // of each over the rounds. The issue asks off ≤ 1.02× and on ≤
-// 1.10×. `--check` exits 1 when the code workload passes a limit.
+// 1.10×. It also prints what the SDK's spans cost on their own, against the
+// floor run: with no model latency that share alone passes 1.10×, so no
+// instrumentation through this SDK can meet the limit there, and the limits
+// are judged on the workloads that have a model. `--check` exits 1 when one
+// of those passes a limit.
 //
 //   deno run -A --v8-flags=--expose-gc bench/telemetry_bench.ts \
-//     [--rounds 10] [--runs 100] [--code-runs 30] [--check]
+//     [--rounds 10] [--runs 100] [--latency-runs 30] [--code-runs 30] [--check]
 
 import { parseArgs } from "node:util";
 import type {
@@ -61,6 +69,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "10" },
     runs: { type: "string", default: "100" },
     "code-runs": { type: "string", default: "30" },
+    "latency-runs": { type: "string", default: "30" },
     check: { type: "boolean", default: false },
   },
 });
@@ -152,15 +161,32 @@ const add = tool({
   forward: ({ a, b }) => a + b,
 });
 
-function replying(replies: ChatMessage[]): Model {
+function replying(replies: ChatMessage[], latencyMs = 0): Model {
   let n = 0;
   return {
     modelId: "bench-model",
-    generate(): Promise<ChatMessage> {
+    async generate(): Promise<ChatMessage> {
       const reply = replies[n++ % replies.length];
-      return Promise.resolve({ ...reply, tokenUsage: { inputTokens: 50, outputTokens: 10 } });
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      return { ...reply, tokenUsage: { inputTokens: 50, outputTokens: 10 } };
     },
   };
+}
+
+function toolCallingAgent(
+  telemetry: boolean | TelemetryOptions | undefined,
+  latencyMs: number,
+): ToolCallingAgent {
+  return new ToolCallingAgent({
+    model: replying([
+      call("c1", "add", { a: 1, b: 2 }),
+      call("c2", "add", { a: 3, b: 4 }),
+      call("c3", "final_answer", { answer: 10 }),
+    ], latencyMs),
+    tools: [add],
+    logLevel: LogLevel.OFF,
+    telemetry,
+  });
 }
 
 function call(id: string, name: string, args: Record<string, unknown>): ChatMessage {
@@ -170,6 +196,8 @@ function call(id: string, name: string, args: Record<string, unknown>): ChatMess
 interface Workload {
   name: string;
   runs: number;
+  /** Whether the limits apply (the run has a model that takes time). */
+  judged: boolean;
   make(telemetry: boolean | TelemetryOptions | undefined): MultiStepAgent;
 }
 
@@ -178,21 +206,19 @@ const workloads: Workload[] = [
   {
     name: "tool-calling",
     runs: Number(values.runs),
-    make: (telemetry) =>
-      new ToolCallingAgent({
-        model: replying([
-          call("c1", "add", { a: 1, b: 2 }),
-          call("c2", "add", { a: 3, b: 4 }),
-          call("c3", "final_answer", { answer: 10 }),
-        ]),
-        tools: [add],
-        logLevel: LogLevel.OFF,
-        telemetry,
-      }),
+    judged: false,
+    make: (telemetry) => toolCallingAgent(telemetry, 0),
+  },
+  {
+    name: "tool-calling (model 1 ms)",
+    runs: Number(values["latency-runs"]),
+    judged: true,
+    make: (telemetry) => toolCallingAgent(telemetry, 1),
   },
   {
     name: "code",
     runs: Number(values["code-runs"]),
+    judged: true,
     make: (telemetry) => {
       const executor = new DenoExecutor();
       executors.push(executor);
@@ -267,7 +293,16 @@ async function round(
   );
 }
 
-const results: { workload: string; off: number; on: number; bare: number }[] = [];
+interface Result {
+  workload: string;
+  judged: boolean;
+  spansPerRun: number;
+  floorMs: number;
+  off: number;
+  on: number;
+  bare: number;
+}
+const results: Result[] = [];
 console.log(
   `telemetry cost: ${ROUNDS} rounds per workload, one run of each variant in turn; ` +
     `gc between rounds: ${gc ? "yes" : "no (run with --v8-flags=--expose-gc)"}`,
@@ -300,6 +335,9 @@ for (const workload of workloads) {
   }
   results.push({
     workload: workload.name,
+    judged: workload.judged,
+    spansPerRun,
+    floorMs: median(times.get("floor")!),
     off: median(ratios.get("off")!),
     on: median(ratios.get("on")!),
     bare: median(ratios.get("bare")!),
@@ -333,14 +371,21 @@ console.log(
 );
 await tracerProvider.shutdown();
 
-console.log("\nlimits: off ≤ 1.02×, on ≤ 1.10×");
+// The SDK's span work on its own, as a share of the floor run: what "on"
+// costs above "bare" whatever smoldeno does.
+console.log("\nlimits: off ≤ 1.02×, on ≤ 1.10× (judged where the run has a model that takes time)");
 let pass = true;
+const width = Math.max(...results.map((r) => r.workload.length));
 for (const r of results) {
+  const sdkShare = r.spansPerRun * Math.max(0, sdkSpan - bareSpan) / 1_000 / r.floorMs;
   const met = r.off <= 1.02 && r.on <= 1.10;
-  if (r.workload === "code") pass = met;
+  if (r.judged && !met) pass = false;
   console.log(
-    `${r.workload.padEnd(13)} off ${r.off.toFixed(3)}×  on ${r.on.toFixed(3)}×  ` +
-      `(bare tracer ${r.bare.toFixed(3)}×): ${met ? "met" : "NOT met"}`,
+    `${r.workload.padEnd(width)}  off ${r.off.toFixed(3)}×  on ${r.on.toFixed(3)}×  ` +
+      `(bare tracer ${r.bare.toFixed(3)}×; the SDK's ${r.spansPerRun} spans alone ` +
+      `+${(sdkShare * 100).toFixed(1)}% of the floor run): ${
+        met ? "met" : r.judged ? "NOT met" : "not met (reported, not judged)"
+      }`,
   );
 }
 if (values.check && !pass) Deno.exit(1);
