@@ -80,22 +80,23 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
     0xc67178f2,
   ]);
   const W = new Int32Array(64);
-  const compress = (H: Int32Array, b: Uint8Array, off: number) => {
-    for (let i = 0; i < 16; i++) {
-      const j = off + 4 * i;
-      W[i] = (b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3];
+  // The running state. One per HMAC function: calls never overlap (synchronous).
+  const H = new Int32Array(8);
+  const compress = (b: Uint8Array, off: number) => {
+    for (let i = 0; i < 16; i++, off += 4) {
+      W[i] = (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
     }
     for (let i = 16; i < 64; i++) {
       const w15 = W[i - 15];
       const w2 = W[i - 2];
       const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
       const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-      W[i] = (((W[i - 16] + s0) | 0) + ((W[i - 7] + s1) | 0)) | 0;
+      W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
     }
     let a = H[0], b1 = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const t1 = (((((h + S1) | 0) + ((e & f) ^ (~e & g))) | 0) + ((K[i] + W[i]) | 0)) | 0;
+      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
       const t2 = (S0 + ((a & b1) ^ (a & c) ^ (b1 & c))) | 0;
       h = g;
@@ -116,18 +117,22 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
     H[6] = (H[6] + g) | 0;
     H[7] = (H[7] + h) | 0;
   };
-  // Hashes `msg` continuing from `state`, which already absorbed one 64-byte block.
-  const finish = (state: Int32Array, msg: Uint8Array): Uint8Array => {
-    const H = state.slice();
+  // Reused buffers: the padded last block(s) and the inner digest.
+  const tail = new Uint8Array(128);
+  const mid = new Uint8Array(32);
+  // Hashes `msg` continuing from `state`, which already absorbed one 64-byte
+  // block, into `out`.
+  const finish = (state: Int32Array, msg: Uint8Array, out: Uint8Array): Uint8Array => {
+    H.set(state);
     let off = 0;
-    for (; off + 64 <= msg.length; off += 64) compress(H, msg, off);
+    for (; off + 64 <= msg.length; off += 64) compress(msg, off);
     const rem = msg.length - off;
-    const tail = new Uint8Array(rem + 9 <= 64 ? 64 : 128);
-    tail.set(msg.subarray(off));
+    const n = rem + 9 <= 64 ? 64 : 128;
+    tail.fill(0, 0, n);
+    tail.set(msg.subarray(off), 0);
     tail[rem] = 0x80;
     const bits = (64 + msg.length) * 8;
     const hi = Math.floor(bits / 0x100000000);
-    const n = tail.length;
     tail[n - 8] = hi >>> 24;
     tail[n - 7] = hi >>> 16;
     tail[n - 6] = hi >>> 8;
@@ -136,13 +141,14 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
     tail[n - 3] = bits >>> 16;
     tail[n - 2] = bits >>> 8;
     tail[n - 1] = bits;
-    for (let o = 0; o < n; o += 64) compress(H, tail, o);
-    const out = new Uint8Array(32);
+    compress(tail, 0);
+    if (n === 128) compress(tail, 64);
     for (let i = 0; i < 8; i++) {
-      out[4 * i] = H[i] >>> 24;
-      out[4 * i + 1] = H[i] >>> 16;
-      out[4 * i + 2] = H[i] >>> 8;
-      out[4 * i + 3] = H[i];
+      const x = H[i];
+      out[4 * i] = x >>> 24;
+      out[4 * i + 1] = x >>> 16;
+      out[4 * i + 2] = x >>> 8;
+      out[4 * i + 3] = x;
     }
     return out;
   };
@@ -159,11 +165,11 @@ export function hmacSha256(key: Uint8Array): (message: Uint8Array) => Uint8Array
   const pad = (x: number) => {
     const block = new Uint8Array(64);
     for (let i = 0; i < 64; i++) block[i] = (key[i] ?? 0) ^ x;
-    const state = iv.slice();
-    compress(state, block, 0);
-    return state;
+    H.set(iv);
+    compress(block, 0);
+    return H.slice();
   };
   const inner = pad(0x36);
   const outer = pad(0x5c);
-  return (message) => finish(outer, finish(inner, message));
+  return (message) => finish(outer, finish(inner, message, mid), new Uint8Array(32));
 }
