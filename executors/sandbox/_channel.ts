@@ -50,14 +50,18 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
           },
       );
     }
+    const line = sign(json);
+    if (outbox) outbox.push(line);
+    else write(enc.encode(line));
+  };
+  // The frame line of one message's JSON: the next seq and its MAC.
+  const sign = (json: string): string => {
     const n = ++seq;
     const sig = key!(enc.encode(`${n} ${json}`));
     let bin = "";
     for (let i = 0; i < sig.length; i++) bin += String.fromCharCode(sig[i]);
     const mac = btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-    const line = `\x1eSMOLDENO1 ${n} ${mac} ${json}\n`;
-    if (outbox) outbox.push(line);
-    else write(enc.encode(line));
+    return `\x1eSMOLDENO1 ${n} ${mac} ${json}\n`;
   };
   const str = (v: unknown, max: number) => String(v).slice(0, max);
   let mainReady = false;
@@ -84,14 +88,58 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
         send({ t: "ack", id: Number(m.id) | 0 });
         return;
       case "calls": {
-        // Tool calls the code made in one go: one write for all their frames.
+        // Tool calls the code made in one go: they leave as few frames as
+        // their size allows, in one write. A "calls" frame carries each
+        // call's JSON length (`sizes`), which the host charges against its
+        // in-flight budget as it charged one "call" frame's bytes.
         if (!Array.isArray(m.list) || outbox) return;
         outbox = [];
         try {
+          // UTF-8 may take 3 bytes per character: a batch stays well under the cap.
+          const limit = Math.floor((maxFrame - 256) / 3);
+          let parts: string[] = [];
+          let sizes: number[] = [];
+          let total = 0;
+          const flush = () => {
+            if (parts.length === 1) {
+              outbox!.push(sign(`{"t":"call","step":${step},${parts[0].slice(1)}`));
+            } else if (parts.length > 1) {
+              outbox!.push(
+                sign(
+                  `{"t":"calls","step":${step},"list":[${parts.join(",")}],"sizes":[${
+                    sizes.join(",")
+                  }]}`,
+                ),
+              );
+            }
+            parts = [];
+            sizes = [];
+            total = 0;
+          };
           for (let i = 0; i < m.list.length; i++) {
             const c = m.list[i];
-            if (c && typeof c === "object" && c.t === "call") onMain(c);
+            if (!c || typeof c !== "object" || c.t !== "call") continue;
+            if (c.step !== step || stepDone) {
+              onMain(c); // answered with an error, as a lone call is
+              continue;
+            }
+            const json = JSON.stringify({
+              id: Number(c.id) | 0,
+              tool: str(c.tool, 128),
+              args: encodeValue(c.args),
+            });
+            if (total + json.length + 16 > limit) {
+              flush();
+              if (json.length + 16 > limit) {
+                onMain(c); // too big to batch: send() cuts it as before
+                continue;
+              }
+            }
+            parts[parts.length] = json;
+            sizes[sizes.length] = json.length;
+            total += json.length + 16;
           }
+          flush();
         } finally {
           const lines = outbox;
           outbox = null;
@@ -208,16 +256,18 @@ export function channelMain(encodeValue: any, decodeValue: any, hmacSha256: any)
       if (n === null) break;
       buf += dec.decode(chunk.subarray(0, n), { stream: true });
       let nl;
+      let start = 0;
       inbox = [];
-      while ((nl = buf.indexOf("\n")) !== -1) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
+      while ((nl = buf.indexOf("\n", start)) !== -1) {
+        const line = buf.slice(start, nl);
+        start = nl + 1;
         try {
           onHost(JSON.parse(line));
         } catch {
           // Not ours to crash on: the host validates what matters.
         }
       }
+      if (start > 0) buf = buf.slice(start);
       const list = inbox;
       inbox = null;
       try {

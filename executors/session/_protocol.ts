@@ -39,7 +39,10 @@
  * prepared by `prepareCode()`); `tools {tools: [{name, params}]}`;
  * `vars {vars}`; `ret {id, ok, value | error: {name, message}}` (tool result).
  * Runner → host: `ready`; `ack {id}` (tools/vars installed); `call {step, id,
- * tool, args}`; `done {step, ok, value, final, logs}` or `done {step, ok:
+ * tool, args}`; `calls {step, list: [{id, tool, args}, …], sizes: […]}` (the
+ * tool calls the code made in one go, one MAC for all; `sizes[i]` is the
+ * length of call i's JSON, by which each call is charged its share of the
+ * frame's bytes); `done {step, ok, value, final, logs}` or `done {step, ok:
  * false, error: {kind, name, message, stack, line, column, permission}, logs}`.
  *
  * ## Values
@@ -69,6 +72,7 @@ export { decodeValue, encodeValue } from "../sandbox/_values.ts";
 export const PROTOCOL_VERSION = 1;
 /** Marks the start of an authenticated runner frame on stdout. */
 export const FRAME_MARKER = "\x1eSMOLDENO1 ";
+const MARKER_BYTES = new TextEncoder().encode(FRAME_MARKER);
 /** Default cap on one frame, in bytes. */
 export const DEFAULT_MAX_FRAME_BYTES: number = 32 * 1024 * 1024;
 /** Deepest value nesting accepted by {@linkcode decodeValue}. */
@@ -85,12 +89,24 @@ export interface RunnerError {
   permission?: string;
 }
 
+/**
+ * One call of a `calls` frame. `size` is the length of the call's JSON in the
+ * frame; the host charges each call its share of the frame's bytes by it.
+ */
+export interface BatchedCall {
+  id: number;
+  tool: string;
+  args: unknown;
+  size: number;
+}
+
 /** A validated frame from the runner. */
 export type RunnerFrame =
   | { t: "ready"; v: number }
   | { t: "ack"; id: number }
   | { t: "settled"; step: number }
   | { t: "call"; step: number; id: number; tool: string; args: unknown }
+  | { t: "calls"; step: number; calls: BatchedCall[] }
   | {
     t: "done";
     step: number;
@@ -107,6 +123,11 @@ export function frameMac(keyHex: string, seq: number, json: string): string {
 }
 
 function base64url(bytes: Uint8Array): string {
+  // deno-lint-ignore no-explicit-any
+  const u = bytes as any;
+  if (typeof u.toBase64 === "function") {
+    return u.toBase64({ alphabet: "base64url", omitPadding: true });
+  }
   let bin = "";
   for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
   return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
@@ -130,7 +151,6 @@ export type ReaderEvent =
  */
 export class FrameReader {
   #mac: (message: Uint8Array) => Uint8Array;
-  #encoder = new TextEncoder();
   #lineDecoder = new TextDecoder();
   #nextSeq = 1;
   #maxFrameBytes: number;
@@ -180,9 +200,14 @@ export class FrameReader {
           continue;
         }
       }
+      if (nl !== -1 && this.#size === 0) {
+        // A whole line within this chunk: no copy.
+        this.#line(events, piece);
+        continue;
+      }
       this.#chunks.push(piece.slice());
       this.#size += piece.length;
-      if (nl !== -1) this.#line(events);
+      if (nl !== -1) this.#line(events, this.#joined());
     }
     return events;
   }
@@ -213,8 +238,7 @@ export class FrameReader {
     return out;
   }
 
-  #line(events: ReaderEvent[]): void {
-    const line = this.#joined();
+  #line(events: ReaderEvent[], line: Uint8Array): void {
     this.#chunks = [];
     this.#size = 0;
     // The runner's JSON escapes control characters, so the last marker byte
@@ -232,26 +256,33 @@ export class FrameReader {
   }
 
   #verify(bytes: Uint8Array): unknown {
-    const text = this.#lineDecoder.decode(bytes);
-    if (!text.startsWith(FRAME_MARKER)) return undefined;
-    const rest = text.slice(FRAME_MARKER.length);
-    const s1 = rest.indexOf(" ");
-    const s2 = rest.indexOf(" ", s1 + 1);
-    if (s1 < 1 || s2 < 0) return undefined;
-    const seqText = rest.slice(0, s1);
-    if (seqText !== String(this.#nextSeq)) return undefined;
-    const mac = rest.slice(s1 + 1, s2);
-    const json = rest.slice(s2 + 1);
-    const expected = base64url(this.#mac(this.#encoder.encode(`${seqText} ${json}`)));
+    // Checked on the bytes, decoded only once authenticated.
+    const m = MARKER_BYTES.length;
+    if (bytes.length <= m) return undefined;
+    for (let i = 0; i < m; i++) if (bytes[i] !== MARKER_BYTES[i]) return undefined;
+    const s1 = bytes.indexOf(32, m);
+    const s2 = s1 < 0 ? -1 : bytes.indexOf(32, s1 + 1);
+    if (s1 <= m || s2 < 0) return undefined;
+    const seqText = String(this.#nextSeq);
+    if (s1 - m !== seqText.length) return undefined;
+    for (let i = 0; i < seqText.length; i++) {
+      if (bytes[m + i] !== seqText.charCodeAt(i)) return undefined;
+    }
+    // The MAC covers `<seq> <json>`: the seq and its space, then the JSON.
+    const json = bytes.subarray(s2 + 1);
+    const signed = new Uint8Array(s1 + 1 - m + json.length);
+    signed.set(bytes.subarray(m, s1 + 1));
+    signed.set(json, s1 + 1 - m);
+    const expected = base64url(this.#mac(signed));
     // Constant-time comparison: no early exit on the first differing character.
-    let diff = mac.length ^ expected.length;
+    let diff = (s2 - s1 - 1) ^ expected.length;
     for (let i = 0; i < expected.length; i++) {
-      diff |= expected.charCodeAt(i) ^ (mac.charCodeAt(i) | 0);
+      diff |= expected.charCodeAt(i) ^ (bytes[s1 + 1 + i] | 0);
     }
     if (diff !== 0) return undefined;
     this.#nextSeq++;
     try {
-      return JSON.parse(json);
+      return JSON.parse(this.#lineDecoder.decode(json));
     } catch {
       return { t: "invalid-json" };
     }
@@ -281,6 +312,28 @@ export function parseRunnerFrame(message: unknown): RunnerFrame | string {
         return "call with an invalid tool name";
       }
       return { t: "call", step: m.step as number, id: m.id as number, tool: m.tool, args: m.args };
+    case "calls": {
+      const list = m.list;
+      const sizes = m.sizes;
+      if (
+        !int("step") || !Array.isArray(list) || !Array.isArray(sizes) || list.length < 2 ||
+        sizes.length !== list.length
+      ) return "calls without step, list or sizes";
+      const calls: BatchedCall[] = new Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i] as Record<string, unknown> | null;
+        const size = sizes[i];
+        if (
+          c === null || typeof c !== "object" || !Number.isSafeInteger(c.id) ||
+          (c.id as number) < 0 || !Number.isSafeInteger(size) || (size as number) < 0
+        ) return "calls with an invalid call";
+        if (typeof c.tool !== "string" || !/^[A-Za-z_$][\w$]{0,127}$/.test(c.tool)) {
+          return "call with an invalid tool name";
+        }
+        calls[i] = { id: c.id as number, tool: c.tool, args: c.args, size: size as number };
+      }
+      return { t: "calls", step: m.step as number, calls };
+    }
     case "done": {
       if (!int("step") || typeof m.logs !== "string" || typeof m.ok !== "boolean") {
         return "done without step, ok or logs";

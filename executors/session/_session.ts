@@ -102,7 +102,8 @@ interface PendingStep {
   id: number;
   resolve(value: CodeOutput): void;
   reject(error: unknown): void;
-  controller: AbortController;
+  /** Aborted when the step ends: what tools get as their signal (made on first use). */
+  signal(): AbortSignal;
   afterRestart: boolean;
   clock: StepClock;
   /**
@@ -170,6 +171,11 @@ export class RunnerSession {
       // Release the pipe now: nobody can read what we would still write.
       await this.#writer.abort().catch(() => {});
       this.#onExit();
+      // Not held any more: nothing keeps the unref'd keep-alive interval.
+      if (this.#holds === 0 && this.#keepAlive !== undefined) {
+        clearInterval(this.#keepAlive);
+        this.#keepAlive = undefined;
+      }
     });
   }
 
@@ -194,11 +200,21 @@ export class RunnerSession {
 
   /** Keeps the host's event loop alive until `work` settles (see KEEP_ALIVE_MS). */
   async #hold<T>(work: Promise<T>): Promise<T> {
-    if (this.#holds++ === 0) this.#keepAlive = setInterval(() => {}, KEEP_ALIVE_MS);
+    // One interval per session, ref'd while held: cheaper than a new one per step.
+    if (this.#holds++ === 0) {
+      if (this.#keepAlive === undefined) this.#keepAlive = setInterval(() => {}, KEEP_ALIVE_MS);
+      else Deno.refTimer(this.#keepAlive);
+    }
     try {
       return await work;
     } finally {
-      if (--this.#holds === 0) clearInterval(this.#keepAlive);
+      if (--this.#holds === 0) {
+        if (this.#exit === null) Deno.unrefTimer(this.#keepAlive!);
+        else {
+          clearInterval(this.#keepAlive);
+          this.#keepAlive = undefined;
+        }
+      }
     }
   }
 
@@ -231,7 +247,8 @@ export class RunnerSession {
     this.#raw.clear();
     return this.#hold(
       new Promise<CodeOutput>((resolve, reject) => {
-        const controller = new AbortController();
+        // Most steps call no tool: the controller is made on the first call.
+        let controller: AbortController | undefined;
         const proc = this.#proc;
         const clock = new StepClock({
           timeoutMs: options.timeoutMs,
@@ -247,12 +264,12 @@ export class RunnerSession {
         const cleanup = () => {
           clock.stop();
           options.signal?.removeEventListener("abort", onAbort);
-          controller.abort();
+          controller?.abort();
           this.#step = null;
         };
         this.#step = {
           id,
-          controller,
+          signal: () => (controller ??= new AbortController()).signal,
           clock,
           afterRestart: options.afterRestart ?? false,
           inCallerContext: AsyncLocalStorage.snapshot(),
@@ -414,6 +431,18 @@ export class RunnerSession {
       case "call":
         this.#onCall(frame, bytes);
         return;
+      case "calls": {
+        // Each call is charged its share of the frame, as a lone call frame is.
+        let total = 0;
+        for (const c of frame.calls) total += c.size;
+        for (const c of frame.calls) {
+          this.#onCall(
+            { t: "call", step: frame.step, id: c.id, tool: c.tool, args: c.args },
+            Math.ceil(bytes * (total > 0 ? c.size / total : 1 / frame.calls.length)),
+          );
+        }
+        return;
+      }
       case "settled":
         this.#lastSettled = frame.step;
         if (frame.step === this.#unsettled) {
@@ -499,7 +528,7 @@ export class RunnerSession {
     }
     try {
       const value = await step.inCallerContext(() =>
-        tool.call(args as Record<string, unknown>, { signal: step.controller.signal })
+        tool.call(args as Record<string, unknown>, { signal: step.signal() })
       );
       reply({ ok: true, value: encodeValue(value) });
     } catch (e) {
@@ -532,7 +561,7 @@ export class RunnerSession {
       step.clock.toolStarted();
       try {
         value = await step.inCallerContext(() =>
-          hostFinal.call({ [key]: value }, { signal: step.controller.signal })
+          hostFinal.call({ [key]: value }, { signal: step.signal() })
         );
       } catch (e) {
         step.reject(
