@@ -46,7 +46,7 @@ export async function prepareCode(
   code: string,
   authorized: readonly ImportPattern[],
 ): Promise<PreparedCode> {
-  await loadTransformer();
+  if (!amaro) await loadTransformer();
   let js: string;
   try {
     js = amaro!.transformSync(code, { mode: "strip-only" }).code;
@@ -62,31 +62,40 @@ export async function prepareCode(
     } else throw syntaxError(err);
   }
   const imports: string[] = [];
-  js = js.replace(
-    STATIC_IMPORT,
-    (_m, lead, indent, def, _comma, clause: string | undefined, from, _q, spec, attrs) => {
-      if (!from && (def || clause)) return _m; // not an import declaration
-      if (!imports.includes(spec)) imports.push(spec);
-      const options = attrs
-        ? `, { with: ${attrs.trim().replace(/^(?:with|assert)[ \t]*/, "")} }`
-        : "";
-      const load = `await import(${JSON.stringify(spec)}${options})`;
-      if (!def && !clause) return `${lead}${indent}${load}`;
-      if (clause?.startsWith("*")) {
-        const ns = clause.replace(/^\*[ \t]*as[ \t]+/, "");
-        return `${lead}${indent}const ${ns} = ${load}${def ? `, { default: ${def} } = ${ns}` : ""}`;
-      }
-      const named = clause
-        ? clause.slice(1, -1).replace(
-          /([A-Za-z_$][\w$]*|"[^"]*")[ \t]+as[ \t]+([A-Za-z_$][\w$]*)/g,
-          "$1: $2",
-        )
-        : "";
-      const parts = [def ? `default: ${def}` : "", named.trim() ? named : ""].filter(Boolean);
-      return `${lead}${indent}const { ${parts.join(", ")} } = ${load}`;
-    },
-  );
-  js = js.replace(EXPORT_KEYWORD, (_m, lead, indent) => `${lead}${indent}       `);
+  // Each rewrite below matches only code with its keyword in it.
+  const hasImport = js.includes("import");
+  if (hasImport) {
+    js = js.replace(
+      STATIC_IMPORT,
+      (_m, lead, indent, def, _comma, clause: string | undefined, from, _q, spec, attrs) => {
+        if (!from && (def || clause)) return _m; // not an import declaration
+        if (!imports.includes(spec)) imports.push(spec);
+        const options = attrs
+          ? `, { with: ${attrs.trim().replace(/^(?:with|assert)[ \t]*/, "")} }`
+          : "";
+        const load = `await import(${JSON.stringify(spec)}${options})`;
+        if (!def && !clause) return `${lead}${indent}${load}`;
+        if (clause?.startsWith("*")) {
+          const ns = clause.replace(/^\*[ \t]*as[ \t]+/, "");
+          return `${lead}${indent}const ${ns} = ${load}${
+            def ? `, { default: ${def} } = ${ns}` : ""
+          }`;
+        }
+        const named = clause
+          ? clause.slice(1, -1).replace(
+            /([A-Za-z_$][\w$]*|"[^"]*")[ \t]+as[ \t]+([A-Za-z_$][\w$]*)/g,
+            "$1: $2",
+          )
+          : "";
+        const parts = [def ? `default: ${def}` : "", named.trim() ? named : ""].filter(Boolean);
+        return `${lead}${indent}const { ${parts.join(", ")} } = ${load}`;
+      },
+    );
+  }
+  if (js.includes("export")) {
+    js = js.replace(EXPORT_KEYWORD, (_m, lead, indent) => `${lead}${indent}       `);
+  }
+  if (!hasImport) return { js, imports };
   // A computed specifier cannot be checked here: the runner checks it.
   // Strings, templates and comments are skipped so text that mentions
   // import( stays as written.
