@@ -11,13 +11,17 @@
 /**
  * The user realm's runner: evaluates steps, captures logs, exposes tools.
  * User code shares this realm, so everything it relies on later is captured
- * first, and every step runs inside an AsyncLocalStorage context: timers and
+ * first, and every step runs inside an async context of its own: timers and
  * promises left behind by an earlier step can neither print into, call tools
  * from, nor answer for a later one.
+ *
+ * A step arrives as the script `executors/session/_script.ts` made of it:
+ * evaluated globally with the indirect `eval` captured here, it gives the
+ * step's async function, the names to define on the global object first,
+ * and how many characters precede the code on its first line.
  */
 export async function userRealmMain(
   channelSource: string,
-  keepSysGrant: boolean | undefined,
   isImportAuthorized: (specifier: string, patterns: any[]) => boolean,
   guardRealm: (
     patterns: () => any[] | null,
@@ -31,17 +35,9 @@ export async function userRealmMain(
   const defineProperty = Object.defineProperty;
   const isArray = Array.isArray;
   const isView = ArrayBuffer.isView;
-  // The setTimeout global is a lazy getter that loads the timers (~4 ms):
-  // keep the getter itself (code cannot change it) and call it on first use.
-  const timeoutGetter = Object.getOwnPropertyDescriptor(globalThis, "setTimeout")?.get;
-  type Later = (fn: (value?: unknown) => void, ms: number) => unknown;
-  let timeoutFn: Later | undefined = timeoutGetter ? undefined : setTimeout;
-  const later = (fn: (value?: unknown) => void, ms: number) => {
-    const f: Later = timeoutFn ??= apply(timeoutGetter!, globalThis, []) as Later;
-    return apply(f, globalThis, [fn, ms]);
-  };
-  const keepSys = keepSysGrant ?? Deno.args.includes("--keep-sys");
   const inspect = Deno.inspect;
+  const geval = eval;
+  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   // An async function's promise is always the intrinsic one, even after the
   // code replaced globalThis.Promise.
   // deno-lint-ignore require-await
@@ -49,7 +45,7 @@ export async function userRealmMain(
     throw e;
   };
   // The channel starts first: it boots on its own thread while this one
-  // loads the inspector, which is most of the start-up time.
+  // sets up the realm.
   const channelUrl = URL.createObjectURL(new Blob([channelSource], { type: "text/javascript" }));
   let channel: Worker;
   try {
@@ -62,47 +58,38 @@ export async function userRealmMain(
   const workerPost = Worker.prototype.postMessage;
   const early: MessageEvent[] = [];
   channel.onmessage = (e: MessageEvent) => early[early.length] = e;
-  // After the worker exists: with a session connected, every new Worker
-  // waits ~0.5 s for the inspector.
-  const [{ Session }, { AsyncLocalStorage }] = await PromiseCtor.all([
-    import("node:inspector"),
-    import("node:async_hooks"),
-  ]);
-  const session = new Session();
-  session.connect();
-  const sessionPost = Session.prototype.post;
-  // The inspector session stays usable after this; nothing else gets sys.
-  if (!keepSys) Deno.permissions.revokeSync({ name: "sys" });
-  const post = (method: string, params: unknown): Promise<any> =>
-    new PromiseCtor((resolve, reject) =>
-      apply(sessionPost, session, [
-        method,
-        params,
-        (err: unknown, r: unknown) => err ? reject(err) : resolve(r),
-      ])
-    );
-  // V8 sets up REPL evaluation on first use (~10-20 ms): do it now, while
-  // the channel worker boots on its own thread, not in the first step.
-  const warmedUp: Promise<unknown> = post("Runtime.evaluate", {
-    expression: "undefined",
-    replMode: true,
-    awaitPromise: true,
-  }).catch(() => {});
-  const als = new AsyncLocalStorage();
-  const alsRun = AsyncLocalStorage.prototype.run;
-  const alsGet = AsyncLocalStorage.prototype.getStore;
+  // The step's async context: Deno's own async variable (what its
+  // AsyncLocalStorage is built on), which needs none of the Node layer that
+  // node:async_hooks loads (~15 ms); that module where Deno lacks it.
+  const core = (Deno as any)[(Deno as any).internal]?.core;
+  let runIn: (store: unknown, fn: () => unknown) => unknown;
+  let storeOf: () => unknown;
+  if (typeof core?.AsyncVariable === "function" && typeof core.setAsyncContext === "function") {
+    const variable = new core.AsyncVariable();
+    const enter = core.AsyncVariable.prototype.enter;
+    const get = core.AsyncVariable.prototype.get;
+    const restore = core.setAsyncContext;
+    runIn = (store, fn) => {
+      const previous = apply(enter, variable, [store]);
+      try {
+        return fn();
+      } finally {
+        restore(previous);
+      }
+    };
+    storeOf = () => apply(get, variable, []);
+  } else {
+    const { AsyncLocalStorage } = await import("node:async_hooks");
+    const als = new AsyncLocalStorage();
+    const alsRun = AsyncLocalStorage.prototype.run;
+    const alsGet = AsyncLocalStorage.prototype.getStore;
+    runIn = (store, fn) => apply(alsRun, als, [store, fn]);
+    storeOf = () => apply(alsGet, als, []);
+  }
 
   let maxOut = 50000;
   let importPatterns: any[] | null = null;
   let maxWorkers: number | null = null;
-  const captureKey = `__smoldeno_capture_${crypto.randomUUID().replaceAll("-", "")}`;
-  const captureFn = `function (v) { globalThis[${JSON.stringify(captureKey)}](v); }`;
-  let captured: unknown;
-  defineProperty(globalThis, captureKey, {
-    value: (v: unknown) => {
-      captured = v;
-    },
-  });
 
   interface Step {
     id: number;
@@ -117,7 +104,7 @@ export async function userRealmMain(
   // The step whose code is running now: from the async context, or the
   // current step for callbacks that carry no context (event handlers).
   const activeStep = (): Step | null => {
-    const st = apply(alsGet, als, []) as Step | undefined;
+    const st = storeOf() as Step | undefined;
     return st === undefined ? current : st === current ? st : null;
   };
   const append = (st: Step, s: string) => {
@@ -161,10 +148,40 @@ export async function userRealmMain(
         print(args.map((a) => typeof a === "string" ? a : inspect(a)).join(" ") + "\n");
     }
   }
+  // A frame of step code reads `at f (<step-3>, <anonymous>:2:5)` (each step
+  // is evaluated with sourceURL <step-N>); it is shown as a REPL shows it,
+  // `at f (<anonymous>:2:5)`, a top-level one as `at <anonymous>:2:5`, with
+  // the code's own column (the step's column map undoes the rewrites). The
+  // maps of the last 256 steps are kept, for functions defined earlier.
+  const stepFrame = /^(\s*at )(?:(.+?) \()?<step-(\d+)>, <anonymous>:(\d+):(\d+)\)?$/;
+  const columnMaps: Record<number, Record<number, number[][]>> = Object.create(null);
+  const originalColumn = (step: number, row: number, column: number): number => {
+    const pairs = columnMaps[step]?.[row];
+    if (!pairs) return column;
+    let shift = 0;
+    for (let i = 0; i < pairs.length && pairs[i][0] <= column - 1; i++) shift = pairs[i][1];
+    return Math.max(1, column - shift);
+  };
+  const frameOf = (line: string): string => {
+    const m = stepFrame.exec(line);
+    if (!m) return line;
+    const row = Number(m[4]);
+    const where = `<anonymous>:${row}:${originalColumn(Number(m[3]), row, Number(m[5]))}`;
+    // The step's own frame and anonymous functions' (which V8 calls eval
+    // here) read like top-level code, as in a REPL.
+    return m[2] === undefined || /^(?:async )?(?:Object\.)?(?:__smoldeno_step|eval)$/.test(m[2])
+      ? `${m[1]}${where}`
+      : `${m[1]}${m[2]} (${where})`;
+  };
+  const framesOf = (stack: string): string => {
+    const lines = stack.split("\n");
+    for (let i = 0; i < lines.length; i++) lines[i] = frameOf(lines[i]);
+    return lines.join("\n");
+  };
   const uncaught = (what: unknown) => {
     let text: string;
     try {
-      text = what instanceof Error ? String(what.stack ?? what) : inspect(what);
+      text = what instanceof Error ? framesOf(String(what.stack ?? what)) : inspect(what);
     } catch {
       text = "[unprintable]";
     }
@@ -405,7 +422,7 @@ export async function userRealmMain(
     if (cause && !/Requires \w+ access/.test(message) && /Requires \w+ access/.test(cause)) {
       message = `${message}:${cause}`;
     }
-    const frames = stack.split("\n").filter((l) => /<anonymous>:\d+:\d+/.test(l));
+    const frames = stack.split("\n").map(frameOf).filter((l) => /<anonymous>:\d+:\d+/.test(l));
     const at = /<anonymous>:(\d+):(\d+)/.exec(frames[0] ?? "");
     const base = { name, message, stack: [`${name}: ${message}`, ...frames].join("\n") };
     if (name === "SyntaxError" && frames.length === 0 && details) {
@@ -431,23 +448,48 @@ export async function userRealmMain(
     }
     return { ...base, ...where, kind: "runtime" };
   };
-  const capture = async (ro: any): Promise<unknown> => {
-    if (!ro || ro.type === "undefined") return undefined;
-    if (ro.objectId) {
-      captured = undefined;
-      await post("Runtime.callFunctionOn", {
-        objectId: ro.objectId,
-        functionDeclaration: captureFn,
-        arguments: [{ objectId: ro.objectId }],
-        silent: true,
+  // One turn of the event loop: a message to ourselves, about 10 µs (a
+  // zero-delay timer takes a millisecond or more).
+  const ports = new MessageChannel();
+  const portPost = MessagePort.prototype.postMessage;
+  const turns: (() => void)[] = [];
+  let turnHead = 0;
+  let turnTail = 0;
+  ports.port2.onmessage = () => {
+    const resolve = turns[turnHead];
+    delete turns[turnHead++];
+    resolve?.();
+  };
+  const macrotask = () =>
+    new PromiseCtor<void>((resolve) => {
+      turns[turnTail++] = resolve;
+      apply(portPost, ports.port1, [null]);
+    });
+
+  // Names a step declares become data properties of the global object: a
+  // built-in of the same name that is an accessor or read-only is replaced
+  // (as a REPL's declaration would shadow it), unless it cannot be.
+  const declare = (names: string[]) => {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const d = getOwnPropertyDescriptor(globalThis, name);
+      if (d !== undefined && "value" in d && d.writable) continue;
+      if (d !== undefined && !d.configurable) {
+        throw new TypeError(`Cannot declare "${name}": the global of that name is read-only`);
+      }
+      defineProperty(globalThis, name, {
+        value: undefined,
+        writable: true,
+        configurable: true,
+        enumerable: false,
       });
-      return captured;
     }
-    if (typeof ro.unserializableValue === "string") {
-      const u = ro.unserializableValue;
-      return u.endsWith("n") ? BigInt(u.slice(0, -1)) : Number(u);
+  };
+  const define = (functions: Record<string, unknown>) => {
+    const keys = objectKeys(functions);
+    for (let i = 0; i < keys.length; i++) {
+      (globalThis as any)[keys[i]] = functions[keys[i]];
     }
-    return ro.value;
   };
 
   const runStep = async (id: number, code: string) => {
@@ -461,25 +503,32 @@ export async function userRealmMain(
       dropped: 0,
     };
     current = st;
-    await warmedUp;
-    let r: any;
+    let value: unknown;
+    let failure: { error: unknown; details?: unknown } | undefined;
     try {
-      r = await apply(alsRun, als, [st, () =>
-        post("Runtime.evaluate", {
-          expression: code,
-          replMode: true,
-          awaitPromise: true,
-          objectGroup: "step",
-        })]);
+      // Read by index, not destructured: the code may have replaced the
+      // array iterator.
+      const parts = geval(`${code}\n//# sourceURL=<step-${id}>`) as [
+        (define: (f: Record<string, unknown>) => void) => Promise<unknown>,
+        string[],
+        Record<number, number[][]>,
+      ];
+      const run = parts[0];
+      columnMaps[id] = parts[2];
+      delete columnMaps[id - 256];
+      declare(parts[1]);
+      value = await runIn(st, () => run(define));
     } catch (e) {
-      r = { exceptionDetails: { lineNumber: 0, columnNumber: 0 }, failure: e };
+      // A SyntaxError from eval itself (the host's parser let it through)
+      // has no frame of the code: it is the step's syntax.
+      failure = { error: e, details: { lineNumber: 0, columnNumber: 0 } };
     }
-    // Unawaited tool calls finish before the step reports, and their
-    // rejections get a macrotask to surface as "Uncaught (in promise)" logs.
-    if (st.pendingCount) {
-      for (let i = 0; i < st.pendingCount && !st.final; i++) await st.pending[i];
-      await new PromiseCtor((res) => later(res, 0));
-    }
+    // Unawaited tool calls finish before the step reports. Then the event
+    // loop must turn once: rejections surface as "Uncaught (in promise)"
+    // logs, and code that left a microtask storm behind never reports (it
+    // times out, as the loop it starves would never serve the next step).
+    for (let i = 0; i < st.pendingCount && !st.final; i++) await st.pending[i];
+    await macrotask();
     if (st.final) {
       // The answer went out earlier; tell the host the code has now stopped.
       toChannel({ t: "settled", step: id });
@@ -487,20 +536,14 @@ export async function userRealmMain(
     }
     let msg: any;
     try {
-      if (r.exceptionDetails) {
-        const err = r.failure ?? await capture(r.exceptionDetails.exception);
-        if (err instanceof FinalAnswer) return;
-        msg = { t: "done", ok: false, error: describe(err, r.exceptionDetails) };
+      if (failure) {
+        if (failure.error instanceof FinalAnswer) return;
+        msg = { t: "done", ok: false, error: describe(failure.error, failure.details) };
       } else {
-        msg = { t: "done", ok: true, final: false, value: await capture(r.result) };
+        msg = { t: "done", ok: true, final: false, value };
       }
     } catch (e) {
       msg = { t: "done", ok: false, error: describe(e, undefined) };
-    }
-    // Only remote objects (an object result, an exception) are held in the
-    // group: a primitive result needs no second inspector message.
-    if (r.exceptionDetails || r.result?.objectId !== undefined) {
-      post("Runtime.releaseObjectGroup", { objectGroup: "step" }).catch(() => {});
     }
     finish(st, msg);
   };

@@ -6,10 +6,11 @@
  * (`docker`/`e2b` executors write it out and run it the same way).
  *
  * Two isolates, one process:
- * - the main thread is the *user realm*: it evaluates each step with V8's REPL
- *   mode through an in-process inspector session (declarations persist,
- *   re-declaration works, top-level await, last expression value). It holds
- *   no secret, so user code tampering with its globals only hurts itself.
+ * - the main thread is the *user realm*: it evaluates each step as the
+ *   script the host made of it (`executors/session/_script.ts`: declarations
+ *   persist, re-declaration works, top-level await, last expression value).
+ *   It holds no secret, so user code tampering with its globals only hurts
+ *   itself.
  * - a permission-less Worker is the *channel*: it alone reads the session key
  *   from stdin and signs frames to stdout (see `_protocol.ts`). User code
  *   cannot reach its isolate, so forged stdout frames have no valid MAC.
@@ -29,7 +30,7 @@ export function runnerSource(): string {
     `// smoldeno sandbox runner (generated; see executors/sandbox/_runner.ts)`,
     `(${userRealmMain.toString()})(${
       JSON.stringify(channelSource())
-    }, undefined, ${isImportAuthorized.toString()}, ${guardRealm.toString()});`,
+    }, ${isImportAuthorized.toString()}, ${guardRealm.toString()});`,
     ``,
   ].join("\n");
 }
@@ -57,7 +58,7 @@ export const SELF_RUNNER_FLAG = "--smoldeno-runner";
 export async function runSelfRunner(grantsJson: string): Promise<never> {
   try {
     const grants = JSON.parse(grantsJson) as Record<string, unknown>;
-    for (const name of ["read", "write", "net", "env", "run", "ffi", "import"] as const) {
+    for (const name of ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const) {
       const grant = grants[name];
       if (grant === true) continue;
       if (Array.isArray(grant) && grant.length > 0) {
@@ -72,12 +73,7 @@ export async function runSelfRunner(grantsJson: string): Promise<never> {
       }
       Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
     }
-    await userRealmMain(
-      channelSource(),
-      grants.sys === true || Array.isArray(grants.sys),
-      isImportAuthorized,
-      guardRealm,
-    );
+    await userRealmMain(channelSource(), isImportAuthorized, guardRealm);
   } catch (e) {
     console.error(`smoldeno runner: ${(e as Error).message}`);
     Deno.exit(70);

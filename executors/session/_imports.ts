@@ -73,8 +73,8 @@ export function cacheableImports(patterns: readonly ImportPattern[]): string[] {
   return patterns.filter((p) => p.scheme !== "node" && !p.wildcard).map((p) => p.source);
 }
 
-/** Built-ins the runner itself loads; they stay importable (node:inspector still needs `sys`). */
-const RUNNER_BUILTINS = ["inspector", "async_hooks"];
+/** Built-ins the runner itself may load (where Deno lacks its own async variable); they stay importable. */
+const RUNNER_BUILTINS = ["async_hooks"];
 
 /**
  * An import map that turns every `node:` built-in outside `patterns` into a

@@ -64,7 +64,7 @@ export const PRIVATE_NETWORK_DENYLIST: readonly string[] = [
   "100.64.0.0/10",
 ];
 
-/** Every `--allow-sys` name of Deno 2.9 (`inspector` cannot be named in flags). */
+/** Every `--allow-sys` name of Deno 2.9 (`inspector` cannot be named in flags), for checking a sys list. */
 export const SYS_NAMES: readonly string[] = [
   "hostname",
   "osRelease",
@@ -288,20 +288,22 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     args.push(`--deny-${name}=${checkedList(`deny.${name}`, deny[name])}`);
   }
 
-  // The runner connects an inspector session (needs sys) and then revokes
-  // sys, unless the user granted it; `inspector` cannot be named in a list,
-  // so a sys list is enforced by denying every other name.
-  args.push("--allow-sys");
-  let keepSys = false;
+  // sys as granted: the runner itself needs none.
   const deniedSys = new Set(deny.sys ?? []);
   if (p.sys === true) {
-    keepSys = true;
+    args.push("--allow-sys");
     if (deniedSys.size) args.push(`--deny-sys=${checkedList("deny.sys", [...deniedSys])}`);
   } else if (Array.isArray(p.sys) && p.sys.length > 0) {
-    const granted = new Set(checkedList("sys", p.sys).split(","));
-    const denied = SYS_NAMES.filter((n) => !granted.has(n) || deniedSys.has(n));
-    if (denied.length) args.push(`--deny-sys=${denied.join(",")}`);
-    keepSys = true;
+    const unknown = p.sys.find((n) => typeof n === "string" && !SYS_NAMES.includes(n));
+    if (unknown !== undefined) {
+      throw new TypeError(
+        `Invalid permissions.sys entry ${JSON.stringify(unknown)}: expected one of ${
+          SYS_NAMES.join(", ")
+        }`,
+      );
+    }
+    const granted = checkedList("sys", p.sys).split(",").filter((n) => !deniedSys.has(n));
+    if (granted.length) args.push(`--allow-sys=${granted.join(",")}`);
   }
 
   const imports = (options.authorizedImports ?? []).map(parseImportPattern);
@@ -317,7 +319,6 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   }
   if (options.importMapPath) args.push(`--import-map=${options.importMapPath}`);
   args.push(options.runnerPath);
-  if (keepSys) args.push("--keep-sys");
 
   const env: Record<string, string> = {
     NO_COLOR: "1",
@@ -349,7 +350,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     }
     if (p.sys) {
       warnings.push(
-        "DenoExecutor grants sys: the code can read system information, and node:inspector stays available",
+        "DenoExecutor grants sys: the code can read system information (and, if node:inspector is an authorized import, open an inspector session)",
       );
     }
   }

@@ -9,9 +9,8 @@
  *    entry graph: evaluated code is permission-checked, the entry graph is not.
  * 2. Start it with the argv of `buildSandboxCommand()` (`_permissions.ts`):
  *    `deno run --no-prompt --no-config --no-lock --unstable-worker-options
- *    --allow-sys ... runner.js [--keep-sys]`. `--allow-sys` is needed only to
- *    connect the runner's inspector session; the runner revokes it before any
- *    user code runs unless `--keep-sys` says the user granted it.
+ *    ... runner.js`, whose flags are the user's grants and nothing more (the
+ *    runner needs no permission of its own).
  *    Its stdin, stdout and stderr are the only channel (E2B has nothing else).
  * 3. Write the hello line first: `{"t":"hello","v":1,"key":"<64 hex chars>",
  *    "maxOutputLength":50000,"maxFrameBytes":33554432}` + `\n`. The key is a

@@ -1,29 +1,37 @@
 /**
- * Prepares a step's TypeScript for the runner's REPL evaluation, on the host:
- * types are blanked out (amaro/swc strip-only mode keeps every line and
- * column), static `import` declarations become `await import()` on the same
- * lines (REPL scripts cannot hold import declarations), and every import
- * specifier is checked against `authorizedImports`.
+ * Prepares a step's TypeScript for the runner, on the host: types are
+ * blanked out (amaro/swc strip-only mode keeps every line and column),
+ * static `import` declarations become `await import()` on the same lines (a
+ * step is a script, which cannot hold import declarations), every import
+ * specifier is checked against `authorizedImports`, and the result becomes
+ * the step script of `_script.ts` (REPL semantics: declarations persist).
  *
  * @module
  */
 
 import { AgentExecutionError } from "../../src/errors.ts";
 import { describeAuthorizedImports, type ImportPattern, isImportAuthorized } from "./_imports.ts";
+import { type Parse, StepSyntaxError, toStepScript } from "./_script.ts";
 
 type Amaro = {
   transformSync(code: string, options: { mode: string }): { code: string };
 };
 let amaro: Amaro | undefined;
+let parse: Parse | undefined;
 
-/** Loads the type stripper once (about 50 ms); later calls are free. */
+/**
+ * Loads the type stripper and the parser once (about 50 ms); later calls
+ * are free. Loaded on first use, not imported: a process that only runs
+ * the sandbox (a compiled binary's self-exec mode) never needs them.
+ */
 export async function loadTransformer(): Promise<void> {
   if (!amaro) amaro = (await import("amaro")) as unknown as Amaro;
+  if (!parse) parse = ((await import("acorn")) as unknown as { parse: Parse }).parse;
 }
 
 /** A step ready to run. */
 export interface PreparedCode {
-  /** JavaScript for `Runtime.evaluate` in REPL mode. */
+  /** The step script the runner evaluates (see `_script.ts`). */
   js: string;
   /** Import specifiers found in the code (static and literal dynamic). */
   imports: string[];
@@ -38,15 +46,28 @@ const EXPORT_KEYWORD =
   /(^|[;\n])([ \t]*)export[ \t]+(?=(?:const|let|var|function|class|async)(?![\w$]))/g;
 
 /**
- * Strips types, rewrites imports, checks authorization. Throws
- * `AgentExecutionError` with kind `syntax` (line and column of the step's
- * code) or `import` (listing what is authorized).
+ * Strips types, rewrites imports, checks authorization, and makes the step
+ * script of the result. Throws `AgentExecutionError` with kind `syntax`
+ * (line and column of the step's code) or `import` (listing what is
+ * authorized).
  */
 export async function prepareCode(
   code: string,
   authorized: readonly ImportPattern[],
 ): Promise<PreparedCode> {
-  if (!amaro) await loadTransformer();
+  const { js, imports } = await rewriteCode(code, authorized);
+  return { js: stepScript(js), imports };
+}
+
+/**
+ * The first half of {@linkcode prepareCode}: the code as JavaScript on its
+ * own lines, imports rewritten and checked, not yet a step script.
+ */
+export async function rewriteCode(
+  code: string,
+  authorized: readonly ImportPattern[],
+): Promise<PreparedCode> {
+  if (!amaro || !parse) await loadTransformer();
   let js: string;
   try {
     js = amaro!.transformSync(code, { mode: "strip-only" }).code;
@@ -127,6 +148,19 @@ export async function prepareCode(
     );
   }
   return { js, imports };
+}
+
+function stepScript(js: string): string {
+  try {
+    return toStepScript(js, parse!);
+  } catch (error) {
+    if (!(error instanceof StepSyntaxError)) throw error;
+    throw syntaxError({
+      message: error.message,
+      startLine: error.line,
+      startColumn: error.column - 1,
+    });
+  }
 }
 
 function syntaxError(

@@ -171,6 +171,55 @@ Deno.test("DenoExecutor reports a syntax error with the line and column of the s
   });
 });
 
+Deno.test("DenoExecutor steps behave like a REPL: persistence, completion values, hoisting, using", async () => {
+  await withExecutor({}, async (ex) => {
+    await ex.execute(
+      "const a = 1, { b } = { b: 2 };\nclass Box { constructor(public v: number) {} }\nfunction twice(n: number) { return 2 * n }\nif (true) { var nested = 3 }",
+    );
+    assertEquals((await ex.execute("[a, b, new Box(4).v, twice(5), nested]")).output, [
+      1,
+      2,
+      4,
+      10,
+      3,
+    ]);
+    // Declared again, and a Deno global of the same name is shadowed as in a REPL.
+    assertEquals(
+      (await ex.execute("const a = 'again'; const location = 'Paris'; [a, location]")).output,
+      [
+        "again",
+        "Paris",
+      ],
+    );
+    // The completion value of statements, not only of a last expression.
+    assertEquals((await ex.execute("if (a) { 'then' } else { 'else' }")).output, "then");
+    assertEquals((await ex.execute("try { 'tried' } finally { 'ignored' }")).output, "tried");
+    assertEquals((await ex.execute("let unset = 1")).output, undefined);
+    assertEquals((await ex.execute("Promise.resolve('awaited')")).output, "awaited");
+    assertEquals(
+      (await ex.execute("early()\nfunction early() { return 'hoisted' }")).output,
+      "hoisted",
+    );
+    // A top-level using is disposed of when its step ends.
+    const out = await ex.execute(
+      "using r = { [Symbol.dispose]() { console.log('disposed') } };\nconsole.log('used');\n'done'",
+    );
+    assertEquals([out.output, out.logs], ["done", "used\ndisposed\n"]);
+  });
+});
+
+Deno.test("DenoExecutor stack traces give the columns the code was written with", async () => {
+  await withExecutor({}, async (ex) => {
+    const code =
+      'const n = 1; console.log(n); function f() { throw new Error("bad") }\nlet m = 2; f()';
+    const err = await failure(ex, code);
+    const [first, second] = code.split("\n");
+    assertEquals([err.kind, err.line, err.column], ["runtime", 1, first.indexOf("new Error") + 1]);
+    assertStringIncludes(err.message, `at f (<anonymous>:1:${first.indexOf("new Error") + 1})`);
+    assertStringIncludes(err.message, `at <anonymous>:2:${second.indexOf("f()") + 1}`);
+  });
+});
+
 Deno.test("DenoExecutor reports a runtime error with a stack trimmed to the user's code", async () => {
   await withExecutor({}, async (ex) => {
     await ex.execute("console.log('before');");

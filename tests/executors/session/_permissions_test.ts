@@ -24,7 +24,6 @@ function argv(options: Partial<SandboxCommandOptions>): string[] {
 const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
   ["no permissions", {}, [
     ...BASE,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
@@ -33,7 +32,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     ...BASE,
     "--allow-read=/data",
     "--allow-write=/out,/tmp/x",
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
@@ -42,7 +40,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     ...BASE,
     "--allow-net",
     `--deny-net=${PRIVATE_NETWORK_DENYLIST.join(",")}`,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
@@ -53,46 +50,49 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     ...BASE,
     "--allow-net=127.0.0.1:8080,api.example.com",
     `--deny-net=${PRIVATE_NETWORK_DENYLIST.filter((r) => r !== "127.0.0.0/8").join(",")}`,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
   ]],
   ["false and empty lists grant nothing", { permissions: { read: false, env: [] } }, [
     ...BASE,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
   ]],
-  ["sys: true keeps sys in the runner", { permissions: { sys: true } }, [
+  ["sys: true grants sys", { permissions: { sys: true } }, [
     ...BASE,
     "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
-    "--keep-sys",
   ]],
-  ["a sys list denies every other name", { permissions: { sys: ["hostname", "cpus"] } }, [
+  ["a sys list grants those names only", { permissions: { sys: ["hostname", "cpus"] } }, [
     ...BASE,
-    "--allow-sys",
-    "--deny-sys=osRelease,osUptime,loadavg,networkInterfaces,systemMemoryInfo,uid,gid,homedir,getegid,username,statfs,getPriority,setPriority,userInfo",
+    "--allow-sys=hostname,cpus",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
-    "--keep-sys",
+  ]],
+  ["a sys list loses the names the deny list names", {
+    permissions: { sys: ["hostname", "cpus"] },
+    deny: { sys: ["cpus"] },
+  }, [
+    ...BASE,
+    "--allow-sys=hostname",
+    "--no-npm",
+    "--no-remote",
+    "/r/runner.js",
   ]],
   ["memory limit", { memoryLimitMb: 64 }, [
     ...BASE.slice(0, -1),
     "--v8-flags=--max-old-space-size=64,--max-semi-space-size=2",
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
   ]],
   ["node builtins need no download", { authorizedImports: ["node:*"] }, [
     ...BASE,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
@@ -101,7 +101,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     authorizedImports: ["npm:lodash@4"],
   }, [
     ...BASE,
-    "--allow-sys",
     "--no-remote",
     "--cached-only",
     "/r/runner.js",
@@ -110,7 +109,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     authorizedImports: ["https://esm.sh/*", "jsr:@std/path@1"],
   }, [
     ...BASE,
-    "--allow-sys",
     "--no-npm",
     "--allow-import=esm.sh:443,jsr.io:443",
     "--cached-only",
@@ -119,7 +117,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
   ["an import grant fetches at run time", { permissions: { import: ["esm.sh"] } }, [
     ...BASE,
     "--allow-import=esm.sh",
-    "--allow-sys",
     "--no-npm",
     "/r/runner.js",
   ]],
@@ -132,7 +129,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     "--allow-write=/tmp",
     "--deny-read=/tmp/smoldeno-sandboxes",
     "--deny-write=/tmp/smoldeno-sandboxes",
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
@@ -141,14 +137,12 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     protectedPaths: ["/tmp/smoldeno-sandboxes"],
   }, [
     ...BASE,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
   ]],
   ["the import map comes before the runner", { importMapPath: "/r/import_map.json" }, [
     ...BASE,
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "--import-map=/r/import_map.json",
@@ -158,7 +152,6 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
     ...BASE,
     "--allow-run=git",
     "--allow-ffi",
-    "--allow-sys",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
@@ -233,7 +226,7 @@ Deno.test("buildSandboxCommand() flags are accepted by this deno", async () => {
   });
   const out = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).output();
   assertEquals(new TextDecoder().decode(out.stderr), "");
-  assertEquals(new TextDecoder().decode(out.stdout), "1\n");
+  assertEquals(new TextDecoder().decode(out.stdout), "0\n");
 });
 
 Deno.test("netDenylist() adds the host's own addresses and their IPv4-mapped forms", () => {
@@ -260,4 +253,9 @@ Deno.test("buildSandboxCommand() passes the host PATH so granted programs resolv
     hostEnv: { PATH: "/usr/bin:/bin" },
   });
   assertEquals(env.PATH, "/usr/bin:/bin");
+});
+
+Deno.test("buildSandboxCommand() refuses a sys name Deno does not know, naming the ones it does", () => {
+  const error = assertThrows(() => argv({ permissions: { sys: ["hostname", "hostnme"] } }));
+  assert(String(error).includes('"hostnme"') && String(error).includes("osRelease"), String(error));
 });

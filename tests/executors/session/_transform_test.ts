@@ -1,21 +1,21 @@
 import { AgentExecutionError } from "../../../src/errors.ts";
 import { parseImportPattern } from "../../../executors/session/_imports.ts";
-import { prepareCode } from "../../../executors/session/_transform.ts";
+import { prepareCode, rewriteCode } from "../../../executors/session/_transform.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../_assert.ts";
 
 const ALL_NODE = [parseImportPattern("node:*"), parseImportPattern("npm:lodash@4")];
 
-Deno.test("prepareCode() strips types and keeps every line and column in place", async () => {
+Deno.test("rewriteCode() strips types and keeps every line and column in place", async () => {
   const code =
     "const x: number = 1;\ninterface A { a: string }\nfunction f<T>(v: T): T { return v }\nf(x)";
-  const { js } = await prepareCode(code, []);
+  const { js } = await rewriteCode(code, []);
   const lines = js.split("\n");
   assertEquals(lines.length, 4);
   assertEquals(lines[3], "f(x)");
   assertEquals(lines[2].indexOf("return"), code.split("\n")[2].indexOf("return"));
 });
 
-Deno.test("prepareCode() turns import declarations into awaited dynamic imports", async () => {
+Deno.test("rewriteCode() turns import declarations into awaited dynamic imports", async () => {
   const code = [
     'import { join, basename as base } from "node:path";',
     'import * as os from "node:os";',
@@ -25,7 +25,7 @@ Deno.test("prepareCode() turns import declarations into awaited dynamic imports"
     'import type { Foo } from "node:fs";',
     'import data from "node:fs" with { type: "json" };',
   ].join("\n");
-  const { js, imports } = await prepareCode(code, ALL_NODE);
+  const { js, imports } = await rewriteCode(code, ALL_NODE);
   const lines = js.split("\n");
   assertEquals(lines.length, 7);
   assertEquals(lines[0], 'const {  join, basename: base  } = await import("node:path");');
@@ -38,9 +38,9 @@ Deno.test("prepareCode() turns import declarations into awaited dynamic imports"
   assertEquals(imports, ["node:path", "node:os", "npm:lodash@4", "node:process", "node:fs"]);
 });
 
-Deno.test("prepareCode() leaves the word import in strings and member names alone", async () => {
+Deno.test("rewriteCode() leaves the word import in strings and member names alone", async () => {
   const code = 'const s = "import x from y"; const o = { import: 1 }; o.import';
-  const { js, imports } = await prepareCode(code, []);
+  const { js, imports } = await rewriteCode(code, []);
   assertEquals(js, code);
   assertEquals(imports, []);
 });
@@ -71,14 +71,14 @@ Deno.test("prepareCode() accepts enums by transforming them", async () => {
   assert(!js.includes("enum "), js);
 });
 
-Deno.test("prepareCode() routes computed imports through the runner's check, not strings or comments", async () => {
+Deno.test("rewriteCode() routes computed imports through the runner's check, not strings or comments", async () => {
   const code = [
     "const doc = \"Use import(specifier) or import('node:fs') lazily\";",
     "// import(name) in a comment",
     "const mod = await import(name);",
     'const lit = await import("node:path");',
   ].join("\n");
-  const { js, imports } = await prepareCode(code, [parseImportPattern("node:path")]);
+  const { js, imports } = await rewriteCode(code, [parseImportPattern("node:path")]);
   const lines = js.split("\n");
   assertEquals(lines[0], code.split("\n")[0]);
   assertEquals(lines[1], code.split("\n")[1]);
