@@ -273,44 +273,23 @@ function headline(
   }
   const sum = (o: Record<string, number | undefined>) =>
     Object.values(o).reduce<number>((s, n) => s + (n ?? 0), 0);
-  rows.push({
-    label: "Failures",
-    a: sum(a.failures),
-    b: sum(b.failures),
-    show: count,
-    diff: signed(0),
-    better: -1,
-  });
-  for (const kind of union(a.failures, b.failures) as FailureKind[]) {
-    rows.push({
-      label: kind,
-      indent: true,
-      a: a.failures[kind] ?? 0,
-      b: b.failures[kind] ?? 0,
-      show: count,
-      diff: signed(0),
-      better: -1,
-    });
-  }
-  rows.push({
-    label: "Step errors",
-    a: sum(a.stepErrors),
-    b: sum(b.stepErrors),
-    show: count,
-    diff: signed(0),
-    better: -1,
-  });
-  for (const kind of union(a.stepErrors, b.stepErrors)) {
-    rows.push({
-      label: kind,
-      indent: true,
-      a: a.stepErrors[kind] ?? 0,
-      b: b.stepErrors[kind] ?? 0,
-      show: count,
-      diff: signed(0),
-      better: -1,
-    });
-  }
+  // A total, then one indented row per kind either side has.
+  const byKind = (label: string, ka: Record<string, number | undefined>, kb: typeof ka) => {
+    rows.push({ label, a: sum(ka), b: sum(kb), show: count, diff: signed(0), better: -1 });
+    for (const kind of union(ka, kb)) {
+      rows.push({
+        label: kind,
+        indent: true,
+        a: ka[kind] ?? 0,
+        b: kb[kind] ?? 0,
+        show: count,
+        diff: signed(0),
+        better: -1,
+      });
+    }
+  };
+  byKind("Failures", a.failures, b.failures);
+  byKind("Step errors", a.stepErrors, b.stepErrors);
   const models = (list: readonly EvalResult[]) =>
     [...new Set(list.map((r) => r.model).filter((m) => m !== undefined))].join(", ") || "-";
   const text = (label: string, x: string, y: string) =>

@@ -1,6 +1,7 @@
 import domino from "@mixmark-io/domino";
 import { renderHtmlComparison } from "../../src/eval/_compare_report.ts";
 import type { EvalResult } from "../../src/eval/_results.ts";
+import { evalResult } from "./_helpers.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 
 // The slice of the DOM these tests read, as domino gives it.
@@ -23,26 +24,11 @@ function all(root: El, selector: string): El[] {
 }
 
 function result(id: string, passed: boolean, extra: Partial<EvalResult> = {}): EvalResult {
-  return {
-    id,
-    question: `q ${id}`,
+  return evalResult(id, passed, {
     questionHash: `h ${id}`,
-    dataset: "d",
-    expected: 1,
-    output: passed ? 1 : 2,
-    score: passed ? 1 : 0,
-    passed,
-    scores: { auto: { score: passed ? 1 : 0 } },
-    state: "success",
-    ...(passed ? {} : { failure: { kind: "wrong_answer", name: "WrongAnswer", message: "x" } }),
-    steps: 2,
-    tokenUsage: { inputTokens: 1000, outputTokens: 100 },
-    durationMs: 1000,
-    startedAt: "2026-01-01T00:00:00.000Z",
-    stepErrors: {},
     trace: [{ type: "action", step: 1, code: `trace of ${id}`, observations: "ok" }],
     ...extra,
-  };
+  });
 }
 
 // t1 passes in both, t2 and t4 are fixed in B, t3 regresses (a timeout), t5

@@ -5,6 +5,7 @@ import { LogLevel } from "../../src/logger.ts";
 import type { ChatMessage } from "../../src/models/model.ts";
 import { ScriptedModel, type ScriptedReply } from "../../src/testing.ts";
 import type { Tool } from "../../src/tool.ts";
+import type { EvalResult } from "../../src/eval/_results.ts";
 
 /** A native tool call, as an OpenAI-style model sends it. */
 export function toolCall(name: string, args: Record<string, unknown>, id = "call_1"): ChatMessage {
@@ -39,4 +40,32 @@ export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
 export async function idsInFile(path: string): Promise<string[]> {
   const text = await Deno.readTextFile(path);
   return text.split("\n").filter(Boolean).map((line) => JSON.parse(line).id);
+}
+
+/** A result line as the harness writes it: passed or a wrong answer, then `extra`. */
+export function evalResult(
+  id: string,
+  passed: boolean,
+  extra: Partial<EvalResult> = {},
+): EvalResult {
+  return {
+    id,
+    question: `q ${id}`,
+    questionHash: id,
+    dataset: "d",
+    expected: 1,
+    output: passed ? 1 : 2,
+    score: passed ? 1 : 0,
+    passed,
+    scores: { auto: { score: passed ? 1 : 0 } },
+    state: "success",
+    ...(passed ? {} : { failure: { kind: "wrong_answer", name: "WrongAnswer", message: "x" } }),
+    steps: 2,
+    tokenUsage: { inputTokens: 1000, outputTokens: 100 },
+    durationMs: 1000,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    stepErrors: {},
+    trace: [],
+    ...extra,
+  };
 }

@@ -1,4 +1,3 @@
-import type { EvalResult } from "../../src/eval/_results.ts";
 import {
   compareResults,
   formatComparison,
@@ -6,30 +5,10 @@ import {
   formatSummary,
   summarize,
 } from "../../src/eval/_summary.ts";
+import { evalResult } from "./_helpers.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 
-function result(id: string, passed: boolean, extra: Partial<EvalResult> = {}): EvalResult {
-  return {
-    id,
-    question: `q ${id}`,
-    questionHash: id,
-    dataset: "d",
-    expected: 1,
-    output: passed ? 1 : 2,
-    score: passed ? 1 : 0,
-    passed,
-    scores: { auto: { score: passed ? 1 : 0 } },
-    state: "success",
-    ...(passed ? {} : { failure: { kind: "wrong_answer", name: "WrongAnswer", message: "x" } }),
-    steps: 2,
-    tokenUsage: { inputTokens: 1000, outputTokens: 100 },
-    durationMs: 1000,
-    startedAt: "2026-01-01T00:00:00.000Z",
-    stepErrors: {},
-    trace: [],
-    ...extra,
-  };
-}
+const result = evalResult;
 
 Deno.test("summarize() counts accuracy, failures by kind, step errors, tokens, cost and time", () => {
   const summary = summarize([
