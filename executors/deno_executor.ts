@@ -31,6 +31,7 @@ import {
   type DenyLists,
   isPrivateNetworkTarget,
   type SandboxCommand,
+  sandboxV8Flags,
 } from "./session/_permissions.ts";
 import { runnerSource, runSelfRunner, SELF_RUNNER_FLAG } from "./sandbox/_runner.ts";
 import type { SandboxProcess } from "./session/_session.ts";
@@ -488,7 +489,7 @@ export class DenoExecutor implements Executor {
     const env = command.env;
     if (this.#selfExec) {
       args = [...this.#selfExec, SELF_RUNNER_FLAG, JSON.stringify(this.#permissions)];
-      env.DENO_V8_FLAGS = `--max-old-space-size=${this.#memoryLimitMb},--max-semi-space-size=2`;
+      env.DENO_V8_FLAGS = sandboxV8Flags(this.#memoryLimitMb);
     }
     let child: Deno.ChildProcess;
     try {

@@ -210,6 +210,23 @@ export function isPrivateNetworkTarget(
   return PRIVATE_NETWORK_DENYLIST.some((range) => rangeContains(range, host));
 }
 
+/**
+ * The V8 flags of every sandbox process (both of its isolates):
+ *
+ * - `--max-old-space-size`: the memory limit;
+ * - `--max-semi-space-size=2`: a small young generation keeps a long-lived
+ *   sandbox's RSS down after bursts (e.g. 1000 parallel tool calls) at
+ *   little cost to throughput;
+ * - `--no-compilation-cache`: each step is a script of its own (its source
+ *   names the step), which V8's cache for `eval` would keep for the life of
+ *   the isolate, about 1.2 KB a step even after a full GC, so a sandbox grew
+ *   with the number of steps it ran. No step's script can hit that cache;
+ *   code that evaluates the same string again compiles it again.
+ */
+export function sandboxV8Flags(memoryLimitMb: number): string {
+  return `--max-old-space-size=${memoryLimitMb},--max-semi-space-size=2,--no-compilation-cache`;
+}
+
 /** The sandbox command line: arguments after the deno binary, environment, warnings. */
 export interface SandboxCommand {
   /** Arguments after the deno binary (`run`, flags, runner path, runner flags). */
@@ -234,9 +251,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     "--quiet",
     "--no-code-cache",
     "--unstable-worker-options",
-    // A small young generation keeps a long-lived sandbox's RSS down after
-    // bursts (e.g. 1000 parallel tool calls) at little cost to throughput.
-    `--v8-flags=--max-old-space-size=${options.memoryLimitMb},--max-semi-space-size=2`,
+    `--v8-flags=${sandboxV8Flags(options.memoryLimitMb)}`,
   ];
   const warnings: string[] = [];
   const deny = options.deny ?? {};

@@ -14,7 +14,7 @@ const BASE = [
   "--quiet",
   "--no-code-cache",
   "--unstable-worker-options",
-  "--v8-flags=--max-old-space-size=512,--max-semi-space-size=2",
+  "--v8-flags=--max-old-space-size=512,--max-semi-space-size=2,--no-compilation-cache",
 ];
 
 function argv(options: Partial<SandboxCommandOptions>): string[] {
@@ -86,7 +86,7 @@ const TABLE: [string, Partial<SandboxCommandOptions>, string[]][] = [
   ]],
   ["memory limit", { memoryLimitMb: 64 }, [
     ...BASE.slice(0, -1),
-    "--v8-flags=--max-old-space-size=64,--max-semi-space-size=2",
+    "--v8-flags=--max-old-space-size=64,--max-semi-space-size=2,--no-compilation-cache",
     "--no-npm",
     "--no-remote",
     "/r/runner.js",
