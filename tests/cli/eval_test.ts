@@ -253,14 +253,22 @@ Deno.test("smolagent eval shards, --merge and --summary give the whole dataset o
   assertEquals(summary.stdout, merge.stdout);
 });
 
+/**
+ * Two result files of the squares set made by setup(3, ["t2"]): a.jsonl gets
+ * t2 wrong, b.jsonl (an agent that gets t3 wrong) gets t3 wrong.
+ */
+async function twoRuns(dir: string): Promise<{ a: string; b: string }> {
+  const a = `${dir}/a.jsonl`, b = `${dir}/b.jsonl`;
+  await cli([`${dir}/squares.jsonl`, "--agent", `${dir}/agent.ts`, "--out", a]);
+  // A new module URL, since the old one is cached by this process.
+  await Deno.writeTextFile(`${dir}/agent_b.ts`, squareAgentModule(["t3"]));
+  await cli([`${dir}/squares.jsonl`, "--agent", `${dir}/agent_b.ts`, "--out", b]);
+  return { a, b };
+}
+
 Deno.test("smolagent eval --compare shows two result files side by side", async () => {
   await using dir = await setup(3, ["t2"]);
-  const a = `${dir.path}/a.jsonl`, b = `${dir.path}/b.jsonl`;
-  await cli([`${dir.path}/squares.jsonl`, "--agent", `${dir.path}/agent.ts`, "--out", a]);
-  await Deno.writeTextFile(`${dir.path}/agent.ts`, squareAgentModule(["t3"]));
-  // A new module URL, since the old one is cached by this process.
-  await Deno.rename(`${dir.path}/agent.ts`, `${dir.path}/agent_b.ts`);
-  await cli([`${dir.path}/squares.jsonl`, "--agent", `${dir.path}/agent_b.ts`, "--out", b]);
+  const { a, b } = await twoRuns(dir.path);
   const { code, stdout } = await cli(["--compare", a, b]);
   assertEquals(code, 0);
   assert(/Accuracy\s+66\.7%\s+66\.7%\s+\+0\.0 pts/.test(stdout), stdout);
@@ -270,11 +278,7 @@ Deno.test("smolagent eval --compare shows two result files side by side", async 
 
 Deno.test("smolagent eval --compare --html writes both runs side by side as one page, and still prints the table", async () => {
   await using dir = await setup(3, ["t2"]);
-  const a = `${dir.path}/a.jsonl`, b = `${dir.path}/b.jsonl`;
-  await cli([`${dir.path}/squares.jsonl`, "--agent", `${dir.path}/agent.ts`, "--out", a]);
-  await Deno.writeTextFile(`${dir.path}/agent.ts`, squareAgentModule(["t3"]));
-  await Deno.rename(`${dir.path}/agent.ts`, `${dir.path}/agent_b.ts`);
-  await cli([`${dir.path}/squares.jsonl`, "--agent", `${dir.path}/agent_b.ts`, "--out", b]);
+  const { a, b } = await twoRuns(dir.path);
   const html = `${dir.path}/compare.html`;
   const { code, stdout, stderr } = await cli(["--compare", a, b, "--html", html]);
   assertEquals(code, 0, stderr);

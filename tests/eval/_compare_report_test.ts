@@ -1,7 +1,7 @@
 import domino from "@mixmark-io/domino";
 import { renderHtmlComparison } from "../../src/eval/_compare_report.ts";
 import type { EvalResult } from "../../src/eval/_results.ts";
-import { evalResult } from "./_helpers.ts";
+import { evalResult, PLOT_TITLES } from "./_helpers.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 
 // The slice of the DOM these tests read, as domino gives it.
@@ -104,14 +104,7 @@ Deno.test("renderHtmlComparison() shows each headline figure of both runs, over 
   assertStringIncludes(intro, "2 fixed (pass in B only). 1 only in A. 1 only in B.");
   // The plots: both runs' bars for each kind, a point per common task.
   for (
-    const title of [
-      "Accuracy by scorer",
-      "Failures by kind",
-      "Step errors by kind",
-      "Steps per task",
-      "Tokens per task",
-      "Time per task",
-    ]
+    const title of PLOT_TITLES
   ) {
     assert(doc.querySelector(`svg[aria-label="${title}"]`), title);
   }

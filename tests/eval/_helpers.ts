@@ -69,3 +69,13 @@ export function evalResult(
     ...extra,
   };
 }
+
+/** The plots of an HTML report, single-run or comparison, in page order. */
+export const PLOT_TITLES = [
+  "Accuracy by scorer",
+  "Failures by kind",
+  "Step errors by kind",
+  "Steps per task",
+  "Tokens per task",
+  "Time per task",
+];

@@ -1,6 +1,7 @@
 import { renderHtmlReport } from "../../src/eval/_report.ts";
 import type { EvalResult } from "../../src/eval/_results.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { PLOT_TITLES } from "./_helpers.ts";
 
 const base: EvalResult = {
   id: "t1",
@@ -57,14 +58,7 @@ Deno.test("renderHtmlReport() is one self-contained page with the plots and each
   assert(html.startsWith("<!doctype html>"));
   assertStringIncludes(html, "<title>Nightly &#38; co</title>");
   for (
-    const title of [
-      "Accuracy by scorer",
-      "Failures by kind",
-      "Step errors by kind",
-      "Steps per task",
-      "Tokens per task",
-      "Time per task",
-    ]
+    const title of PLOT_TITLES
   ) {
     assertStringIncludes(html, `aria-label="${title}"`);
   }
