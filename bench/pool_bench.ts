@@ -39,6 +39,8 @@ try {
       await e.execute("1");
       pooled.push(performance.now() - t);
     }
+    // The replacement boots now, not during the next measurements.
+    await pool.ready();
 
     t = performance.now();
     await running.execute("1");

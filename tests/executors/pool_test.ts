@@ -49,7 +49,9 @@ class FakeExecutor implements StartableExecutor {
   static made = 0;
   static closed = 0;
   readonly id = ++FakeExecutor.made;
-  constructor(readonly fail: boolean) {}
+  /** The code of every step it ran, the pool's warm-up included. */
+  readonly steps: string[] = [];
+  constructor(readonly fail: boolean, readonly failSteps = false) {}
   start(): Promise<void> {
     return this.fail ? Promise.reject(new Error("cannot start")) : Promise.resolve();
   }
@@ -59,7 +61,9 @@ class FakeExecutor implements StartableExecutor {
   sendVariables(_variables: Record<string, unknown>): Promise<void> {
     return Promise.resolve();
   }
-  execute(): Promise<CodeOutput> {
+  execute(code = ""): Promise<CodeOutput> {
+    this.steps.push(code);
+    if (this.failSteps) return Promise.reject(new Error("cannot run"));
     return Promise.resolve({ output: this.id, logs: "", isFinalAnswer: false });
   }
   close(): Promise<void> {
@@ -81,6 +85,64 @@ Deno.test("SandboxPool (with fake executors): a sandbox that cannot start is dro
   await pool.ready();
   const e = await pool.acquire();
   assertEquals((await e.execute()).output, e.id);
+});
+
+Deno.test("SandboxPool (with fake executors) runs one warm-up step of its own in each sandbox before handing it out; warmUp: false runs none", async () => {
+  {
+    await using pool = new SandboxPool({ size: 2, create: () => new FakeExecutor(false) });
+    await pool.ready();
+    const e = await pool.acquire();
+    assertEquals(e.steps, ["0"]);
+    await e.execute("1 + 1");
+    assertEquals(e.steps, ["0", "1 + 1"]);
+  }
+  {
+    await using pool = new SandboxPool({
+      size: 2,
+      warmUp: false,
+      create: () => new FakeExecutor(false),
+    });
+    await pool.ready();
+    assertEquals((await pool.acquire()).steps, []);
+  }
+});
+
+Deno.test("SandboxPool (with fake executors): a sandbox whose warm-up step fails is dropped and closed", async () => {
+  const closedBefore = FakeExecutor.closed;
+  await using pool = new SandboxPool({ size: 2, create: () => new FakeExecutor(false, true) });
+  await pool.ready();
+  assertEquals(pool.available, 0);
+  assertEquals(FakeExecutor.closed - closedBefore, 2);
+  // acquire() then starts one for the caller, who sees what its steps do.
+  const e = await pool.acquire();
+  assertEquals(e.steps, []);
+  await assertRejects(() => e.execute("1"), Error, "cannot run");
+});
+
+Deno.test("SandboxPool (with fake executors) starts the replacements after acquire(), not during it; ready() starts them at once", async () => {
+  await using pool = new SandboxPool({ size: 2, create: () => new FakeExecutor(false) });
+  await pool.ready();
+  const made = FakeExecutor.made;
+  await pool.acquire();
+  await pool.acquire();
+  // Both taken, and no replacement made yet: they would compete with the
+  // caller's first step.
+  assertEquals(FakeExecutor.made, made);
+  assertEquals(pool.available, 0);
+  await pool.ready();
+  assertEquals(FakeExecutor.made, made + 2);
+  assertEquals(pool.available, 2);
+});
+
+Deno.test("SandboxPool (with fake executors) refills by itself after an acquire()", async () => {
+  await using pool = new SandboxPool({ size: 1, create: () => new FakeExecutor(false) });
+  await pool.ready();
+  await pool.acquire();
+  assertEquals(pool.available, 0);
+  // No ready(): the refill is due shortly after the acquire.
+  const timeout = AbortSignal.timeout(10_000);
+  while (pool.available === 0 && !timeout.aborted) await new Promise((r) => setTimeout(r, 10));
+  assertEquals(pool.available, 1);
 });
 
 Deno.test("SandboxPool checks its options", () => {
