@@ -280,8 +280,33 @@ Deno.test("loadTool() loads a tool module served over http (local server)", asyn
     return new Response(source, { headers: { "content-type": "application/typescript" } });
   });
   const url = `http://127.0.0.1:${server.addr.port}/tools/add.ts`;
-  const loaded = await loadTool(url, { trustRemoteCode: true });
-  assertEquals(await loaded.call({ a: 1, b: 2 }), 3);
+  // In a child process with a copy of the lockfile: Deno records every
+  // remote module it imports in the lockfile, and this URL's port changes
+  // from run to run, so an import here would add a line to deno.lock each time.
+  await withDir(async (dir) => {
+    const root = new URL("../../", import.meta.url);
+    await Deno.copyFile(new URL("deno.lock", root), `${dir}/deno.lock`);
+    await Deno.writeTextFile(
+      `${dir}/load.ts`,
+      `import { loadTool } from ${JSON.stringify(new URL("src/serialize/mod.ts", root).href)};\n` +
+        `const loaded = await loadTool(Deno.args[0], { trustRemoteCode: true });\n` +
+        `console.log(JSON.stringify([loaded.name, await loaded.call({ a: 1, b: 2 })]));\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        `--config=${new URL("deno.json", root).pathname}`,
+        `--lock=${dir}/deno.lock`,
+        `${dir}/load.ts`,
+        url,
+      ],
+      stdin: "null",
+    }).output();
+    const text = new TextDecoder();
+    assert(out.success, text.decode(out.stderr));
+    assertEquals(JSON.parse(text.decode(out.stdout)), ["add", 3]);
+  });
   assertEquals(requests, ["/tools/add.ts"]);
 });
 
