@@ -189,9 +189,8 @@ export class SandboxPool<E extends StartableExecutor = DenoExecutor> implements 
   #fill(): void {
     while (!this.#closed && this.#ready.length + this.#starting.size < this.#size) {
       const executor = this.#create();
-      const warmUp = this.#warmUp;
       const started: Promise<void> = executor.start().then(async () => {
-        if (warmUp && !this.#closed) await executor.execute("0");
+        if (this.#warmUp && !this.#closed) await executor.execute("0");
       }).then(
         () => {
           if (this.#closed) return executor.close();
